@@ -1,0 +1,88 @@
+// Reading and writing Hugging Face `.safetensors` files.
+//
+// Format: an 8-byte little-endian header length N, then N bytes of JSON mapping each tensor
+// name to {"dtype", "shape", "data_offsets": [begin, end]} (offsets relative to the end of
+// the header), an optional "__metadata__" string map, then the raw little-endian data.
+//
+// Reads are memory-mapped: opening a multi-GB file touches only its header, and each tensor
+// is copied out on demand straight into the requested dtype and device.
+#pragma once
+
+#include <torch/types.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace amem::io {
+
+// Where one tensor lies in a file, as the header describes it (already validated).
+struct TensorEntry {
+  std::string name;
+  torch::ScalarType dtype;
+  std::vector<int64_t> shape;
+  uint64_t begin = 0;  // byte offsets into the data section
+  uint64_t end = 0;
+};
+
+// One memory-mapped .safetensors file. Opening validates the whole header: JSON syntax,
+// known dtypes, shapes whose byte size equals the offsets, offsets inside the file, and no
+// two tensors overlapping. Any violation throws amem::Error naming the file and tensor.
+class SafetensorsFile {
+ public:
+  static std::shared_ptr<SafetensorsFile> open(const std::string& path);
+  ~SafetensorsFile();
+  SafetensorsFile(const SafetensorsFile&) = delete;
+  SafetensorsFile& operator=(const SafetensorsFile&) = delete;
+
+  const std::string& path() const { return path_; }
+  const std::vector<TensorEntry>& entries() const { return entries_; }
+  const std::map<std::string, std::string>& metadata() const { return metadata_; }
+  bool contains(const std::string& name) const;
+  const TensorEntry& entry(const std::string& name) const;  // throws if absent
+
+  // A new tensor holding a copy of the stored data (CPU, stored dtype).
+  torch::Tensor load(const std::string& name) const;
+
+ private:
+  SafetensorsFile() = default;
+  std::string path_;
+  const uint8_t* data_ = nullptr;  // start of the data section inside the mapping
+  void* mapping_ = nullptr;
+  size_t mapping_size_ = 0;
+  std::vector<TensorEntry> entries_;
+  std::map<std::string, size_t> index_;
+  std::map<std::string, std::string> metadata_;
+};
+
+// A checkpoint folder as Hugging Face writes it: either `model.safetensors`, or shards listed
+// by `model.safetensors.index.json` ({"weight_map": {tensor name: shard file}}). Tensor names
+// are looked up across shards; each shard is mapped once.
+class SafetensorsCheckpoint {
+ public:
+  // `path` is a folder (looks for model.safetensors.index.json, then model.safetensors) or a
+  // single .safetensors / .index.json file.
+  static SafetensorsCheckpoint open(const std::string& path);
+
+  std::vector<std::string> names() const;  // sorted
+  bool contains(const std::string& name) const;
+  const TensorEntry& entry(const std::string& name) const;
+  torch::Tensor load(const std::string& name) const;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  std::map<std::string, std::shared_ptr<SafetensorsFile>> by_name_;
+};
+
+// Writes tensors (any device; stored contiguous, little-endian) to `path` atomically: the
+// bytes go to a temporary file in the same folder that is renamed over `path` only once
+// complete, so a crash never leaves a half-written checkpoint. Names must be unique.
+void save_safetensors(const std::string& path,
+                      const std::vector<std::pair<std::string, torch::Tensor>>& tensors,
+                      const std::map<std::string, std::string>& metadata = {});
+
+}  // namespace amem::io

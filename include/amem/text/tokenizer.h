@@ -1,0 +1,48 @@
+// The tokenizer interface shared by every model family.
+//
+// encode() returns the ids of the text alone: no BOS/EOS is added. Model families differ in
+// which special tokens they add (GPT-2: none; T5: EOS at the end; LLaMA: BOS at the start),
+// so encode_for_model() applies the convention recorded for the checkpoint.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace amem::text {
+
+struct SpecialTokens {
+  std::optional<int64_t> bos, eos, pad, unk;
+  bool add_bos = false;  // the checkpoint's convention when encoding a sequence
+  bool add_eos = false;
+};
+
+class Tokenizer {
+ public:
+  virtual ~Tokenizer() = default;
+
+  virtual std::vector<int64_t> encode(std::string_view text) const = 0;
+  // Special tokens (BOS/EOS/PAD/UNK and added control tokens) are dropped when skip_special.
+  virtual std::string decode(const std::vector<int64_t>& ids, bool skip_special = true) const = 0;
+  virtual int64_t vocab_size() const = 0;
+  virtual std::string id_to_piece(int64_t id) const = 0;
+  virtual std::optional<int64_t> piece_to_id(std::string_view piece) const = 0;
+
+  const SpecialTokens& special() const { return special_; }
+  // encode() plus the checkpoint's BOS/EOS convention.
+  std::vector<int64_t> encode_for_model(std::string_view text) const;
+
+ protected:
+  SpecialTokens special_;
+};
+
+// Loads the tokenizer of a Hugging Face checkpoint folder: `tokenizer.json` or
+// `vocab.json` + `merges.txt` (byte-level BPE), `spiece.model` or `tokenizer.model`
+// (sentencepiece). Special ids come from tokenizer_config.json / special_tokens_map.json /
+// config.json when present. Throws amem::Error naming the folder when none is found.
+std::unique_ptr<Tokenizer> load_tokenizer(const std::string& dir);
+
+}  // namespace amem::text

@@ -1,0 +1,21 @@
+// The sub-commands of the `amem` program. Each lives in its own file in this folder and
+// receives the arguments that follow its name. Return value: the process exit code.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace amem::cli {
+
+using Args = std::vector<std::string>;
+
+struct Command {
+  const char* name;
+  const char* summary;
+  int (*run)(const Args& args);
+};
+
+// The table main() dispatches on, in the order `amem --help` lists them.
+const std::vector<Command>& commands();
+
+}  // namespace amem::cli
