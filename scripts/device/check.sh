@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The GPU checks in one call (run through the `device` tool on the H100/H200 image):
+# configure and build amem against the image's LibTorch (Python torch 2.x + CUDA), then run the
+# whole test suite there; tests that need CUDA run only on such a machine (they skip elsewhere).
+# Usage: scripts/device/check.sh [ctest arguments...]
+# Prints the toolchain, the build time and the test summary; logs go to $OUT when it is set.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+log_dir=${OUT:-/tmp}
+build=build-gpu
+prefix=$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')
+python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda, torch.cuda.get_device_name(0))'
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
+start=$(date +%s)
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$prefix" \
+  -DTORCH_CUDA_ARCH_LIST=9.0 > "$log_dir/configure.log" 2>&1 || { tail -40 "$log_dir/configure.log"; exit 1; }
+cmake --build "$build" -j"$(nproc)" > "$log_dir/build.log" 2>&1 || { grep -E "error|Error" -A3 "$log_dir/build.log" | head -60; exit 1; }
+echo "check: configure + build took $(( $(date +%s) - start )) s"
+start=$(date +%s)
+ctest --test-dir "$build" --output-on-failure -j8 "$@" 2>&1 | tee "$log_dir/ctest.log" | tail -40
+echo "check: tests took $(( $(date +%s) - start )) s"
