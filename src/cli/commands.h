@@ -18,4 +18,6 @@ struct Command {
 // The table main() dispatches on, in the order `amem --help` lists them.
 const std::vector<Command>& commands();
 
+int run_inspect(const Args& args);  // inspect_command.cpp
+
 }  // namespace amem::cli

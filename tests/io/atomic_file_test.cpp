@@ -3,35 +3,20 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
+
+#include "support/temp_dir.h"
 
 namespace fs = std::filesystem;
 
-namespace {
-
-std::string read_all(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-fs::path fresh_dir(const std::string& name) {
-  auto dir = fs::temp_directory_path() / ("amem_test_" + name);
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
-}  // namespace
+using amem::testing::fresh_dir;
+using amem::testing::read_file;
 
 TEST(AtomicFile, WritesContentsAndCreatesFolders) {
   auto dir = fresh_dir("atomic_write");
   auto path = dir / "a" / "b" / "file.txt";
   amem::io::write_file_atomic(path.string(), std::string_view("hello"));
-  EXPECT_EQ(read_all(path), "hello");
+  EXPECT_EQ(read_file(path), "hello");
 }
 
 TEST(AtomicFile, FailedWriteKeepsOldFileAndLeavesNoTemporary) {
@@ -44,7 +29,7 @@ TEST(AtomicFile, FailedWriteKeepsOldFileAndLeavesNoTemporary) {
                                              throw std::runtime_error("interrupted");
                                            }),
                std::runtime_error);
-  EXPECT_EQ(read_all(path), "old");
+  EXPECT_EQ(read_file(path), "old");
   int files = 0;
   for (auto& e : fs::directory_iterator(dir)) files += e.is_regular_file();
   EXPECT_EQ(files, 1);

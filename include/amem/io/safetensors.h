@@ -5,7 +5,8 @@
 // the header), an optional "__metadata__" string map, then the raw little-endian data.
 //
 // Reads are memory-mapped: opening a multi-GB file touches only its header, and each tensor
-// is copied out on demand straight into the requested dtype and device.
+// is copied out on demand straight into the requested dtype and device (one copy, no
+// intermediate whole-file buffer).
 #pragma once
 
 #include <torch/types.h>
@@ -13,6 +14,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -44,8 +46,10 @@ class SafetensorsFile {
   bool contains(const std::string& name) const;
   const TensorEntry& entry(const std::string& name) const;  // throws if absent
 
-  // A new tensor holding a copy of the stored data (CPU, stored dtype).
-  torch::Tensor load(const std::string& name) const;
+  // A new tensor holding a copy of the stored data, converted to `dtype` (default: the stored
+  // one) on `device`.
+  torch::Tensor load(const std::string& name, std::optional<torch::ScalarType> dtype = {},
+                     torch::Device device = torch::kCPU) const;
 
  private:
   SafetensorsFile() = default;
@@ -70,11 +74,15 @@ class SafetensorsCheckpoint {
   std::vector<std::string> names() const;  // sorted
   bool contains(const std::string& name) const;
   const TensorEntry& entry(const std::string& name) const;
-  torch::Tensor load(const std::string& name) const;
+  torch::Tensor load(const std::string& name, std::optional<torch::ScalarType> dtype = {},
+                     torch::Device device = torch::kCPU) const;
   const std::string& path() const { return path_; }
+  // The shard files, in the order the index lists them (one entry for a single file).
+  std::vector<std::string> files() const;
 
  private:
   std::string path_;
+  std::vector<std::shared_ptr<SafetensorsFile>> files_;
   std::map<std::string, std::shared_ptr<SafetensorsFile>> by_name_;
 };
 
@@ -84,5 +92,15 @@ class SafetensorsCheckpoint {
 void save_safetensors(const std::string& path,
                       const std::vector<std::pair<std::string, torch::Tensor>>& tensors,
                       const std::map<std::string, std::string>& metadata = {});
+
+// Writes a sharded checkpoint into `dir` as Hugging Face does: tensors, in the given order, go
+// into files of at most `max_shard_bytes` (a larger tensor gets a file of its own) named
+// model-00001-of-0000N.safetensors, plus model.safetensors.index.json mapping each name to its
+// file. A single shard is written as plain model.safetensors with no index. Every file is
+// written atomically, the index last, so a reader never sees an index naming missing shards.
+void save_safetensors_sharded(const std::string& dir,
+                              const std::vector<std::pair<std::string, torch::Tensor>>& tensors,
+                              uint64_t max_shard_bytes,
+                              const std::map<std::string, std::string>& metadata = {});
 
 }  // namespace amem::io
