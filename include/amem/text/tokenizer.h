@@ -32,6 +32,8 @@ class Tokenizer {
   virtual std::optional<int64_t> piece_to_id(std::string_view piece) const = 0;
 
   const SpecialTokens& special() const { return special_; }
+  // load_tokenizer() sets the checkpoint's special ids and conventions through this.
+  void set_special(const SpecialTokens& special) { special_ = special; }
   // encode() plus the checkpoint's BOS/EOS convention.
   std::vector<int64_t> encode_for_model(std::string_view text) const;
 
@@ -39,10 +41,13 @@ class Tokenizer {
   SpecialTokens special_;
 };
 
-// Loads the tokenizer of a Hugging Face checkpoint folder: `tokenizer.json` or
-// `vocab.json` + `merges.txt` (byte-level BPE), `spiece.model` or `tokenizer.model`
-// (sentencepiece). Special ids come from tokenizer_config.json / special_tokens_map.json /
-// config.json when present. Throws amem::Error naming the folder when none is found.
+// Loads the tokenizer of a Hugging Face checkpoint folder, from the first of `spiece.model`
+// (T5: EOS appended), `tokenizer.model` (LLaMA: BOS prepended), `tokenizer.json` or
+// `vocab.json` + `merges.txt` (GPT-2 byte-level BPE: nothing added; <|endoftext|> is BOS, EOS
+// and UNK when the vocabulary has it) that exists. Special tokens and add_bos_token /
+// add_eos_token are then read, later files winning, from config.json (*_token_id),
+// special_tokens_map.json and tokenizer_config.json (*_token). Throws amem::Error naming the
+// folder when no tokenizer file is found, and the file and field when one is malformed.
 std::unique_ptr<Tokenizer> load_tokenizer(const std::string& dir);
 
 }  // namespace amem::text
