@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <fstream>
 #include <limits>
+#include <queue>
 
 #include "amem/core/error.h"
 #include "amem/text/byte_level_alphabet.h"
@@ -254,35 +255,54 @@ std::vector<int64_t> ByteLevelBpe::encode_word(std::string_view word) const {
   return ids;
 }
 
-// Repeatedly merges the adjacent pair of lowest rank, every occurrence of it from left to
-// right, until no adjacent pair has a merge (GPT-2's bpe()). Quadratic in the word length,
-// which the cache and GPT-2's short words keep cheap.
+// Applies merges until none applies, always the adjacent pair of lowest rank, the leftmost
+// of equal ones (GPT-2's bpe(), which merges every occurrence of the best pair from left to
+// right, gives the same result). The symbols form a linked list and the candidate pairs a
+// heap, so a long word costs O(n log n) rather than GPT-2's O(n^2).
 std::vector<int64_t> ByteLevelBpe::merge_symbols(std::vector<int64_t> symbols) const {
-  while (symbols.size() > 1) {
-    const Merge* best = nullptr;
-    uint64_t best_key = 0;
-    for (size_t i = 0; i + 1 < symbols.size(); ++i) {
-      const uint64_t key = pair_key(symbols[i], symbols[i + 1]);
-      const auto it = merges_.find(key);
-      if (it != merges_.end() && (!best || it->second.rank < best->rank)) {
-        best = &it->second;
-        best_key = key;
-      }
-    }
-    if (!best) break;
-    std::vector<int64_t> merged;
-    merged.reserve(symbols.size());
-    for (size_t i = 0; i < symbols.size(); ++i) {
-      if (i + 1 < symbols.size() && pair_key(symbols[i], symbols[i + 1]) == best_key) {
-        merged.push_back(best->merged_id);
-        ++i;
-      } else {
-        merged.push_back(symbols[i]);
-      }
-    }
-    symbols = std::move(merged);
+  const int n = static_cast<int>(symbols.size());
+  std::vector<int> next(n), prev(n);
+  for (int i = 0; i < n; ++i) {
+    next[i] = i + 1 < n ? i + 1 : -1;
+    prev[i] = i - 1;
   }
-  return symbols;
+
+  struct Candidate {
+    int rank, left;            // merge rank, index of the left symbol
+    int64_t left_id, right_id;  // the pair when queued; stale once either side changed
+    bool operator>(const Candidate& o) const {
+      return rank != o.rank ? rank > o.rank : left > o.left;
+    }
+  };
+  std::priority_queue<Candidate, std::vector<Candidate>, std::greater<Candidate>> queue;
+  auto push = [&](int left) {
+    if (left < 0 || next[left] < 0) return;
+    const auto it = merges_.find(pair_key(symbols[left], symbols[next[left]]));
+    if (it != merges_.end()) queue.push({it->second.rank, left, symbols[left], symbols[next[left]]});
+  };
+  for (int i = 0; i + 1 < n; ++i) push(i);
+
+  std::vector<bool> alive(n, true);
+  while (!queue.empty()) {
+    const Candidate c = queue.top();
+    queue.pop();
+    const int right = next[c.left];
+    if (!alive[c.left] || right < 0 || symbols[c.left] != c.left_id || symbols[right] != c.right_id) {
+      continue;
+    }
+    symbols[c.left] = merges_.at(pair_key(c.left_id, c.right_id)).merged_id;
+    alive[right] = false;
+    next[c.left] = next[right];
+    if (next[right] >= 0) prev[next[right]] = c.left;
+    push(prev[c.left]);
+    push(c.left);
+  }
+
+  std::vector<int64_t> ids;
+  for (int i = 0; i < n; ++i) {
+    if (alive[i]) ids.push_back(symbols[i]);
+  }
+  return ids;
 }
 
 bool ByteLevelBpe::is_special(int64_t id) const {

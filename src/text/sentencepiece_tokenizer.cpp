@@ -95,7 +95,11 @@ SentencepieceTokenizer::SentencepieceTokenizer(const std::string& model_path)
   if (!fs::is_regular_file(model_path)) throw Error(model_path + ": no such file");
   char error[512] = "";
   model_ = library_->load(model_path.c_str(), error, sizeof error);
-  if (!model_) throw Error(model_path + ": not a sentencepiece model (" + error + ")");
+  if (!model_) {
+    std::string why = error;
+    while (!why.empty() && why.back() == ' ') why.pop_back();
+    throw Error(model_path + ": not a sentencepiece model (" + why + ")");
+  }
   special_.unk = id_or_none(library_->unk_id(model_));
   special_.bos = id_or_none(library_->bos_id(model_));
   special_.eos = id_or_none(library_->eos_id(model_));

@@ -49,6 +49,13 @@ TEST(ByteLevelBpe, MergesByRank) {
   EXPECT_EQ(bpe->encode(" a"), (Ids{5}));
   // Occurrences of one pair merge from the left: a a a -> aa a.
   EXPECT_EQ(bpe->encode("aaa"), (Ids{8, 0}));
+  // a a b: (a,b) first; the (a,a) pair it broke up is gone.
+  EXPECT_EQ(bpe->encode("aab"), (Ids{0, 4}));
+  EXPECT_EQ(bpe->encode(std::string(20001, 'a')), [] {
+    Ids ids(10000, 8);
+    ids.push_back(0);
+    return ids;
+  }());
   EXPECT_EQ(bpe->encode("abc abc"), (Ids{6, 3, 6}));  // the second word hits the cache
   EXPECT_EQ(bpe->encode(""), Ids{});
 }
