@@ -73,9 +73,11 @@ MergeList merges_from_json(const nlohmann::json& json, const std::string& source
     const std::string where = source + "[" + std::to_string(i) + "]";
     if (merge.is_string()) {
       auto pair = split_merge(merge.get<std::string>());
-      if (!pair) throw Error(where + ": expected \"left right\", got \"" + merge.get<std::string>() + "\"");
+      if (!pair)
+        throw Error(where + ": expected \"left right\", got \"" + merge.get<std::string>() + "\"");
       merges.push_back(std::move(*pair));
-    } else if (merge.is_array() && merge.size() == 2 && merge[0].is_string() && merge[1].is_string()) {
+    } else if (merge.is_array() && merge.size() == 2 && merge[0].is_string() &&
+               merge[1].is_string()) {
       merges.emplace_back(merge[0].get<std::string>(), merge[1].get<std::string>());
     } else {
       throw Error(where + ": expected \"left right\" or [\"left\", \"right\"]");
@@ -85,7 +87,8 @@ MergeList merges_from_json(const nlohmann::json& json, const std::string& source
 }
 
 // The fields of a tokenizer.json this class does not implement must hold their neutral value.
-void require(bool ok, const std::string& path, const std::string& field, const std::string& expected) {
+void require(bool ok, const std::string& path, const std::string& field,
+             const std::string& expected) {
   if (!ok) throw Error(path + ": " + field + ": expected " + expected);
 }
 
@@ -131,7 +134,7 @@ ByteLevelBpe::ByteLevelBpe(std::unordered_map<std::string, int64_t> vocab, const
 }
 
 std::unique_ptr<ByteLevelBpe> ByteLevelBpe::from_vocab_and_merges(const std::string& vocab_path,
-                                                                   const std::string& merges_path) {
+                                                                  const std::string& merges_path) {
   auto vocab = vocab_from_json(read_json_file(vocab_path), vocab_path);
   return std::unique_ptr<ByteLevelBpe>(
       new ByteLevelBpe(std::move(vocab), merges_from_text(merges_path), merges_path));
@@ -139,48 +142,55 @@ std::unique_ptr<ByteLevelBpe> ByteLevelBpe::from_vocab_and_merges(const std::str
 
 std::unique_ptr<ByteLevelBpe> ByteLevelBpe::from_tokenizer_json(const std::string& path) {
   const nlohmann::json json = read_json_file(path);
-  require(json.is_object() && json.contains("model") && json["model"].is_object(), path, "model",
-          "an object");
-  const auto& model = json["model"];
-  require(model.value("type", "") == "BPE", path, "model.type",
-          "\"BPE\" (sentencepiece models are read from spiece.model / tokenizer.model)");
-  require(null_or_empty(model, "continuing_subword_prefix"), path,
-          "model.continuing_subword_prefix", "null");
-  require(null_or_empty(model, "end_of_word_suffix"), path, "model.end_of_word_suffix", "null");
-  require(absent_or_false(model, "byte_fallback"), path, "model.byte_fallback", "false");
-  require(absent_or_false(model, "ignore_merges"), path, "model.ignore_merges", "false");
-  require(!model.contains("dropout") || model["dropout"].is_null(), path, "model.dropout", "null");
-  require(!json.contains("normalizer") || json["normalizer"].is_null(), path, "normalizer", "null");
-  const auto& pre = json.contains("pre_tokenizer") ? json["pre_tokenizer"] : nlohmann::json();
-  require(pre.is_object() && pre.value("type", "") == "ByteLevel", path, "pre_tokenizer.type",
-          "\"ByteLevel\"");
-  require(absent_or_false(pre, "add_prefix_space"), path, "pre_tokenizer.add_prefix_space", "false");
-  require(!pre.contains("use_regex") || pre["use_regex"] == true, path, "pre_tokenizer.use_regex",
-          "true");
-  require(model.contains("vocab"), path, "model.vocab", "an object {\"token\": id}");
-  require(model.contains("merges"), path, "model.merges", "an array");
+  try {
+    require(json.is_object() && json.contains("model") && json["model"].is_object(), path, "model",
+            "an object");
+    const auto& model = json["model"];
+    require(model.value("type", "") == "BPE", path, "model.type",
+            "\"BPE\" (sentencepiece models are read from spiece.model / tokenizer.model)");
+    require(null_or_empty(model, "continuing_subword_prefix"), path,
+            "model.continuing_subword_prefix", "null");
+    require(null_or_empty(model, "end_of_word_suffix"), path, "model.end_of_word_suffix", "null");
+    require(absent_or_false(model, "byte_fallback"), path, "model.byte_fallback", "false");
+    require(absent_or_false(model, "ignore_merges"), path, "model.ignore_merges", "false");
+    require(!model.contains("dropout") || model["dropout"].is_null(), path, "model.dropout",
+            "null");
+    require(!json.contains("normalizer") || json["normalizer"].is_null(), path, "normalizer",
+            "null");
+    const auto& pre = json.contains("pre_tokenizer") ? json["pre_tokenizer"] : nlohmann::json();
+    require(pre.is_object() && pre.value("type", "") == "ByteLevel", path, "pre_tokenizer.type",
+            "\"ByteLevel\"");
+    require(absent_or_false(pre, "add_prefix_space"), path, "pre_tokenizer.add_prefix_space",
+            "false");
+    require(!pre.contains("use_regex") || pre["use_regex"] == true, path, "pre_tokenizer.use_regex",
+            "true");
+    require(model.contains("vocab"), path, "model.vocab", "an object {\"token\": id}");
+    require(model.contains("merges"), path, "model.merges", "an array");
 
-  auto vocab = vocab_from_json(model["vocab"], path + ": model.vocab");
-  std::unique_ptr<ByteLevelBpe> bpe(
-      new ByteLevelBpe(std::move(vocab), merges_from_json(model["merges"], path + ": model.merges"),
-                       path + ": model.merges"));
+    auto vocab = vocab_from_json(model["vocab"], path + ": model.vocab");
+    std::unique_ptr<ByteLevelBpe> bpe(new ByteLevelBpe(
+        std::move(vocab), merges_from_json(model["merges"], path + ": model.merges"),
+        path + ": model.merges"));
 
-  const auto added = json.value("added_tokens", nlohmann::json::array());
-  require(added.is_array(), path, "added_tokens", "an array");
-  for (size_t i = 0; i < added.size(); ++i) {
-    const auto& token = added[i];
-    const std::string field = "added_tokens[" + std::to_string(i) + "]";
-    require(token.is_object() && token.contains("id") && token["id"].is_number_integer() &&
-                token["id"].get<int64_t>() >= 0 && token.contains("content") &&
-                token["content"].is_string(),
-            path, field, "{\"id\": integer, \"content\": string, ...}");
-    for (const char* option : {"single_word", "lstrip", "rstrip"}) {
-      require(absent_or_false(token, option), path, field + "." + option, "false");
+    const auto added = json.value("added_tokens", nlohmann::json::array());
+    require(added.is_array(), path, "added_tokens", "an array");
+    for (size_t i = 0; i < added.size(); ++i) {
+      const auto& token = added[i];
+      const std::string field = "added_tokens[" + std::to_string(i) + "]";
+      require(token.is_object() && token.contains("id") && token["id"].is_number_integer() &&
+                  token["id"].get<int64_t>() >= 0 && token.contains("content") &&
+                  token["content"].is_string(),
+              path, field, "{\"id\": integer, \"content\": string, ...}");
+      for (const char* option : {"single_word", "lstrip", "rstrip"}) {
+        require(absent_or_false(token, option), path, field + "." + option, "false");
+      }
+      bpe->add_token({token["id"].get<int64_t>(), token["content"].get<std::string>(),
+                      token.value("special", false)});
     }
-    bpe->add_token({token["id"].get<int64_t>(), token["content"].get<std::string>(),
-                    token.value("special", false)});
+    return bpe;
+  } catch (const nlohmann::json::type_error& e) {
+    throw Error(json_type_error_message(path, e));
   }
-  return bpe;
 }
 
 void ByteLevelBpe::add_token(const AddedToken& token) {
@@ -268,7 +278,7 @@ std::vector<int64_t> ByteLevelBpe::merge_symbols(std::vector<int64_t> symbols) c
   }
 
   struct Candidate {
-    int rank, left;            // merge rank, index of the left symbol
+    int rank, left;             // merge rank, index of the left symbol
     int64_t left_id, right_id;  // the pair when queued; stale once either side changed
     bool operator>(const Candidate& o) const {
       return rank != o.rank ? rank > o.rank : left > o.left;
@@ -278,7 +288,8 @@ std::vector<int64_t> ByteLevelBpe::merge_symbols(std::vector<int64_t> symbols) c
   auto push = [&](int left) {
     if (left < 0 || next[left] < 0) return;
     const auto it = merges_.find(pair_key(symbols[left], symbols[next[left]]));
-    if (it != merges_.end()) queue.push({it->second.rank, left, symbols[left], symbols[next[left]]});
+    if (it != merges_.end())
+      queue.push({it->second.rank, left, symbols[left], symbols[next[left]]});
   };
   for (int i = 0; i + 1 < n; ++i) push(i);
 
@@ -287,7 +298,8 @@ std::vector<int64_t> ByteLevelBpe::merge_symbols(std::vector<int64_t> symbols) c
     const Candidate c = queue.top();
     queue.pop();
     const int right = next[c.left];
-    if (!alive[c.left] || right < 0 || symbols[c.left] != c.left_id || symbols[right] != c.right_id) {
+    if (!alive[c.left] || right < 0 || symbols[c.left] != c.left_id ||
+        symbols[right] != c.right_id) {
       continue;
     }
     symbols[c.left] = merges_.at(pair_key(c.left_id, c.right_id)).merged_id;

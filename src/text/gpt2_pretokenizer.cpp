@@ -16,17 +16,19 @@ struct Unit {
   bool is_space;  // U+0020 exactly: the only character the " ?" prefixes accept
 };
 
+CharClass class_of(const Utf8Unit& unit) {
+  if (!unit.valid) return CharClass::kOther;
+  if (is_letter(unit.code_point)) return CharClass::kLetter;
+  if (is_number(unit.code_point)) return CharClass::kNumber;
+  if (is_white_space(unit.code_point)) return CharClass::kWhiteSpace;
+  return CharClass::kOther;
+}
+
 std::vector<Unit> classify(std::string_view text) {
   std::vector<Unit> units;
   for (size_t pos = 0; pos < text.size();) {
     const Utf8Unit u = next_utf8_unit(text, pos);
-    CharClass cls = CharClass::kOther;
-    if (u.valid) {
-      if (is_letter(u.code_point)) cls = CharClass::kLetter;
-      else if (is_number(u.code_point)) cls = CharClass::kNumber;
-      else if (is_white_space(u.code_point)) cls = CharClass::kWhiteSpace;
-    }
-    units.push_back({pos, cls, u.valid && u.code_point == U' '});
+    units.push_back({pos, class_of(u), u.valid && u.code_point == U' '});
     pos += u.length;
   }
   return units;

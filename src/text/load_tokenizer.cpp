@@ -119,13 +119,23 @@ std::unique_ptr<Tokenizer> load_tokenizer(const std::string& dir) {
     }
     tokenizer = std::move(bpe);
   } else {
-    throw Error(dir + ": no tokenizer files (expected spiece.model, tokenizer.model, "
-                      "tokenizer.json or vocab.json + merges.txt)");
+    throw Error(dir +
+                ": no tokenizer files (expected spiece.model, tokenizer.model, "
+                "tokenizer.json or vocab.json + merges.txt)");
   }
 
-  if (has("config.json")) apply_config_ids((folder / "config.json").string(), *tokenizer, special);
-  for (const char* file : {"special_tokens_map.json", "tokenizer_config.json"}) {
-    if (has(file)) apply_token_names((folder / file).string(), *tokenizer, special);
+  for (const char* file : {"config.json", "special_tokens_map.json", "tokenizer_config.json"}) {
+    if (!has(file)) continue;
+    const std::string path = (folder / file).string();
+    try {
+      if (file == std::string("config.json")) {
+        apply_config_ids(path, *tokenizer, special);
+      } else {
+        apply_token_names(path, *tokenizer, special);
+      }
+    } catch (const nlohmann::json::type_error& e) {
+      throw Error(json_type_error_message(path, e));
+    }
   }
   tokenizer->set_special(special);
   return tokenizer;

@@ -51,7 +51,8 @@ std::string find_shim() {
 template <typename Function>
 void resolve(void* handle, const std::string& path, const char* name, Function& function) {
   function = reinterpret_cast<Function>(dlsym(handle, name));
-  if (!function) throw Error(path + ": not the amem sentencepiece wrapper (no symbol " + name + ")");
+  if (!function)
+    throw Error(path + ": not the amem sentencepiece wrapper (no symbol " + name + ")");
 }
 
 const SpmLibrary* load_library() {
@@ -61,7 +62,8 @@ const SpmLibrary* load_library() {
   void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
   if (!handle) {
     const char* why = dlerror();
-    throw Error("cannot load the sentencepiece wrapper " + path + ": " + (why ? why : "dlopen failed"));
+    throw Error("cannot load the sentencepiece wrapper " + path + ": " +
+                (why ? why : "dlopen failed"));
   }
   static std::mutex mutex;
   static std::map<void*, SpmLibrary> libraries;
@@ -139,7 +141,8 @@ bool SentencepieceTokenizer::is_control(int64_t id) const {
   return library_->is_control(model_, static_cast<int32_t>(id)) && id != special_.unk;
 }
 
-std::string SentencepieceTokenizer::decode(const std::vector<int64_t>& ids, bool skip_special) const {
+std::string SentencepieceTokenizer::decode(const std::vector<int64_t>& ids,
+                                           bool skip_special) const {
   std::string text;
   std::vector<int32_t> run;  // ids since the last control piece
   for (const int64_t id : ids) {

@@ -34,7 +34,8 @@ Utf8Unit next_utf8_unit(std::string_view text, size_t pos) {
   size_t i = 1;
   for (; i < length && pos + i < text.size(); ++i) {
     const auto byte = static_cast<unsigned char>(text[pos + i]);
-    const bool in_range = i == 1 ? (byte >= second_min && byte <= second_max) : is_continuation(byte);
+    const bool in_range =
+        i == 1 ? (byte >= second_min && byte <= second_max) : is_continuation(byte);
     if (!in_range) break;
     code_point = (code_point << 6) | (byte & 0x3F);
   }

@@ -9,9 +9,9 @@
 
 namespace {
 
-using amem::text::ByteLevelBpe;
 using amem::test::fresh_folder;
 using amem::test::write_text;
+using amem::text::ByteLevelBpe;
 using Ids = std::vector<int64_t>;
 
 // A hand-made vocabulary in GPT-2's byte-level alphabet: "Ġ" is the space, "Ċ" the newline,
@@ -65,10 +65,16 @@ TEST(ByteLevelBpe, MapsBytesThroughTheByteLevelAlphabet) {
   EXPECT_EQ(bpe->encode("\xc3\xa9\n"), (Ids{10, 11, 9}));
   EXPECT_EQ(bpe->decode({10, 11, 9}), "\xc3\xa9\n");
   EXPECT_EQ(bpe->decode({10}), "\xef\xbf\xbd");  // half a character: U+FFFD
+  // Input that is not UTF-8 still encodes byte by byte ("\xc3" alone is the piece "Ã").
+  EXPECT_EQ(bpe->encode("a\xc3"), (Ids{0, 10}));
   EXPECT_EQ(bpe->decode({3, 6}), " abc");
   EXPECT_EQ(bpe->vocab_size(), 12);
-  EXPECT_EQ(bpe->id_to_piece(7), "\xc4\xa0" "ab");
-  EXPECT_EQ(bpe->piece_to_id("\xc4\xa0" "a"), 5);
+  EXPECT_EQ(bpe->id_to_piece(7),
+            "\xc4\xa0"
+            "ab");
+  EXPECT_EQ(bpe->piece_to_id("\xc4\xa0"
+                             "a"),
+            5);
   EXPECT_EQ(bpe->piece_to_id("zz"), std::nullopt);
   EXPECT_NE(error_of([&] { bpe->encode("d"); }).find("no piece for byte 0x64"), std::string::npos);
   EXPECT_NE(error_of([&] { bpe->decode({12}); }).find("token id 12 is not in the vocabulary"),
@@ -83,16 +89,20 @@ TEST(ByteLevelBpe, AddedTokensMatchWholeAndSpecialOnesAreSkippedInDecode) {
   EXPECT_EQ(bpe->decode({6, 12, 0, 13}), "abca<abc>");
   EXPECT_EQ(bpe->decode({6, 12, 0, 13}, /*skip_special=*/false), "abc<|endoftext|>a<abc>");
   EXPECT_EQ(bpe->vocab_size(), 14);
-  EXPECT_NE(error_of([&] { bpe->add_token({4, "<x>", true}); }).find("already holds \"ab\""),
+  EXPECT_NE(error_of([&] {
+              bpe->add_token({4, "<x>", true});
+            }).find("already holds \"ab\""),
             std::string::npos);
 }
 
 TEST(ByteLevelBpe, TokenizerJsonWithPairMergesEqualsVocabAndMerges) {
   const auto dir = fresh_folder("bpe_json");
-  write_text(dir / "tokenizer.json", std::string(R"({"added_tokens": [{"id": 12, "content": "<|endoftext|>",
+  write_text(dir / "tokenizer.json",
+             std::string(R"({"added_tokens": [{"id": 12, "content": "<|endoftext|>",
     "special": true}], "normalizer": null, "pre_tokenizer": {"type": "ByteLevel",
     "add_prefix_space": false, "use_regex": true}, "model": {"type": "BPE", "vocab": )") +
-    kVocab + R"(, "merges": [["a", "b"], ["Ġ", "a"], "ab c", ["Ġa", "b"], ["a", "a"]]}})");
+                 kVocab +
+                 R"(, "merges": [["a", "b"], ["Ġ", "a"], "ab c", ["Ġa", "b"], ["a", "a"]]}})");
   auto from_json = ByteLevelBpe::from_tokenizer_json((dir / "tokenizer.json").string());
   auto from_text = tiny("bpe_json_text");
   for (const char* text : {" abc", "aaa", " ab\n", "\xc3\xa9 aa"}) {
@@ -104,27 +114,35 @@ TEST(ByteLevelBpe, TokenizerJsonWithPairMergesEqualsVocabAndMerges) {
 TEST(ByteLevelBpe, MalformedFilesAreOneLineErrors) {
   EXPECT_NE(error_of([] { tiny("bpe_bad_json", "{\"a\": 0,"); }).find("vocab.json: invalid JSON"),
             std::string::npos);
-  EXPECT_NE(error_of([] { tiny("bpe_bad_id", R"({"a": "zero"})"); })
-                .find("vocab.json: the id of \"a\" is not a non-negative integer"),
+  EXPECT_NE(error_of([] {
+              tiny("bpe_bad_id", R"({"a": "zero"})");
+            }).find("vocab.json: the id of \"a\" is not a non-negative integer"),
             std::string::npos);
-  EXPECT_NE(error_of([] { tiny("bpe_bad_line", kVocab, "#version: 0.2\na b\na b c\n"); })
-                .find("merges.txt: line 3: expected two tokens separated by one space"),
+  EXPECT_NE(error_of([] {
+              tiny("bpe_bad_line", kVocab, "#version: 0.2\na b\na b c\n");
+            }).find("merges.txt: line 3: expected two tokens separated by one space"),
             std::string::npos);
-  EXPECT_NE(error_of([] { tiny("bpe_unknown_merge", kVocab, "a b\nb c\n"); })
-                .find("merge 2 uses \"bc\", which is not in the vocabulary"),
+  EXPECT_NE(error_of([] {
+              tiny("bpe_unknown_merge", kVocab, "a b\nb c\n");
+            }).find("merge 2 uses \"bc\", which is not in the vocabulary"),
             std::string::npos);
-  EXPECT_NE(error_of([] { ByteLevelBpe::from_vocab_and_merges("/nonexistent/vocab.json", "m"); })
-                .find("/nonexistent/vocab.json: cannot be read"),
+  EXPECT_NE(error_of([] {
+              ByteLevelBpe::from_vocab_and_merges("/nonexistent/vocab.json", "m");
+            }).find("/nonexistent/vocab.json: cannot be read"),
             std::string::npos);
 
   const auto dir = fresh_folder("bpe_bad_tokenizer_json");
   write_text(dir / "tokenizer.json", R"({"model": {"type": "Unigram", "vocab": []}})");
-  EXPECT_NE(error_of([&] { ByteLevelBpe::from_tokenizer_json((dir / "tokenizer.json").string()); })
-                .find("tokenizer.json: model.type: expected \"BPE\""),
+  EXPECT_NE(error_of([&] {
+              ByteLevelBpe::from_tokenizer_json((dir / "tokenizer.json").string());
+            }).find("tokenizer.json: model.type: expected \"BPE\""),
             std::string::npos);
   write_text(dir / "tokenizer.json", std::string(R"({"pre_tokenizer": {"type": "ByteLevel"},
-    "model": {"type": "BPE", "vocab": )") + kVocab + R"(, "merges": ["a b", ["a"]]}})");
-  EXPECT_NE(error_of([&] { ByteLevelBpe::from_tokenizer_json((dir / "tokenizer.json").string()); })
-                .find("tokenizer.json: model.merges[1]: expected \"left right\" or [\"left\", \"right\"]"),
-            std::string::npos);
+    "model": {"type": "BPE", "vocab": )") +
+                                         kVocab + R"(, "merges": ["a b", ["a"]]}})");
+  EXPECT_NE(
+      error_of([&] {
+        ByteLevelBpe::from_tokenizer_json((dir / "tokenizer.json").string());
+      }).find("tokenizer.json: model.merges[1]: expected \"left right\" or [\"left\", \"right\"]"),
+      std::string::npos);
 }

@@ -34,7 +34,7 @@ TEST(Gpt2Pretokenizer, SplitsLikeGpt2Pattern) {
 }
 
 TEST(Gpt2Pretokenizer, WhitespaceRunsLeaveTheirLastSpaceToTheNextWord) {
-  EXPECT_EQ(words("x   "), (Words{"x", "   "}));            // trailing run stays whole
+  EXPECT_EQ(words("x   "), (Words{"x", "   "}));                // trailing run stays whole
   EXPECT_EQ(words("a \n\tb"), (Words{"a", " \n", "\t", "b"}));  // \t alone: no " ?" prefix
   EXPECT_EQ(words("\n"), (Words{"\n"}));
   EXPECT_EQ(words("  "), (Words{"  "}));
@@ -55,7 +55,9 @@ TEST(Gpt2Pretokenizer, UnicodeClasses) {
 }
 
 TEST(Gpt2Pretokenizer, InvalidUtf8BytesAreSymbols) {
-  EXPECT_EQ(words("a\xff\xfe" "b c"), (Words{"a", "\xff\xfe", "b", " c"}));
+  EXPECT_EQ(words("a\xff\xfe"
+                  "b c"),
+            (Words{"a", "\xff\xfe", "b", " c"}));
   EXPECT_EQ(words(" \xe2\x82"), (Words{" \xe2\x82"}));  // a character cut short
 }
 
@@ -79,9 +81,11 @@ TEST(Utf8, ReplacesMaximalInvalidSubpartsLikePython) {
   using amem::text::replace_invalid_utf8;
   const std::string fffd = "\xef\xbf\xbd";
   EXPECT_EQ(replace_invalid_utf8("caf\xc3\xa9"), "caf\xc3\xa9");
-  EXPECT_EQ(replace_invalid_utf8("\xe2\x82"), fffd);                 // one cut character
+  EXPECT_EQ(replace_invalid_utf8("\xe2\x82"), fffd);                    // one cut character
   EXPECT_EQ(replace_invalid_utf8("\xf0\x80\x80"), fffd + fffd + fffd);  // overlong: byte by byte
   EXPECT_EQ(replace_invalid_utf8("\xed\xa0\x80"), fffd + fffd + fffd);  // a surrogate
-  EXPECT_EQ(replace_invalid_utf8("a\xc3" "b"), "a" + fffd + "b");
+  EXPECT_EQ(replace_invalid_utf8("a\xc3"
+                                 "b"),
+            "a" + fffd + "b");
   EXPECT_EQ(replace_invalid_utf8("\xf4\x90\x80\x80"), fffd + fffd + fffd + fffd);  // > U+10FFFF
 }

@@ -63,10 +63,11 @@ TEST(LoadTokenizer, CheckpointConventions) {
 }
 
 TEST(LoadTokenizer, ConfigFilesOverrideLaterFilesWinning) {
-  const auto dir = folder_with("load_override", kData / "tokenizers" / "t5_unigram" / "spiece.model",
-                               {{"config.json", R"({"pad_token_id": 1, "eos_token_id": 1})"},
-                                {"special_tokens_map.json", R"({"pad_token": {"content": "<unk>"}})"},
-                                {"tokenizer_config.json", R"({"add_eos_token": false, "add_bos_token": true})"}});
+  const auto dir = folder_with(
+      "load_override", kData / "tokenizers" / "t5_unigram" / "spiece.model",
+      {{"config.json", R"({"pad_token_id": 1, "eos_token_id": 1})"},
+       {"special_tokens_map.json", R"({"pad_token": {"content": "<unk>"}})"},
+       {"tokenizer_config.json", R"({"add_eos_token": false, "add_bos_token": true})"}});
   auto t5 = load_tokenizer(dir.string());
   EXPECT_EQ(t5->special().pad, 2);  // special_tokens_map.json after config.json
   EXPECT_EQ(t5->special().eos, 1);
@@ -77,10 +78,13 @@ TEST(LoadTokenizer, ConfigFilesOverrideLaterFilesWinning) {
 
 TEST(LoadTokenizer, MissingOrMalformedFilesNameTheFolderFileAndField) {
   const auto empty = fresh_folder("load_empty");
-  EXPECT_NE(error_of([&] { load_tokenizer(empty.string()); })
-                .find(empty.string() + ": no tokenizer files (expected spiece.model"),
+  EXPECT_NE(error_of([&] {
+              load_tokenizer(empty.string());
+            }).find(empty.string() + ": no tokenizer files (expected spiece.model"),
             std::string::npos);
-  EXPECT_NE(error_of([] { load_tokenizer("/nonexistent/folder"); }).find("/nonexistent/folder: not a folder"),
+  EXPECT_NE(error_of([] {
+              load_tokenizer("/nonexistent/folder");
+            }).find("/nonexistent/folder: not a folder"),
             std::string::npos);
   write_text(empty / "vocab.json", "{}");  // merges.txt still missing
   EXPECT_NE(error_of([&] { load_tokenizer(empty.string()); }).find("no tokenizer files"),
@@ -88,24 +92,37 @@ TEST(LoadTokenizer, MissingOrMalformedFilesNameTheFolderFileAndField) {
 
   const auto gpt2 = kData / "tokenizers" / "gpt2_bpe" / "tokenizer.json";
   auto dir = folder_with("load_bad_eos", gpt2, {{"tokenizer_config.json", R"({"eos_token": 5})"}});
-  EXPECT_NE(error_of([&] { load_tokenizer(dir.string()); })
-                .find("tokenizer_config.json: eos_token: expected a token string"),
+  EXPECT_NE(error_of([&] {
+              load_tokenizer(dir.string());
+            }).find("tokenizer_config.json: eos_token: expected a token string"),
             std::string::npos);
-  dir = folder_with("load_unknown_pad", gpt2, {{"special_tokens_map.json", R"({"pad_token": "<pad>"})"}});
-  EXPECT_NE(error_of([&] { load_tokenizer(dir.string()); })
-                .find("special_tokens_map.json: pad_token: \"<pad>\" is not in the vocabulary"),
+  dir = folder_with("load_unknown_pad", gpt2,
+                    {{"special_tokens_map.json", R"({"pad_token": "<pad>"})"}});
+  EXPECT_NE(error_of([&] {
+              load_tokenizer(dir.string());
+            }).find("special_tokens_map.json: pad_token: \"<pad>\" is not in the vocabulary"),
             std::string::npos);
   dir = folder_with("load_bad_config", gpt2, {{"config.json", R"({"eos_token_id": 50256})"}});
   EXPECT_NE(error_of([&] { load_tokenizer(dir.string()); })
-                .find("config.json: eos_token_id: expected an id below the tokenizer's vocabulary size 601"),
+                .find("config.json: eos_token_id: expected an id below the tokenizer's vocabulary "
+                      "size 601"),
             std::string::npos);
-  dir = folder_with("load_bad_flag", gpt2, {{"tokenizer_config.json", R"({"add_bos_token": "yes"})"}});
+  dir = folder_with("load_bad_flag", gpt2,
+                    {{"tokenizer_config.json", R"({"add_bos_token": "yes"})"}});
+  EXPECT_NE(error_of([&] {
+              load_tokenizer(dir.string());
+            }).find("tokenizer_config.json: add_bos_token: expected true or false"),
+            std::string::npos);
+  dir = folder_with("load_bad_type", gpt2,
+                    {{"tokenizer_config.json",
+                      R"({"added_tokens_decoder": {"7": {"content": "<x>", "special": "yes"}}})"}});
   EXPECT_NE(error_of([&] { load_tokenizer(dir.string()); })
-                .find("tokenizer_config.json: add_bos_token: expected true or false"),
+                .find("tokenizer_config.json: unexpected JSON type (type must be boolean"),
             std::string::npos);
   dir = folder_with("load_bad_json", gpt2, {{"tokenizer_config.json", "{"}});
-  EXPECT_NE(error_of([&] { load_tokenizer(dir.string()); }).find("tokenizer_config.json: invalid JSON"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of([&] { load_tokenizer(dir.string()); }).find("tokenizer_config.json: invalid JSON"),
+      std::string::npos);
 }
 
 TEST(LoadTokenizer, AddedTokensDecoderOfTokenizerConfig) {
@@ -152,10 +169,12 @@ TEST(SentencepieceTokenizer, MissingShimOrModelIsOneLineError) {
 
   const auto dir = fresh_folder("spm_bad_model");
   write_text(dir / "spiece.model", "not a model");
-  EXPECT_NE(error_of([&] { load_tokenizer(dir.string()); })
-                .find((dir / "spiece.model").string() + ": not a sentencepiece model"),
+  EXPECT_NE(error_of([&] {
+              load_tokenizer(dir.string());
+            }).find((dir / "spiece.model").string() + ": not a sentencepiece model"),
             std::string::npos);
-  EXPECT_NE(error_of([] { amem::text::SentencepieceTokenizer t("/nonexistent/spiece.model"); })
-                .find("/nonexistent/spiece.model: no such file"),
+  EXPECT_NE(error_of([] {
+              amem::text::SentencepieceTokenizer t("/nonexistent/spiece.model");
+            }).find("/nonexistent/spiece.model: no such file"),
             std::string::npos);
 }

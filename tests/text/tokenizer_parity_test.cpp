@@ -3,10 +3,9 @@
 // BPE, the sentencepiece library for the two sentencepiece models.
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "amem/text/tokenizer.h"
 #include "text/temp_folder.h"

@@ -67,10 +67,10 @@ class ByteLevelBpe : public Tokenizer {
   bool is_special(int64_t id) const;
 
   std::unordered_map<std::string, int64_t> vocab_;  // pieces in the byte-level alphabet
-  std::vector<std::string> pieces_;                  // id -> piece ("" for unused ids)
-  std::unordered_map<uint64_t, Merge> merges_;       // (left id << 32 | right id) -> merge
-  std::vector<int64_t> byte_ids_;                    // byte -> id of its one-character piece
-  std::vector<AddedToken> added_;                    // longest content first
+  std::vector<std::string> pieces_;                 // id -> piece ("" for unused ids)
+  std::unordered_map<uint64_t, Merge> merges_;      // (left id << 32 | right id) -> merge
+  std::vector<int64_t> byte_ids_;                   // byte -> id of its one-character piece
+  std::vector<AddedToken> added_;                   // longest content first
   std::unordered_set<int64_t> added_ids_;
 
   mutable std::mutex cache_mutex_;  // encode() is const and may run on several threads

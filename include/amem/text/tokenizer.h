@@ -3,6 +3,11 @@
 // encode() returns the ids of the text alone: no BOS/EOS is added. Model families differ in
 // which special tokens they add (GPT-2: none; T5: EOS at the end; LLaMA: BOS at the start),
 // so encode_for_model() applies the convention recorded for the checkpoint.
+//
+// Special tokens written in the text follow each reference implementation: the byte-level
+// BPE matches its added tokens (e.g. "<|endoftext|>" becomes the EOS id, as in Hugging Face's
+// tokenizers), sentencepiece reads "</s>" or "<s>" as plain text (as the sentencepiece library
+// does). Strip them from untrusted text when that matters.
 #pragma once
 
 #include <cstdint>
