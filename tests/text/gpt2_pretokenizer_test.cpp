@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 #include <vector>
 
@@ -88,4 +89,23 @@ TEST(Utf8, ReplacesMaximalInvalidSubpartsLikePython) {
                                  "b"),
             "a" + fffd + "b");
   EXPECT_EQ(replace_invalid_utf8("\xf4\x90\x80\x80"), fffd + fffd + fffd + fffd);  // > U+10FFFF
+}
+
+TEST(Gpt2Pretokenizer, RandomBytesSplitIntoNonEmptyWordsThatConcatenateBack) {
+  std::mt19937 random(7);
+  // Bytes drawn mostly from ASCII letters, digits, spaces and symbols, plus any byte at all.
+  const std::string alphabet = "ab Z9 '\n\t.!\xc3\xa9\xe2\x80\x83";
+  for (int trial = 0; trial < 200; ++trial) {
+    std::string text;
+    const int length = static_cast<int>(random() % 40);
+    for (int i = 0; i < length; ++i) {
+      text += random() % 4 ? alphabet[random() % alphabet.size()] : static_cast<char>(random());
+    }
+    std::string joined;
+    for (std::string_view word : split_gpt2_words(text)) {
+      EXPECT_FALSE(word.empty());
+      joined += word;
+    }
+    EXPECT_EQ(joined, text);
+  }
 }

@@ -5,9 +5,11 @@
 
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <nlohmann/json.hpp>
 
 #include "amem/text/tokenizer.h"
+#include "amem/text/utf8.h"
 #include "text/temp_folder.h"
 
 namespace fs = std::filesystem;
@@ -47,6 +49,18 @@ TEST(TokenizerParity, Gpt2BpeFromTokenizerJson) {
   auto tokenizer = amem::text::load_tokenizer((kFixtures / "gpt2_bpe").string());
   EXPECT_EQ(tokenizer->vocab_size(), 601);
   expect_parity(*tokenizer, "gpt2_bpe");
+}
+
+// Any bytes encode (invalid UTF-8 included) and decode back, invalid parts as U+FFFD.
+TEST(TokenizerParity, Gpt2BpeRoundTripsArbitraryBytes) {
+  auto tokenizer = amem::text::load_tokenizer((kFixtures / "gpt2_bpe").string());
+  std::mt19937 random(11);
+  for (int trial = 0; trial < 100; ++trial) {
+    std::string bytes;
+    const int length = static_cast<int>(random() % 30);
+    for (int i = 0; i < length; ++i) bytes += static_cast<char>(random());
+    EXPECT_EQ(tokenizer->decode(tokenizer->encode(bytes)), amem::text::replace_invalid_utf8(bytes));
+  }
 }
 
 TEST(TokenizerParity, Gpt2BpeFromVocabAndMerges) {
