@@ -30,7 +30,8 @@ class Tokenizer {
   virtual ~Tokenizer() = default;
 
   virtual std::vector<int64_t> encode(std::string_view text) const = 0;
-  // Special tokens (BOS/EOS/PAD/UNK and added control tokens) are dropped when skip_special.
+  // Special tokens (BOS/EOS/PAD and added special tokens) are dropped when skip_special, as
+  // the reference decoders do; sentencepiece writes its unknown piece as " ⁇ " either way.
   virtual std::string decode(const std::vector<int64_t>& ids, bool skip_special = true) const = 0;
   virtual int64_t vocab_size() const = 0;
   virtual std::string id_to_piece(int64_t id) const = 0;
