@@ -3,6 +3,11 @@
 // encode() returns the ids of the text alone: no BOS/EOS is added. Model families differ in
 // which special tokens they add (GPT-2: none; T5: EOS at the end; LLaMA: BOS at the start),
 // so encode_for_model() applies the convention recorded for the checkpoint.
+//
+// Special tokens written in the text follow each reference implementation: the byte-level
+// BPE matches its added tokens (e.g. "<|endoftext|>" becomes the EOS id, as in Hugging Face's
+// tokenizers), sentencepiece reads "</s>" or "<s>" as plain text (as the sentencepiece library
+// does). Strip them from untrusted text when that matters.
 #pragma once
 
 #include <cstdint>
@@ -25,13 +30,16 @@ class Tokenizer {
   virtual ~Tokenizer() = default;
 
   virtual std::vector<int64_t> encode(std::string_view text) const = 0;
-  // Special tokens (BOS/EOS/PAD/UNK and added control tokens) are dropped when skip_special.
+  // Special tokens (BOS/EOS/PAD and added special tokens) are dropped when skip_special, as
+  // the reference decoders do; sentencepiece writes its unknown piece as " ⁇ " either way.
   virtual std::string decode(const std::vector<int64_t>& ids, bool skip_special = true) const = 0;
   virtual int64_t vocab_size() const = 0;
   virtual std::string id_to_piece(int64_t id) const = 0;
   virtual std::optional<int64_t> piece_to_id(std::string_view piece) const = 0;
 
   const SpecialTokens& special() const { return special_; }
+  // load_tokenizer() sets the checkpoint's special ids and conventions through this.
+  void set_special(const SpecialTokens& special) { special_ = special; }
   // encode() plus the checkpoint's BOS/EOS convention.
   std::vector<int64_t> encode_for_model(std::string_view text) const;
 
@@ -39,10 +47,13 @@ class Tokenizer {
   SpecialTokens special_;
 };
 
-// Loads the tokenizer of a Hugging Face checkpoint folder: `tokenizer.json` or
-// `vocab.json` + `merges.txt` (byte-level BPE), `spiece.model` or `tokenizer.model`
-// (sentencepiece). Special ids come from tokenizer_config.json / special_tokens_map.json /
-// config.json when present. Throws amem::Error naming the folder when none is found.
+// Loads the tokenizer of a Hugging Face checkpoint folder, from the first of `spiece.model`
+// (T5: EOS appended), `tokenizer.model` (LLaMA: BOS prepended), `tokenizer.json` or
+// `vocab.json` + `merges.txt` (GPT-2 byte-level BPE: nothing added; <|endoftext|> is BOS, EOS
+// and UNK when the vocabulary has it) that exists. Special tokens and add_bos_token /
+// add_eos_token are then read, later files winning, from config.json (*_token_id),
+// special_tokens_map.json and tokenizer_config.json (*_token). Throws amem::Error naming the
+// folder when no tokenizer file is found, and the file and field when one is malformed.
 std::unique_ptr<Tokenizer> load_tokenizer(const std::string& dir);
 
 }  // namespace amem::text
