@@ -5,12 +5,12 @@
 #include <functional>
 
 #include "amem/core/error.h"
-#include "text/temp_folder.h"
+#include "support/temp_dir.h"
 
 namespace {
 
-using amem::test::fresh_folder;
-using amem::test::write_text;
+using amem::testing::fresh_dir;
+using amem::testing::write_file;
 using amem::text::ByteLevelBpe;
 using Ids = std::vector<int64_t>;
 
@@ -22,9 +22,9 @@ const char* kMerges = "#version: 0.2\na b\nĠ a\nab c\nĠa b\na a\n";
 
 std::unique_ptr<ByteLevelBpe> tiny(const std::string& name, const std::string& vocab = kVocab,
                                    const std::string& merges = kMerges) {
-  const auto dir = fresh_folder(name);
-  write_text(dir / "vocab.json", vocab);
-  write_text(dir / "merges.txt", merges);
+  const auto dir = fresh_dir(name);
+  write_file(dir / "vocab.json", vocab);
+  write_file(dir / "merges.txt", merges);
   return ByteLevelBpe::from_vocab_and_merges((dir / "vocab.json").string(),
                                              (dir / "merges.txt").string());
 }
@@ -96,8 +96,8 @@ TEST(ByteLevelBpe, AddedTokensMatchWholeAndSpecialOnesAreSkippedInDecode) {
 }
 
 TEST(ByteLevelBpe, TokenizerJsonWithPairMergesEqualsVocabAndMerges) {
-  const auto dir = fresh_folder("bpe_json");
-  write_text(dir / "tokenizer.json",
+  const auto dir = fresh_dir("bpe_json");
+  write_file(dir / "tokenizer.json",
              std::string(R"({"added_tokens": [{"id": 12, "content": "<|endoftext|>",
     "special": true}], "normalizer": null, "pre_tokenizer": {"type": "ByteLevel",
     "add_prefix_space": false, "use_regex": true}, "model": {"type": "BPE", "vocab": )") +
@@ -131,13 +131,13 @@ TEST(ByteLevelBpe, MalformedFilesAreOneLineErrors) {
             }).find("/nonexistent/vocab.json: cannot be read"),
             std::string::npos);
 
-  const auto dir = fresh_folder("bpe_bad_tokenizer_json");
-  write_text(dir / "tokenizer.json", R"({"model": {"type": "Unigram", "vocab": []}})");
+  const auto dir = fresh_dir("bpe_bad_tokenizer_json");
+  write_file(dir / "tokenizer.json", R"({"model": {"type": "Unigram", "vocab": []}})");
   EXPECT_NE(error_of([&] {
               ByteLevelBpe::from_tokenizer_json((dir / "tokenizer.json").string());
             }).find("tokenizer.json: model.type: expected \"BPE\""),
             std::string::npos);
-  write_text(dir / "tokenizer.json", std::string(R"({"pre_tokenizer": {"type": "ByteLevel"},
+  write_file(dir / "tokenizer.json", std::string(R"({"pre_tokenizer": {"type": "ByteLevel"},
     "model": {"type": "BPE", "vocab": )") +
                                          kVocab + R"(, "merges": ["a b", ["a"]]}})");
   EXPECT_NE(

@@ -7,14 +7,14 @@
 #include "amem/core/error.h"
 #include "amem/text/sentencepiece_tokenizer.h"
 #include "amem/text/tokenizer.h"
-#include "text/temp_folder.h"
+#include "support/temp_dir.h"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-using amem::test::fresh_folder;
-using amem::test::write_text;
+using amem::testing::fresh_dir;
+using amem::testing::write_file;
 using amem::text::load_tokenizer;
 using Ids = std::vector<int64_t>;
 
@@ -32,9 +32,9 @@ std::string error_of(const std::function<void()>& f) {
 // A folder with a copy of one fixture tokenizer file and the given extra files.
 fs::path folder_with(const std::string& name, const fs::path& tokenizer_file,
                      const std::vector<std::pair<std::string, std::string>>& files) {
-  const auto dir = fresh_folder(name);
+  const auto dir = fresh_dir(name);
   fs::copy_file(tokenizer_file, dir / tokenizer_file.filename());
-  for (const auto& [file, contents] : files) write_text(dir / file, contents);
+  for (const auto& [file, contents] : files) write_file(dir / file, contents);
   return dir;
 }
 
@@ -77,7 +77,7 @@ TEST(LoadTokenizer, ConfigFilesOverrideLaterFilesWinning) {
 }
 
 TEST(LoadTokenizer, MissingOrMalformedFilesNameTheFolderFileAndField) {
-  const auto empty = fresh_folder("load_empty");
+  const auto empty = fresh_dir("load_empty");
   EXPECT_NE(error_of([&] {
               load_tokenizer(empty.string());
             }).find(empty.string() + ": no tokenizer files (expected spiece.model"),
@@ -86,7 +86,7 @@ TEST(LoadTokenizer, MissingOrMalformedFilesNameTheFolderFileAndField) {
               load_tokenizer("/nonexistent/folder");
             }).find("/nonexistent/folder: not a folder"),
             std::string::npos);
-  write_text(empty / "vocab.json", "{}");  // merges.txt still missing
+  write_file(empty / "vocab.json", "{}");  // merges.txt still missing
   EXPECT_NE(error_of([&] { load_tokenizer(empty.string()); }).find("no tokenizer files"),
             std::string::npos);
 
@@ -126,11 +126,11 @@ TEST(LoadTokenizer, MissingOrMalformedFilesNameTheFolderFileAndField) {
 }
 
 TEST(LoadTokenizer, AddedTokensDecoderOfTokenizerConfig) {
-  const auto dir = fresh_folder("load_added_tokens");
+  const auto dir = fresh_dir("load_added_tokens");
   for (const char* file : {"vocab.json", "merges.txt"}) {
     fs::copy_file(kData / "tokenizers" / "gpt2_bpe" / file, dir / file);
   }
-  write_text(dir / "tokenizer_config.json",
+  write_file(dir / "tokenizer_config.json",
              R"({"added_tokens_decoder": {"601": {"content": "<pad>", "special": true}},
                  "pad_token": "<pad>"})");
   auto tokenizer = load_tokenizer(dir.string());
@@ -167,8 +167,8 @@ TEST(SentencepieceTokenizer, MissingShimOrModelIsOneLineError) {
       << shim_error;
   EXPECT_EQ(shim_error.find('\n'), std::string::npos);
 
-  const auto dir = fresh_folder("spm_bad_model");
-  write_text(dir / "spiece.model", "not a model");
+  const auto dir = fresh_dir("spm_bad_model");
+  write_file(dir / "spiece.model", "not a model");
   EXPECT_NE(error_of([&] {
               load_tokenizer(dir.string());
             }).find((dir / "spiece.model").string() + ": not a sentencepiece model"),

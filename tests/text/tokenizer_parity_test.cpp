@@ -10,7 +10,7 @@
 
 #include "amem/text/tokenizer.h"
 #include "amem/text/utf8.h"
-#include "text/temp_folder.h"
+#include "support/temp_dir.h"
 
 namespace fs = std::filesystem;
 
@@ -64,7 +64,7 @@ TEST(TokenizerParity, Gpt2BpeRoundTripsArbitraryBytes) {
 }
 
 TEST(TokenizerParity, Gpt2BpeFromVocabAndMerges) {
-  const auto dir = amem::test::fresh_folder("gpt2_vocab_merges");
+  const auto dir = amem::testing::fresh_dir("gpt2_vocab_merges");
   for (const char* file : {"vocab.json", "merges.txt"}) {
     fs::copy_file(kFixtures / "gpt2_bpe" / file, dir / file);
   }
