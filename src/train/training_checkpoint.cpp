@@ -1,0 +1,180 @@
+#include "amem/train/training_checkpoint.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/cuda.h>
+
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <random>
+#include <sstream>
+
+#include "amem/core/error.h"
+#include "amem/io/atomic_file.h"
+#include "amem/io/safetensors.h"
+
+namespace amem::train {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// LibTorch keys optimiser state by the address of the parameter's TensorImpl, printed.
+std::string state_key(const torch::Tensor& parameter) {
+  std::ostringstream key;
+  key << parameter.unsafeGetTensorImpl();
+  return key.str();
+}
+
+// The optimiser states amem uses, as (field name, tensor) pairs and back. Step counts are
+// stored as one-element int64 tensors.
+NamedTensors state_fields(torch::optim::OptimizerParamState& state) {
+  if (auto* s = dynamic_cast<torch::optim::AdamWParamState*>(&state)) {
+    NamedTensors out = {{"step", torch::tensor(s->step())}, {"exp_avg", s->exp_avg()},
+                        {"exp_avg_sq", s->exp_avg_sq()}};
+    if (s->max_exp_avg_sq().defined()) out.emplace_back("max_exp_avg_sq", s->max_exp_avg_sq());
+    return out;
+  }
+  if (auto* s = dynamic_cast<torch::optim::AdamParamState*>(&state)) {
+    NamedTensors out = {{"step", torch::tensor(s->step())}, {"exp_avg", s->exp_avg()},
+                        {"exp_avg_sq", s->exp_avg_sq()}};
+    if (s->max_exp_avg_sq().defined()) out.emplace_back("max_exp_avg_sq", s->max_exp_avg_sq());
+    return out;
+  }
+  if (auto* s = dynamic_cast<torch::optim::SGDParamState*>(&state)) {
+    if (!s->momentum_buffer().defined()) return {};
+    return {{"momentum_buffer", s->momentum_buffer()}};
+  }
+  throw Error("training checkpoint: unsupported optimiser (expected Adam, AdamW or SGD)");
+}
+
+template <class State>
+std::unique_ptr<State> adam_state(const io::SafetensorsFile& file, const std::string& name,
+                                  const torch::Tensor& like) {
+  auto state = std::make_unique<State>();
+  state->step(file.load(name + "/step").item<int64_t>());
+  state->exp_avg(file.load(name + "/exp_avg", like.scalar_type(), like.device()));
+  state->exp_avg_sq(file.load(name + "/exp_avg_sq", like.scalar_type(), like.device()));
+  if (file.contains(name + "/max_exp_avg_sq"))
+    state->max_exp_avg_sq(file.load(name + "/max_exp_avg_sq", like.scalar_type(), like.device()));
+  return state;
+}
+
+std::unique_ptr<torch::optim::OptimizerParamState> restored_state(
+    const torch::optim::Optimizer& optimizer, const io::SafetensorsFile& file,
+    const std::string& name, const torch::Tensor& parameter) {
+  if (dynamic_cast<const torch::optim::AdamW*>(&optimizer))
+    return adam_state<torch::optim::AdamWParamState>(file, name, parameter);
+  if (dynamic_cast<const torch::optim::Adam*>(&optimizer))
+    return adam_state<torch::optim::AdamParamState>(file, name, parameter);
+  if (dynamic_cast<const torch::optim::SGD*>(&optimizer)) {
+    auto state = std::make_unique<torch::optim::SGDParamState>();
+    state->momentum_buffer(
+        file.load(name + "/momentum_buffer", parameter.scalar_type(), parameter.device()));
+    return state;
+  }
+  throw Error("training checkpoint: unsupported optimiser (expected Adam, AdamW or SGD)");
+}
+
+NamedTensors generator_states() {
+  NamedTensors out = {{"cpu", at::detail::getDefaultCPUGenerator().get_state()}};
+  for (int64_t d = 0; d < int64_t(torch::cuda::device_count()); ++d)
+    out.emplace_back("cuda" + std::to_string(d),
+                     at::globalContext().defaultGenerator(torch::Device(torch::kCUDA, d)).get_state());
+  return out;
+}
+
+void set_generator_state(at::Generator generator, const torch::Tensor& state) {
+  std::lock_guard<std::mutex> lock(generator.mutex());
+  generator.set_state(state);
+}
+
+void restore_generators(const io::SafetensorsFile& file) {
+  set_generator_state(at::detail::getDefaultCPUGenerator(), file.load("cpu"));
+  for (int64_t d = 0; d < int64_t(torch::cuda::device_count()); ++d)
+    if (file.contains("cuda" + std::to_string(d)))
+      set_generator_state(at::globalContext().defaultGenerator(torch::Device(torch::kCUDA, d)),
+                          file.load("cuda" + std::to_string(d)));
+}
+
+}  // namespace
+
+void save_training_checkpoint(const std::string& dir, const NamedTensors& trainable,
+                              const torch::optim::Optimizer& optimizer,
+                              const TrainingProgress& progress,
+                              const std::map<std::string, std::string>& extra_files) {
+  NamedTensors optimizer_tensors;
+  auto& states = const_cast<torch::optim::Optimizer&>(optimizer).state();
+  for (const auto& [name, tensor] : trainable) {
+    auto it = states.find(state_key(tensor));
+    if (it == states.end()) continue;  // not stepped yet: the optimiser creates it lazily
+    for (auto& [field, value] : state_fields(*it->second))
+      optimizer_tensors.emplace_back(name + "/" + field, value);
+  }
+
+  const fs::path target(dir);
+  const fs::path staging = target.string() + ".tmp-" + std::to_string(std::random_device{}());
+  fs::remove_all(staging);
+  fs::create_directories(staging);
+  try {
+    io::save_safetensors((staging / "trainable.safetensors").string(), trainable);
+    io::save_safetensors((staging / "optimizer.safetensors").string(), optimizer_tensors);
+    io::save_safetensors((staging / "rng.safetensors").string(), generator_states());
+    const nlohmann::json state = {{"step", progress.step}, {"data_position", progress.data_position}};
+    io::write_file_atomic((staging / "state.json").string(), state.dump(2) + "\n");
+    for (const auto& [file, contents] : extra_files)
+      io::write_file_atomic((staging / file).string(), contents);
+    // Swap in: the old checkpoint (if any) moves aside first, so some complete checkpoint
+    // exists under a known name at every moment.
+    const fs::path old = target.string() + ".old";
+    fs::remove_all(old);
+    if (fs::exists(target)) fs::rename(target, old);
+    fs::rename(staging, target);
+    fs::remove_all(old);
+  } catch (const fs::filesystem_error& e) {
+    fs::remove_all(staging);
+    throw Error(dir + ": cannot write checkpoint: " + e.what());
+  } catch (...) {
+    fs::remove_all(staging);
+    throw;
+  }
+}
+
+TrainingProgress load_training_checkpoint(const std::string& dir, const NamedTensors& trainable,
+                                          torch::optim::Optimizer& optimizer) {
+  const fs::path root(dir);
+  for (const char* file : {"trainable.safetensors", "optimizer.safetensors", "rng.safetensors", "state.json"})
+    if (!fs::exists(root / file)) throw Error(dir + ": not a training checkpoint (no " + file + ")");
+
+  auto weights = io::SafetensorsFile::open((root / "trainable.safetensors").string());
+  auto optimizer_file = io::SafetensorsFile::open((root / "optimizer.safetensors").string());
+  {
+    torch::NoGradGuard no_grad;
+    for (const auto& [name, tensor] : trainable) {
+      if (!weights->contains(name)) throw Error(dir + ": checkpoint has no tensor '" + name + "'");
+      auto stored = weights->load(name, tensor.scalar_type(), tensor.device());
+      if (stored.sizes() != tensor.sizes())
+        throw Error(dir + ": tensor '" + name + "' has another shape in the checkpoint");
+      tensor.copy_(stored);
+    }
+  }
+  auto& states = optimizer.state();
+  for (const auto& [name, tensor] : trainable) {
+    states.erase(state_key(tensor));
+    bool stepped = false;
+    for (const auto& e : optimizer_file->entries()) stepped = stepped || e.name.rfind(name + "/", 0) == 0;
+    if (stepped) states[state_key(tensor)] = restored_state(optimizer, *optimizer_file, name, tensor);
+  }
+  restore_generators(*io::SafetensorsFile::open((root / "rng.safetensors").string()));
+
+  nlohmann::json state;
+  try {
+    std::ifstream in(root / "state.json");
+    state = nlohmann::json::parse(in);
+    return TrainingProgress{state.at("step").get<int64_t>(), state.at("data_position")};
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(dir + "/state.json: expected {\"step\": int, \"data_position\": ...}");
+  }
+}
+
+}  // namespace amem::train
