@@ -3,7 +3,9 @@
 namespace amem::cli {
 
 const std::vector<Command>& commands() {
-  static const std::vector<Command> table = {};
+  static const std::vector<Command> table = {
+      {"config", "show the resolved config of a config file and overrides", config_command},
+  };
   return table;
 }
 
