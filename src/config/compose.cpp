@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <set>
 #include <vector>
 
 #include "amem/core/error.h"
@@ -29,6 +30,20 @@ YAML::Node parse_file(const fs::path& path) {
                       std::to_string(e.mark.column + 1) + ": " + e.msg);
   } catch (const YAML::BadFile&) {
     throw ConfigError(path.string() + ": cannot read config file");
+  }
+}
+
+// yaml-cpp keeps the first of two equal keys without a word; a typo'd copy would be ignored.
+void reject_duplicate_keys(const YAML::Node& node, const fs::path& path,
+                           const std::string& prefix) {
+  if (!node.IsMap()) return;
+  std::set<std::string> seen;
+  for (const auto& entry : node) {
+    const std::string key =
+        prefix.empty() ? entry.first.Scalar() : prefix + "." + entry.first.Scalar();
+    if (!seen.insert(entry.first.Scalar()).second)
+      throw ConfigError(path.string() + ": " + key + ": duplicate key");
+    reject_duplicate_keys(entry.second, path, key);
   }
 }
 
@@ -60,6 +75,7 @@ ConfigTree compose(const fs::path& path, std::vector<fs::path>& chain) {
   YAML::Node document = parse_file(path);
   if (!document.IsMap() && !document.IsNull())
     throw ConfigError(path.string() + ": expected a map of keys at the top level");
+  reject_duplicate_keys(document, path, "");
 
   ConfigTree result(path.string());
   chain.push_back(canonical);

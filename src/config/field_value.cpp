@@ -87,9 +87,12 @@ std::optional<std::string> canonical_scalar(FieldType element, const YAML::Node&
 
 FieldType element_type(FieldType list) {
   switch (list) {
-    case FieldType::IntList: return FieldType::Int;
-    case FieldType::FloatList: return FieldType::Float;
-    default: return FieldType::String;
+    case FieldType::IntList:
+      return FieldType::Int;
+    case FieldType::FloatList:
+      return FieldType::Float;
+    default:
+      return FieldType::String;
   }
 }
 
@@ -125,13 +128,20 @@ void list_from_node(const YAML::Node& node, std::vector<T>& out) {
 
 std::string describe(FieldType type) {
   switch (type) {
-    case FieldType::Bool: return "true or false";
-    case FieldType::Int: return "an integer";
-    case FieldType::Float: return "a number";
-    case FieldType::String: return "a string";
-    case FieldType::IntList: return "a list of integers";
-    case FieldType::FloatList: return "a list of numbers";
-    case FieldType::StringList: return "a list of strings";
+    case FieldType::Bool:
+      return "true or false";
+    case FieldType::Int:
+      return "an integer";
+    case FieldType::Float:
+      return "a number";
+    case FieldType::String:
+      return "a string";
+    case FieldType::IntList:
+      return "a list of integers";
+    case FieldType::FloatList:
+      return "a list of numbers";
+    case FieldType::StringList:
+      return "a list of strings";
   }
   return "";
 }
@@ -166,8 +176,6 @@ void from_node(const YAML::Node& node, double& out) { out = *parse_float(node.Sc
 void from_node(const YAML::Node& node, std::string& out) { out = node.Scalar(); }
 void from_node(const YAML::Node& node, std::vector<int64_t>& out) { list_from_node(node, out); }
 void from_node(const YAML::Node& node, std::vector<double>& out) { list_from_node(node, out); }
-void from_node(const YAML::Node& node, std::vector<std::string>& out) {
-  list_from_node(node, out);
-}
+void from_node(const YAML::Node& node, std::vector<std::string>& out) { list_from_node(node, out); }
 
 }  // namespace amem::config

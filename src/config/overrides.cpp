@@ -38,11 +38,10 @@ void apply_override(ConfigTree& tree, const std::string& text) {
   split_key(key, source);
   const bool exists = tree.contains(key);
   if (pluses == 0 && !exists)
-    throw ConfigError(source + ": " + key + ": no such key in " + tree.source() +
-                      " (write +" + key + "=... to add it)");
+    throw ConfigError(source + ": " + key + ": no such key in " + tree.source() + " (write +" +
+                      key + "=... to add it)");
   if (pluses == 1 && exists)
-    throw ConfigError(source + ": " + key + ": already set (write " + key +
-                      "=... to change it)");
+    throw ConfigError(source + ": " + key + ": already set (write " + key + "=... to change it)");
   tree.set(key, parse_value(text.substr(equals + 1), source), source);
 }
 

@@ -16,20 +16,34 @@ namespace amem::config {
 enum class FieldType { Bool, Int, Float, String, IntList, FloatList, StringList };
 
 // The C++ type a field of each FieldType is read as (Config::get<T>).
-template <class T> struct FieldTypeOf;
-template <> struct FieldTypeOf<bool> { static constexpr FieldType value = FieldType::Bool; };
-template <> struct FieldTypeOf<int64_t> { static constexpr FieldType value = FieldType::Int; };
-template <> struct FieldTypeOf<double> { static constexpr FieldType value = FieldType::Float; };
-template <> struct FieldTypeOf<std::string> {
+template <class T>
+struct FieldTypeOf;
+template <>
+struct FieldTypeOf<bool> {
+  static constexpr FieldType value = FieldType::Bool;
+};
+template <>
+struct FieldTypeOf<int64_t> {
+  static constexpr FieldType value = FieldType::Int;
+};
+template <>
+struct FieldTypeOf<double> {
+  static constexpr FieldType value = FieldType::Float;
+};
+template <>
+struct FieldTypeOf<std::string> {
   static constexpr FieldType value = FieldType::String;
 };
-template <> struct FieldTypeOf<std::vector<int64_t>> {
+template <>
+struct FieldTypeOf<std::vector<int64_t>> {
   static constexpr FieldType value = FieldType::IntList;
 };
-template <> struct FieldTypeOf<std::vector<double>> {
+template <>
+struct FieldTypeOf<std::vector<double>> {
   static constexpr FieldType value = FieldType::FloatList;
 };
-template <> struct FieldTypeOf<std::vector<std::string>> {
+template <>
+struct FieldTypeOf<std::vector<std::string>> {
   static constexpr FieldType value = FieldType::StringList;
 };
 

@@ -67,8 +67,8 @@ class Section {
                std::move(doc));
   }
 
-  Section& positive();                 // > 0
-  Section& at_least(double minimum);   // >= minimum
+  Section& positive();                // > 0
+  Section& at_least(double minimum);  // >= minimum
   Section& one_of(std::vector<std::string> choices);
 
   const std::string& name() const { return name_; }
