@@ -52,7 +52,10 @@ RunDir::RunDir(const config::Config& config, std::chrono::system_clock::time_poi
 
   auto console = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
   auto file = std::make_shared<spdlog::sinks::basic_file_sink_mt>((path_ / "log.txt").string());
-  auto logger = std::make_shared<spdlog::logger>("amem", spdlog::sinks_init_list{console, file});
+  // Named after the folder: spdlog's registry keeps loggers by name, and this one must be
+  // dropped (closing log.txt) when the run ends without touching another run's.
+  auto logger = std::make_shared<spdlog::logger>("run:" + path_.string(),
+                                                 spdlog::sinks_init_list{console, file});
   logger->set_level(spdlog::level::from_str(settings.log_level));
   logger->set_pattern("[%Y-%m-%d %H:%M:%S.%e] [%l] %v");
   logger->flush_on(spdlog::level::info);
@@ -66,6 +69,7 @@ RunDir::RunDir(const config::Config& config, std::chrono::system_clock::time_poi
 RunDir::~RunDir() {
   spdlog::default_logger()->flush();
   spdlog::set_default_logger(previous_logger_);
+  spdlog::drop("run:" + path_.string());
 }
 
 }  // namespace amem::run

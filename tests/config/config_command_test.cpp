@@ -35,6 +35,15 @@ TEST(ConfigCommand, ShowsTheResolvedExample) {
             "  log_level: debug\n");
 }
 
+TEST(ConfigCommand, ListsKeysWithTypesAndDefaults) {
+  const Result r = run_amem("config keys");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find(
+                "\n  run.seed        an integer >= 0, default 0: seed of every random generator"),
+            std::string::npos)
+      << r.output;
+}
+
 TEST(ConfigCommand, BadKeyExitsWithTwoAndOneLine) {
   const Result r = run_amem("config show configs/examples/hello.yaml +run.sed=3");
   EXPECT_EQ(r.exit_code, 2);
@@ -45,6 +54,7 @@ TEST(ConfigCommand, BadKeyExitsWithTwoAndOneLine) {
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_EQ(missing.output, "amem: error: configs/examples/nope.yaml: no such config file\n");
   EXPECT_EQ(run_amem("config frobnicate").exit_code, 2);
+  EXPECT_EQ(run_amem("config show").exit_code, 2);
   EXPECT_EQ(run_amem("config --help").exit_code, 0);
 }
 
