@@ -3,6 +3,7 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -15,7 +16,8 @@ class TempDir {
   TempDir() {
     const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
     path_ = std::filesystem::temp_directory_path() /
-            ("amem_" + std::string(test->test_suite_name()) + "_" + test->name());
+            ("amem_" + std::string(test->test_suite_name()) + "_" + test->name() + "_" +
+             std::to_string(::getpid()));  // the machine may run several suites at once
     std::filesystem::remove_all(path_);
     std::filesystem::create_directories(path_);
   }

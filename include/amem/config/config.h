@@ -33,7 +33,6 @@ class Config {
     return out;
   }
 
-  bool contains(const std::string& key) const { return index_.count(key) != 0; }
   bool is_null(const std::string& key) const;
 
   // The file the config was loaded from (as given).

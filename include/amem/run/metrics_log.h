@@ -25,8 +25,6 @@ class MetricsLog {
   // Values keep the order given. "step" and "time" are taken (std::invalid_argument).
   void log(int64_t step, const std::vector<std::pair<std::string, double>>& values);
 
-  const std::string& path() const { return path_; }
-
  private:
   std::string path_;
   Clock clock_;

@@ -41,8 +41,6 @@ class Progress {
   void advance(int64_t steps = 1);
   void finish();
 
-  int64_t done() const { return done_; }
-
  private:
   std::string status(double now, bool final) const;
   void draw(double now, bool final);
