@@ -140,9 +140,10 @@ void check_known_keys(const Schema& schema, const ConfigTree& tree, const YAML::
       throw ConfigError(tree.source_of(key) + ": " + key + ": unknown key (" + where + ": " +
                         known + ")");
     }
+    if (entry.second.IsNull()) continue;  // "train:" with every key commented out
     if (!entry.second.IsMap())
       throw ConfigError(tree.source_of(key) + ": " + key + ": expected a map of keys, got " +
-                        (entry.second.IsNull() ? "null" : "a value"));
+                        (entry.second.IsSequence() ? "a list" : "a value"));
     check_known_keys(schema, tree, entry.second, key);
   }
 }

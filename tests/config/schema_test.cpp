@@ -116,6 +116,10 @@ TEST(ConfigSchema, UnknownKeysNameTheFileThatSetThem) {
   const auto not_map = dir.write("m.yaml", "train: 3\n");
   EXPECT_EQ(error_of(test_schema(), not_map),
             not_map + ": train: expected a map of keys, got a value");
+  // An empty section is no error: its keys keep their defaults.
+  const auto empty = dir.write("e.yaml", "train: {data: d}\neval:\n");
+  EXPECT_EQ(load_config(test_schema(), empty).get<std::vector<int64_t>>("eval.ks"),
+            (std::vector<int64_t>{1, 5}));
 }
 
 TEST(ConfigSchema, WrongTypesNameKeyAndFile) {
