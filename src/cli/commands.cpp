@@ -4,7 +4,7 @@ namespace amem::cli {
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
-      {"config", "show the resolved config of a config file and overrides", config_command},
+      {"config", "show the resolved config of a config file and overrides", run_config},
   };
   return table;
 }

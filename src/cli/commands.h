@@ -15,9 +15,9 @@ struct Command {
   int (*run)(const Args& args);
 };
 
-int config_command(const Args& args);  // config_command.cpp
-
 // The table main() dispatches on, in the order `amem --help` lists them.
 const std::vector<Command>& commands();
+
+int run_config(const Args& args);  // config_command.cpp
 
 }  // namespace amem::cli

@@ -60,7 +60,7 @@ void print_keys(const config::Schema& schema) {
 
 }  // namespace
 
-int config_command(const Args& args) {
+int run_config(const Args& args) {
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
     print_help();
     return args.empty() ? 2 : 0;

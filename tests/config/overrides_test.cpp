@@ -34,9 +34,15 @@ class ConfigOverrides : public ::testing::Test {
     return "<no error>";
   }
 
-  amem::testing::TempDir dir_;
+  void SetUp() override {
+    const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
+    file_ = (amem::testing::fresh_dir(std::string("ConfigOverrides_") + test->name()) / "x.yaml")
+                .string();
+    amem::testing::write_file(file_, "train: {lr: 0.1, list: [5], limit: 3, s: abc}\n");
+  }
+
   Schema schema_ = test_schema();
-  std::string file_ = dir_.write("x.yaml", "train: {lr: 0.1, list: [5], limit: 3, s: abc}\n");
+  std::string file_;
 };
 
 TEST_F(ConfigOverrides, ValuesAreParsedAsYaml) {

@@ -43,10 +43,11 @@ std::string error_of(const Schema& schema, const std::string& path,
 }
 
 TEST(ConfigSchema, TypedAccessAndDefaults) {
-  amem::testing::TempDir dir;
-  const auto file = dir.write("x.yaml",
-                              "train: {lr: 3e-5, steps: 7, shuffle: false, data: d.json}\n"
-                              "eval: {splits: [dev, test], temperatures: [0.5, 1]}\n");
+  const auto dir = amem::testing::fresh_dir("ConfigSchema_TypedAccessAndDefaults");
+  const auto file = (dir / "x.yaml").string();
+  amem::testing::write_file(file,
+                            "train: {lr: 3e-5, steps: 7, shuffle: false, data: d.json}\n"
+                            "eval: {splits: [dev, test], temperatures: [0.5, 1]}\n");
   const Config config = load_config(test_schema(), file);
   EXPECT_DOUBLE_EQ(config.get<double>("train.lr"), 3e-5);
   EXPECT_EQ(config.get<int64_t>("train.steps"), 7);
@@ -65,11 +66,13 @@ TEST(ConfigSchema, TypedAccessAndDefaults) {
 }
 
 TEST(ConfigSchema, ResolvedYamlIsInDeclarationOrderAndCanonical) {
-  amem::testing::TempDir dir;
-  const auto file = dir.write("x.yaml",
-                              "model: {t5: {path: \"a: b\"}}\n"
-                              "eval: {ks: [3]}\n"
-                              "train: {data: d.json, steps: 5, lr: 0.00001, max_tokens: 64}\n");
+  const auto dir =
+      amem::testing::fresh_dir("ConfigSchema_ResolvedYamlIsInDeclarationOrderAndCanonical");
+  const auto file = (dir / "x.yaml").string();
+  amem::testing::write_file(file,
+                            "model: {t5: {path: \"a: b\"}}\n"
+                            "eval: {ks: [3]}\n"
+                            "train: {data: d.json, steps: 5, lr: 0.00001, max_tokens: 64}\n");
   const std::string expected =
       "train:\n"
       "  lr: 1e-5\n"
@@ -88,47 +91,56 @@ TEST(ConfigSchema, ResolvedYamlIsInDeclarationOrderAndCanonical) {
   const std::string yaml = load_config(test_schema(), file).to_yaml();
   EXPECT_EQ(yaml, expected);
   // The resolved text loads back to itself.
-  EXPECT_EQ(load_config(test_schema(), dir.write("resolved.yaml", yaml)).to_yaml(), expected);
+  amem::testing::write_file(dir / "resolved.yaml", yaml);
+  EXPECT_EQ(load_config(test_schema(), (dir / "resolved.yaml").string()).to_yaml(), expected);
 }
 
 TEST(ConfigSchema, NullOptionalAndFloatsAreWrittenReadably) {
-  amem::testing::TempDir dir;
-  const auto file = dir.write("x.yaml", "train: {data: d, lr: 2}\n");
+  const auto dir = amem::testing::fresh_dir("ConfigSchema_NullOptionalAndFloatsAreWrittenReadably");
+  const auto file = (dir / "x.yaml").string();
+  amem::testing::write_file(file, "train: {data: d, lr: 2}\n");
   const std::string yaml = load_config(test_schema(), file).to_yaml();
   EXPECT_NE(yaml.find("  lr: 2.0\n"), std::string::npos) << yaml;
   EXPECT_NE(yaml.find("  max_tokens: null\n"), std::string::npos) << yaml;
 }
 
 TEST(ConfigSchema, UnknownKeysNameTheFileThatSetThem) {
-  amem::testing::TempDir dir;
-  const auto base = dir.write("base.yaml", "train: {data: d, lrr: 1}\n");
-  const auto file = dir.write("x.yaml", "defaults: [base]\n");
+  const auto dir = amem::testing::fresh_dir("ConfigSchema_UnknownKeysNameTheFileThatSetThem");
+  const auto base = (dir / "base.yaml").string();
+  amem::testing::write_file(base, "train: {data: d, lrr: 1}\n");
+  const auto file = (dir / "x.yaml").string();
+  amem::testing::write_file(file, "defaults: [base]\n");
   EXPECT_EQ(error_of(test_schema(), file),
             base +
                 ": train.lrr: unknown key (train has: lr, steps, shuffle, data, max_tokens, "
                 "schedule)");
-  const auto section = dir.write("s.yaml", "train: {data: d}\ntrian: {lr: 1}\n");
+  const auto section = (dir / "s.yaml").string();
+  amem::testing::write_file(section, "train: {data: d}\ntrian: {lr: 1}\n");
   EXPECT_EQ(error_of(test_schema(), section),
             section + ": trian: unknown key (known sections: train, eval, model)");
-  const auto nested = dir.write("n.yaml", "train: {data: d}\nmodel: {t5: {paht: x}}\n");
+  const auto nested = (dir / "n.yaml").string();
+  amem::testing::write_file(nested, "train: {data: d}\nmodel: {t5: {paht: x}}\n");
   EXPECT_EQ(error_of(test_schema(), nested),
             nested + ": model.t5.paht: unknown key (model.t5 has: path)");
-  const auto not_map = dir.write("m.yaml", "train: 3\n");
+  const auto not_map = (dir / "m.yaml").string();
+  amem::testing::write_file(not_map, "train: 3\n");
   EXPECT_EQ(error_of(test_schema(), not_map),
             not_map + ": train: expected a map of keys, got a value");
   // An empty section is no error: its keys keep their defaults.
-  const auto empty = dir.write("e.yaml", "train: {data: d}\neval:\n");
+  const auto empty = (dir / "e.yaml").string();
+  amem::testing::write_file(empty, "train: {data: d}\neval:\n");
   EXPECT_EQ(load_config(test_schema(), empty).get<std::vector<int64_t>>("eval.ks"),
             (std::vector<int64_t>{1, 5}));
 }
 
 TEST(ConfigSchema, WrongTypesNameKeyAndFile) {
-  amem::testing::TempDir dir;
+  const auto dir = amem::testing::fresh_dir("ConfigSchema_WrongTypesNameKeyAndFile");
   const auto schema = test_schema();
   auto check = [&](const std::string& train, const std::string& expected) {
     const bool sets_data = train.rfind("data:", 0) == 0;
-    const auto file = dir.write(
-        "x.yaml", std::string("train: {") + (sets_data ? "" : "data: d, ") + train + "}\n");
+    const auto file = (dir / "x.yaml").string();
+    amem::testing::write_file(
+        file, std::string("train: {") + (sets_data ? "" : "data: d, ") + train + "}\n");
     EXPECT_EQ(error_of(schema, file), file + ": " + expected);
   };
   check("lr: fast", "train.lr: expected a number, got 'fast'");
@@ -141,14 +153,16 @@ TEST(ConfigSchema, WrongTypesNameKeyAndFile) {
   check("data: {a: 1}", "train.data: expected a string, got a map");
   check("data: null", "train.data: missing required key (a string: training set)");
   check("schedule: linear", "train.schedule: expected one of cosine, constant, got 'linear'");
-  const auto list = dir.write("l.yaml", "train: {data: d}\neval: {ks: [1, x]}\n");
+  const auto list = (dir / "l.yaml").string();
+  amem::testing::write_file(list, "train: {data: d}\neval: {ks: [1, x]}\n");
   EXPECT_EQ(error_of(schema, list),
             list + ": eval.ks: expected a list of integers, got an item 'x'");
 }
 
 TEST(ConfigSchema, MissingRequiredKeyNamesTheFile) {
-  amem::testing::TempDir dir;
-  const auto file = dir.write("x.yaml", "train: {lr: 0.1}\n");
+  const auto dir = amem::testing::fresh_dir("ConfigSchema_MissingRequiredKeyNamesTheFile");
+  const auto file = (dir / "x.yaml").string();
+  amem::testing::write_file(file, "train: {lr: 0.1}\n");
   EXPECT_EQ(error_of(test_schema(), file),
             file + ": train.data: missing required key (a string: training set)");
 }

@@ -17,8 +17,8 @@ std::vector<nlohmann::json> read_lines(const std::string& path) {
 }
 
 TEST(MetricsLog, OneJsonObjectPerStepFlushedAsWritten) {
-  amem::testing::TempDir dir;
-  const std::string path = (dir.path() / "metrics.jsonl").string();
+  const auto dir = amem::testing::fresh_dir("MetricsLog_OneJsonObjectPerStepFlushedAsWritten");
+  const std::string path = (dir / "metrics.jsonl").string();
   double now = 1000.0;
   amem::run::MetricsLog log(path, [&] { return now; });
   log.log(1, {{"loss", 2.5}, {"lr", 1e-4}});
@@ -44,8 +44,9 @@ TEST(MetricsLog, OneJsonObjectPerStepFlushedAsWritten) {
 }
 
 TEST(MetricsLog, AppendsToAnExistingFileAndRejectsReservedNames) {
-  amem::testing::TempDir dir;
-  const std::string path = (dir.path() / "metrics.jsonl").string();
+  const auto dir =
+      amem::testing::fresh_dir("MetricsLog_AppendsToAnExistingFileAndRejectsReservedNames");
+  const std::string path = (dir / "metrics.jsonl").string();
   amem::run::MetricsLog(path, [] { return 0.0; }).log(1, {{"a", 1}});
   amem::run::MetricsLog log(path, [] { return 0.0; });
   log.log(2, {{"a", 2}});

@@ -3,9 +3,6 @@
 #include <gtest/gtest.h>
 #include <spdlog/spdlog.h>
 
-#include <fstream>
-#include <sstream>
-
 #include "amem/config/amem_schema.h"
 #include "amem/core/error.h"
 #include "support/temp_dir.h"
@@ -14,21 +11,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string read_all(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-amem::config::Config config_in(const amem::testing::TempDir& dir, const std::string& name) {
-  const auto file = dir.write(
-      "x.yaml", "run: {name: " + name + ", output_dir: " + (dir.path() / "runs").string() + "}\n");
-  return amem::config::load_config(amem::config::amem_schema(), file);
+amem::config::Config config_in(const fs::path& dir, const std::string& name) {
+  amem::testing::write_file(
+      dir / "x.yaml", "run: {name: " + name + ", output_dir: " + (dir / "runs").string() + "}\n");
+  return amem::config::load_config(amem::config::amem_schema(), (dir / "x.yaml").string());
 }
 
 TEST(RunDir, WritesConfigLogAndMetrics) {
-  amem::testing::TempDir dir;
+  const auto dir = amem::testing::fresh_dir("RunDir_WritesConfigLogAndMetrics");
   const auto config = config_in(dir, "demo");
   // 2026-01-02 03:04:05 local time.
   std::tm local{};
@@ -39,25 +29,25 @@ TEST(RunDir, WritesConfigLogAndMetrics) {
   {
     amem::run::RunDir run(config, start);
     path = run.path();
-    EXPECT_EQ(path, dir.path() / "runs" / "demo-20260102-030405");
+    EXPECT_EQ(path, dir / "runs" / "demo-20260102-030405");
     spdlog::info("hello from the test");
     spdlog::debug("not kept at level info");
     run.metrics().log(1, {{"loss", 0.5}});
   }
-  EXPECT_EQ(read_all(path / "config.yaml"), config.to_yaml());
-  const std::string log = read_all(path / "log.txt");
+  EXPECT_EQ(amem::testing::read_file(path / "config.yaml"), config.to_yaml());
+  const std::string log = amem::testing::read_file(path / "log.txt");
   EXPECT_NE(log.find("[info] run folder: " + path.string()), std::string::npos) << log;
   EXPECT_NE(log.find("[info] hello from the test"), std::string::npos) << log;
   EXPECT_EQ(log.find("not kept"), std::string::npos) << log;
-  EXPECT_EQ(read_all(path / "metrics.jsonl").rfind("{\"step\":1,", 0), 0u);
+  EXPECT_EQ(amem::testing::read_file(path / "metrics.jsonl").rfind("{\"step\":1,", 0), 0u);
 
   // Logging after the run ends no longer reaches its log.
   spdlog::info("after the run");
-  EXPECT_EQ(read_all(path / "log.txt").find("after the run"), std::string::npos);
+  EXPECT_EQ(amem::testing::read_file(path / "log.txt").find("after the run"), std::string::npos);
 }
 
 TEST(RunDir, RunsStartedInTheSameSecondGetTheirOwnFolders) {
-  amem::testing::TempDir dir;
+  const auto dir = amem::testing::fresh_dir("RunDir_RunsStartedInTheSameSecondGetTheirOwnFolders");
   const auto config = config_in(dir, "same");
   const auto start = std::chrono::system_clock::now();
   amem::run::RunDir first(config, start);
@@ -68,7 +58,7 @@ TEST(RunDir, RunsStartedInTheSameSecondGetTheirOwnFolders) {
 }
 
 TEST(RunDir, NameMustBeAPlainFolderName) {
-  amem::testing::TempDir dir;
+  const auto dir = amem::testing::fresh_dir("RunDir_NameMustBeAPlainFolderName");
   const auto config = config_in(dir, "a/b");
   try {
     amem::run::RunDir run(config);
