@@ -5,7 +5,8 @@
 // Two runs started in the same second get distinct folders: the second gets a "-2" suffix.
 //
 // While a RunDir lives, spdlog's default logger writes to the console (stderr) and log.txt
-// at run.log_level; destroying it restores the previous default logger.
+// at run.log_level; destroying it restores the previous default logger (so RunDirs that
+// overlap, as in tests, must end in the reverse order of their start).
 #pragma once
 
 #include <spdlog/logger.h>
