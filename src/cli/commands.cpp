@@ -4,6 +4,7 @@ namespace amem::cli {
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
+      {"config", "show the resolved config of a config file and overrides", run_config},
       {"inspect", "list the tensors of a safetensors file or checkpoint folder", run_inspect},
   };
   return table;

@@ -18,6 +18,7 @@ struct Command {
 // The table main() dispatches on, in the order `amem --help` lists them.
 const std::vector<Command>& commands();
 
+int run_config(const Args& args);  // config_command.cpp
 int run_inspect(const Args& args);  // inspect_command.cpp
 
 }  // namespace amem::cli

@@ -1,0 +1,193 @@
+#include "amem/config/schema.h"
+
+#include <algorithm>
+
+#include "amem/core/error.h"
+
+namespace amem::config {
+
+namespace {
+
+std::string join(const std::string& prefix, const std::string& key) {
+  return prefix.empty() ? key : prefix + "." + key;
+}
+
+bool starts_with(const std::string& s, const std::string& prefix) {
+  return s.compare(0, prefix.size(), prefix) == 0;
+}
+
+std::string format_number(double v) {
+  std::string s = std::to_string(v);
+  s.erase(s.find_last_not_of('0') + 1);
+  if (s.back() == '.') s.pop_back();
+  return s;
+}
+
+// What is wrong with a value that has the right type, or "".
+std::string range_problem(const Field& field, const YAML::Node& value) {
+  if (field.minimum && (field.type == FieldType::Int || field.type == FieldType::Float)) {
+    double v;
+    from_node(value, v);  // integers read as doubles too
+    const bool ok = field.minimum_exclusive ? v > *field.minimum : v >= *field.minimum;
+    if (!ok)
+      return std::string("must be ") + (field.minimum_exclusive ? "> " : ">= ") +
+             format_number(*field.minimum) + ", got " + value.Scalar();
+  }
+  if (!field.choices.empty() && field.type == FieldType::String) {
+    std::string list;
+    for (const auto& c : field.choices) {
+      if (c == value.Scalar()) return "";
+      list += (list.empty() ? "" : ", ") + c;
+    }
+    return "expected one of " + list + ", got '" + value.Scalar() + "'";
+  }
+  return "";
+}
+
+}  // namespace
+
+Section& Section::add(const std::string& key, FieldType type, YAML::Node default_value,
+                      bool required, bool nullable, std::string doc) {
+  const std::string full = join(name_, key);
+  for (const auto& f : fields_)
+    if (f.key == full) throw std::logic_error("schema: " + full + " is declared twice");
+  Field field;
+  field.key = full;
+  field.type = type;
+  field.default_value = default_value;
+  field.required = required;
+  field.nullable = nullable;
+  field.doc = std::move(doc);
+  fields_.push_back(std::move(field));
+  return *this;
+}
+
+Field& Section::last(const char* constraint) {
+  if (fields_.empty())
+    throw std::logic_error(std::string("schema: ") + constraint + " before any field in " + name_);
+  return fields_.back();
+}
+
+Section& Section::positive() {
+  Field& f = last("positive()");
+  f.minimum = 0.0;
+  f.minimum_exclusive = true;
+  return *this;
+}
+
+Section& Section::at_least(double minimum) {
+  Field& f = last("at_least()");
+  f.minimum = minimum;
+  f.minimum_exclusive = false;
+  return *this;
+}
+
+Section& Section::one_of(std::vector<std::string> choices) {
+  last("one_of()").choices = std::move(choices);
+  return *this;
+}
+
+Section& Schema::section(const std::string& name, std::string doc) {
+  for (const auto& s : sections_)
+    if (s.name() == name) throw std::logic_error("schema: section " + name + " declared twice");
+  return sections_.emplace_back(name, std::move(doc));
+}
+
+const Field* Schema::find(const std::string& key) const {
+  for (const auto& s : sections_)
+    for (const auto& f : s.fields())
+      if (f.key == key) return &f;
+  return nullptr;
+}
+
+namespace {
+
+// The names a map at `prefix` may hold: the next part of every declared key below it.
+std::vector<std::string> known_children(const Schema& schema, const std::string& prefix) {
+  std::vector<std::string> names;
+  auto add = [&](const std::string& key) {
+    if (!prefix.empty() && !starts_with(key, prefix + ".")) return;
+    const std::string below = prefix.empty() ? key : key.substr(prefix.size() + 1);
+    const std::string name = below.substr(0, below.find('.'));
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+  };
+  for (const auto& s : schema.sections()) {
+    add(s.name());
+    for (const auto& f : s.fields()) add(f.key);
+  }
+  return names;
+}
+
+bool is_map_key(const Schema& schema, const std::string& key) {
+  for (const auto& s : schema.sections()) {
+    if (s.name() == key || starts_with(s.name(), key + ".")) return true;
+    for (const auto& f : s.fields())
+      if (starts_with(f.key, key + ".")) return true;
+  }
+  return false;
+}
+
+void check_known_keys(const Schema& schema, const ConfigTree& tree, const YAML::Node& map,
+                      const std::string& prefix) {
+  for (const auto& entry : map) {
+    const std::string key = join(prefix, entry.first.Scalar());
+    if (schema.find(key)) continue;
+    if (!is_map_key(schema, key)) {
+      std::string known;
+      for (const auto& name : known_children(schema, prefix))
+        known += (known.empty() ? "" : ", ") + name;
+      const std::string where = prefix.empty() ? "known sections" : prefix + " has";
+      throw ConfigError(tree.source_of(key) + ": " + key + ": unknown key (" + where + ": " +
+                        known + ")");
+    }
+    if (entry.second.IsNull()) continue;  // "train:" with every key commented out
+    if (!entry.second.IsMap())
+      throw ConfigError(tree.source_of(key) + ": " + key + ": expected a map of keys, got " +
+                        (entry.second.IsSequence() ? "a list" : "a value"));
+    check_known_keys(schema, tree, entry.second, key);
+  }
+}
+
+YAML::Node lookup(const YAML::Node& root, const std::string& key) {
+  YAML::Node node;
+  node.reset(root);
+  for (const auto& part : split_key(key, "schema")) {
+    const YAML::Node& current = node;
+    if (!current.IsMap() || !current[part]) return YAML::Node(YAML::NodeType::Undefined);
+    node.reset(current[part]);
+  }
+  return node;
+}
+
+}  // namespace
+
+Config Schema::validate(const ConfigTree& tree) const {
+  check_known_keys(*this, tree, tree.root(), "");
+  Config config;
+  config.source_ = tree.source();
+  for (const auto& section : sections_) {
+    for (const auto& field : section.fields()) {
+      const YAML::Node given = lookup(tree.root(), field.key);
+      YAML::Node value = field.default_value;
+      if (!given.IsDefined() || (given.IsNull() && field.required)) {
+        if (field.required)
+          throw ConfigError(tree.source() + ": " + field.key + ": missing required key (" +
+                            describe(field.type) + ": " + field.doc + ")");
+      } else if (given.IsNull() && field.nullable) {
+        value = YAML::Node(YAML::NodeType::Null);
+      } else {
+        CheckedValue checked = check_value(field.type, given);
+        std::string problem = checked.problem;
+        if (problem.empty()) problem = range_problem(field, checked.value);
+        if (!problem.empty())
+          throw ConfigError(tree.source_of(field.key) + ": " + field.key + ": " + problem);
+        value = checked.value;
+      }
+      config.index_[field.key] = config.entries_.size();
+      config.entries_.push_back({field.key, field.type, value});
+    }
+  }
+  return config;
+}
+
+}  // namespace amem::config

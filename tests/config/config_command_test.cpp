@@ -1,0 +1,61 @@
+// End to end: the built `amem` program on the example config in configs/.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <string>
+
+namespace {
+
+struct Result {
+  int exit_code;
+  std::string output;  // stdout and stderr together
+};
+
+Result run_amem(const std::string& arguments) {
+  const std::string command =
+      std::string("cd '") + AMEM_SOURCE_DIR + "' && '" + AMEM_BINARY + "' " + arguments + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  std::string output;
+  char buffer[4096];
+  size_t n;
+  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) output.append(buffer, n);
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+TEST(ConfigCommand, ShowsTheResolvedExample) {
+  const Result r = run_amem("config show configs/examples/hello.yaml run.seed=3");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output,
+            "run:\n"
+            "  name: hello\n"
+            "  seed: 3\n"
+            "  output_dir: runs\n"
+            "  log_level: debug\n");
+}
+
+TEST(ConfigCommand, ListsKeysWithTypesAndDefaults) {
+  const Result r = run_amem("config keys");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find(
+                "\n  run.seed        an integer >= 0, default 0: seed of every random generator"),
+            std::string::npos)
+      << r.output;
+}
+
+TEST(ConfigCommand, BadKeyExitsWithTwoAndOneLine) {
+  const Result r = run_amem("config show configs/examples/hello.yaml +run.sed=3");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.output,
+            "amem: error: override '+run.sed=3': run.sed: unknown key (run has: name, seed, "
+            "output_dir, log_level)\n");
+  const Result missing = run_amem("config show configs/examples/nope.yaml");
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_EQ(missing.output, "amem: error: configs/examples/nope.yaml: no such config file\n");
+  EXPECT_EQ(run_amem("config frobnicate").exit_code, 2);
+  EXPECT_EQ(run_amem("config show").exit_code, 2);
+  EXPECT_EQ(run_amem("config --help").exit_code, 0);
+}
+
+}  // namespace
