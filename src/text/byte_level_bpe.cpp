@@ -10,9 +10,12 @@
 #include "amem/text/byte_level_alphabet.h"
 #include "amem/text/gpt2_pretokenizer.h"
 #include "amem/text/utf8.h"
-#include "text/json_file.h"
+#include "amem/io/json_file.h"
 
 namespace amem::text {
+
+using io::json_type_error_message;
+using io::read_json_file;
 
 namespace {
 

@@ -5,11 +5,14 @@
 #include "amem/text/byte_level_bpe.h"
 #include "amem/text/sentencepiece_tokenizer.h"
 #include "amem/text/tokenizer.h"
-#include "text/json_file.h"
+#include "amem/io/json_file.h"
 
 namespace fs = std::filesystem;
 
 namespace amem::text {
+
+using io::json_type_error_message;
+using io::read_json_file;
 
 namespace {
 

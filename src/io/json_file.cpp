@@ -1,11 +1,11 @@
-#include "text/json_file.h"
+#include "amem/io/json_file.h"
 
 #include <fstream>
 #include <sstream>
 
 #include "amem/core/error.h"
 
-namespace amem::text {
+namespace amem::io {
 
 namespace {
 
@@ -33,4 +33,4 @@ std::string json_type_error_message(const std::string& path, const nlohmann::jso
   return path + ": unexpected JSON type (" + without_prefix(e.what()) + ")";
 }
 
-}  // namespace amem::text
+}  // namespace amem::io
