@@ -1,0 +1,25 @@
+// Loading a decoder-only LM from a Hugging Face checkpoint folder (config.json + safetensors).
+#pragma once
+
+#include <torch/torch.h>
+
+#include <memory>
+#include <string>
+
+#include "amem/models/causal_lm.h"
+
+namespace amem::models {
+
+struct LoadOptions {
+  torch::ScalarType dtype = torch::kFloat32;
+  torch::Device device = torch::kCPU;
+  // Base LMs are frozen in every method amem implements; fine-tuning baselines unfreeze.
+  bool trainable = false;
+};
+
+// Dispatches on config.json's model_type: gpt2, llama, qwen2, mistral. Anything else, a
+// missing or misshapen tensor, or an unexpected one is a one-line amem::Error naming the file.
+// The model is returned in eval mode.
+std::shared_ptr<CausalLm> load_causal_lm(const std::string& dir, const LoadOptions& options = {});
+
+}  // namespace amem::models

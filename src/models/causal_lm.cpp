@@ -1,0 +1,26 @@
+#include "amem/models/causal_lm.h"
+
+namespace amem::models {
+
+torch::Tensor positions_from_mask(const torch::Tensor& attention_mask) {
+  auto mask = attention_mask.to(torch::kLong);
+  return (mask.cumsum(-1) - 1).masked_fill(mask == 0, 1);
+}
+
+ResolvedInputs resolve_inputs(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
+                              const torch::Tensor& position_ids, const KvCache* cache) {
+  const int64_t batch = input_ids.size(0), length = input_ids.size(1);
+  const int64_t cached = cache ? cache->length() : 0;
+  ResolvedInputs out;
+  out.attention_mask = attention_mask.defined()
+                           ? attention_mask
+                           : torch::ones({batch, cached + length}, input_ids.options().dtype(torch::kLong));
+  TORCH_CHECK(out.attention_mask.size(1) == cached + length, "attention_mask covers ",
+              out.attention_mask.size(1), " positions, expected cached ", cached, " + new ", length);
+  out.position_ids = position_ids.defined()
+                         ? position_ids
+                         : positions_from_mask(out.attention_mask).narrow(1, cached, length);
+  return out;
+}
+
+}  // namespace amem::models

@@ -1,0 +1,104 @@
+#include "amem/models/gpt2.h"
+
+#include <cmath>
+
+#include "amem/layers/attention.h"
+
+namespace amem::models {
+
+Gpt2Config Gpt2Config::from(const HfConfig& c) {
+  Gpt2Config g;
+  g.vocab_size = c.integer("vocab_size");
+  g.n_positions = c.integer("n_positions");
+  g.n_embd = c.integer("n_embd");
+  g.n_layer = c.integer("n_layer");
+  g.n_head = c.integer("n_head");
+  g.n_inner = c.integer("n_inner", 0);
+  g.layer_norm_epsilon = c.number("layer_norm_epsilon", 1e-5);
+  g.activation_function = c.string("activation_function", "gelu_new");
+  if (g.n_embd % g.n_head != 0) c.fail("n_head", "must divide n_embd");
+  // Variants of the attention that the reference supports but no released GPT-2 uses.
+  for (const char* unsupported : {"scale_attn_by_inverse_layer_idx", "reorder_and_upcast_attn",
+                                  "add_cross_attention"})
+    if (c.boolean(unsupported, false)) c.fail(unsupported, "true is not supported");
+  if (!c.boolean("scale_attn_weights", true)) c.fail("scale_attn_weights", "false is not supported");
+  return g;
+}
+
+Gpt2Conv1DImpl::Gpt2Conv1DImpl(int64_t in, int64_t out) {
+  weight = register_parameter("weight", torch::randn({in, out}) * 0.02);
+  bias = register_parameter("bias", torch::zeros({out}));
+}
+
+torch::Tensor Gpt2Conv1DImpl::forward(const torch::Tensor& x) {
+  auto sizes = x.sizes().vec();
+  sizes.back() = weight.size(1);
+  return torch::addmm(bias, x.reshape({-1, x.size(-1)}), weight).view(sizes);
+}
+
+Gpt2BlockImpl::Gpt2BlockImpl(const Gpt2Config& config, size_t index)
+    : index_(index),
+      n_head_(config.n_head),
+      act_(layers::activation_by_name(config.activation_function, "config.json: activation_function")) {
+  const int64_t E = config.n_embd, inner = config.n_inner ? config.n_inner : 4 * E;
+  auto norm = torch::nn::LayerNormOptions({E}).eps(config.layer_norm_epsilon);
+  ln_1 = register_module("ln_1", torch::nn::LayerNorm(norm));
+  ln_2 = register_module("ln_2", torch::nn::LayerNorm(norm));
+  // attn.c_proj and mlp.c_proj share a leaf name, so each lives in its own named dict.
+  attn = register_module("attn", torch::nn::ModuleDict());
+  mlp = register_module("mlp", torch::nn::ModuleDict());
+  c_attn = Gpt2Conv1D(E, 3 * E);
+  attn_proj = Gpt2Conv1D(E, E);
+  c_fc = Gpt2Conv1D(E, inner);
+  mlp_proj = Gpt2Conv1D(inner, E);
+  attn->update({{"c_attn", c_attn.ptr()}, {"c_proj", attn_proj.ptr()}});
+  mlp->update({{"c_fc", c_fc.ptr()}, {"c_proj", mlp_proj.ptr()}});
+}
+
+torch::Tensor Gpt2BlockImpl::forward(const torch::Tensor& x, const torch::Tensor& bias, KvCache* cache) {
+  const int64_t B = x.size(0), L = x.size(1), E = x.size(2), D = E / n_head_;
+  // Attention: one projection gives queries, keys and values, split into heads.
+  auto qkv = c_attn(ln_1(x)).split(E, -1);
+  auto heads = [&](const torch::Tensor& t) { return t.view({B, L, n_head_, D}).transpose(1, 2); };
+  auto q = heads(qkv[0]), k = heads(qkv[1]), v = heads(qkv[2]);
+  if (cache) std::tie(k, v) = cache->append(index_, k, v);
+  auto a = layers::attention(q, k, v, bias, 1.0 / std::sqrt(double(D)));
+  auto h = x + attn_proj(a.transpose(1, 2).reshape({B, L, E}));
+  // Feed-forward.
+  return h + mlp_proj(act_(c_fc(ln_2(h))));
+}
+
+Gpt2LmHeadModel::Gpt2LmHeadModel(const Gpt2Config& config) : config_(config) {
+  shape_ = {config.vocab_size, config.n_embd, config.n_layer, config.n_head, config.n_head,
+            config.n_embd / config.n_head};
+  wte = register_module("wte", torch::nn::Embedding(config.vocab_size, config.n_embd));
+  wpe = register_module("wpe", torch::nn::Embedding(config.n_positions, config.n_embd));
+  auto h = register_module("h", torch::nn::ModuleList());
+  for (int64_t i = 0; i < config.n_layer; ++i) {
+    blocks_.push_back(Gpt2Block(config, size_t(i)));
+    h->push_back(blocks_.back());
+  }
+  ln_f = register_module("ln_f", torch::nn::LayerNorm(
+                                     torch::nn::LayerNormOptions({config.n_embd}).eps(config.layer_norm_epsilon)));
+}
+
+torch::Tensor Gpt2LmHeadModel::hidden_states(const torch::Tensor& input_ids,
+                                             const torch::Tensor& attention_mask,
+                                             const torch::Tensor& position_ids, KvCache* cache) {
+  const auto in = resolve_inputs(input_ids, attention_mask, position_ids, cache);
+  auto x = wte(input_ids) + wpe(in.position_ids);
+  const auto bias = layers::attention_bias(in.attention_mask, input_ids.size(1), /*causal=*/true,
+                                           x.scalar_type());
+  for (auto& block : blocks_) x = block(x, bias, cache);
+  return ln_f(x);
+}
+
+torch::Tensor Gpt2LmHeadModel::forward(const torch::Tensor& input_ids,
+                                       const torch::Tensor& attention_mask,
+                                       const torch::Tensor& position_ids, KvCache* cache) {
+  // The output layer is the token embedding, transposed (tied weights).
+  return torch::matmul(hidden_states(input_ids, attention_mask, position_ids, cache), wte->weight.t())
+      .to(torch::kFloat32);
+}
+
+}  // namespace amem::models

@@ -1,0 +1,73 @@
+#include "amem/models/hf_config.h"
+
+#include <filesystem>
+
+#include "amem/core/error.h"
+#include "amem/io/json_file.h"
+
+namespace amem::models {
+
+HfConfig HfConfig::read(const std::string& dir) {
+  const std::string path = (std::filesystem::path(dir) / "config.json").string();
+  auto json = io::read_json_file(path);
+  if (!json.is_object()) throw Error(path + ": expected a JSON object");
+  return HfConfig(std::move(json), path);
+}
+
+void HfConfig::fail(const std::string& key, const std::string& what) const {
+  throw Error(path_ + ": key '" + key + "': " + what);
+}
+
+const nlohmann::json* HfConfig::find(const std::string& key) const {
+  auto it = json_.find(key);
+  return it == json_.end() || it->is_null() ? nullptr : &*it;
+}
+
+bool HfConfig::has(const std::string& key) const { return find(key) != nullptr; }
+
+int64_t HfConfig::integer(const std::string& key) const {
+  const auto* v = find(key);
+  if (!v) fail(key, "missing (expected an integer)");
+  if (!v->is_number_integer()) fail(key, "expected an integer, got " + v->dump());
+  return v->get<int64_t>();
+}
+
+double HfConfig::number(const std::string& key) const {
+  const auto* v = find(key);
+  if (!v) fail(key, "missing (expected a number)");
+  if (!v->is_number()) fail(key, "expected a number, got " + v->dump());
+  return v->get<double>();
+}
+
+std::string HfConfig::string(const std::string& key) const {
+  const auto* v = find(key);
+  if (!v) fail(key, "missing (expected a string)");
+  if (!v->is_string()) fail(key, "expected a string, got " + v->dump());
+  return v->get<std::string>();
+}
+
+int64_t HfConfig::integer(const std::string& key, int64_t fallback) const {
+  return has(key) ? integer(key) : fallback;
+}
+
+double HfConfig::number(const std::string& key, double fallback) const {
+  return has(key) ? number(key) : fallback;
+}
+
+std::string HfConfig::string(const std::string& key, const std::string& fallback) const {
+  return has(key) ? string(key) : fallback;
+}
+
+bool HfConfig::boolean(const std::string& key, bool fallback) const {
+  const auto* v = find(key);
+  if (!v) return fallback;
+  if (!v->is_boolean()) fail(key, "expected true or false, got " + v->dump());
+  return v->get<bool>();
+}
+
+std::optional<int64_t> HfConfig::optional_integer(const std::string& key) const {
+  if (!has(key)) return std::nullopt;
+  return integer(key);
+}
+
+}  // namespace amem::models

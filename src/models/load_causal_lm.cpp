@@ -1,0 +1,38 @@
+#include "amem/models/load_causal_lm.h"
+
+#include "amem/io/safetensors.h"
+#include "amem/models/gpt2.h"
+#include "amem/models/hf_config.h"
+#include "amem/models/llama.h"
+#include "amem/models/weight_loader.h"
+
+namespace amem::models {
+
+std::shared_ptr<CausalLm> load_causal_lm(const std::string& dir, const LoadOptions& options) {
+  const auto config = HfConfig::read(dir);
+  const std::string model_type = config.string("model_type");
+  std::shared_ptr<CausalLm> model;
+  WeightLoadOptions weights;
+  weights.dtype = options.dtype;
+  weights.device = options.device;
+  if (model_type == "gpt2") {
+    model = std::make_shared<Gpt2LmHeadModel>(Gpt2Config::from(config));
+    // GPT2LMHeadModel prefixes "transformer."; GPT2Model does not. The tied output layer and
+    // the causal-mask buffers older checkpoints carry have no module of their own.
+    weights.prefixes = {"transformer.", ""};
+    weights.ignore_unexpected = {R"(lm_head\.weight)", R"((transformer\.)?h\.\d+\.attn\.(masked_)?bias)"};
+  } else if (model_type == "llama" || model_type == "qwen2" || model_type == "mistral") {
+    const auto llama = LlamaConfig::from(config);
+    model = std::make_shared<LlamaForCausalLm>(llama);
+    if (llama.tie_word_embeddings) weights.ignore_unexpected = {R"(lm_head\.weight)"};
+    weights.ignore_unexpected.push_back(R"(model\.layers\.\d+\.self_attn\.rotary_emb\.inv_freq)");
+  } else {
+    config.fail("model_type", "'" + model_type + "' is not a supported causal LM (expected gpt2, llama, qwen2 or mistral)");
+  }
+  for (auto& p : model->parameters()) p.set_requires_grad(options.trainable);
+  load_weights(*model, io::SafetensorsCheckpoint::open(dir), weights);
+  model->eval();
+  return model;
+}
+
+}  // namespace amem::models
