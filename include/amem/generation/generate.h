@@ -1,0 +1,37 @@
+// Decoding continuations from a causal LM: greedy search and beam search with a KV cache,
+// over a left-padded batch, optionally under a P-tuning v2 prefix. Both reproduce what
+// transformers' generate() returns for the same settings (do_sample=False).
+#pragma once
+
+#include <torch/torch.h>
+
+#include <vector>
+
+#include "amem/models/causal_lm.h"
+
+namespace amem::generation {
+
+struct GenerationOptions {
+  int64_t max_new_tokens = 16;
+  std::vector<int64_t> eos_ids;  // a row stops at any of them; empty: only max_new_tokens
+  int64_t pad_id = 0;            // fills rows that finished early
+  int64_t num_beams = 1;         // beam search only
+  double length_penalty = 1.0;   // beam score = sum of log-probs / length^length_penalty
+  bool early_stopping = false;   // beam search stops once num_beams hypotheses are finished
+};
+
+// The prompt: ids [B, L] left-padded, mask [B, L] (1 real, 0 padding), and optionally a prefix
+// whose tensors have B rows (prefix row i modulates prompt row i).
+struct Prompt {
+  torch::Tensor ids, mask;
+  const models::Prefix* prefix = nullptr;
+};
+
+// New tokens only, [B, T] with T <= max_new_tokens: the longest row's length; rows that ended
+// earlier (at an EOS, which is kept) are filled with pad_id. Runs under NoGradGuard.
+torch::Tensor greedy_search(models::CausalLm& model, const Prompt& prompt, const GenerationOptions& options);
+
+// The best hypothesis of each row, same layout as greedy_search.
+torch::Tensor beam_search(models::CausalLm& model, const Prompt& prompt, const GenerationOptions& options);
+
+}  // namespace amem::generation
