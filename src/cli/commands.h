@@ -20,5 +20,6 @@ const std::vector<Command>& commands();
 
 int run_config(const Args& args);  // config_command.cpp
 int run_inspect(const Args& args);  // inspect_command.cpp
+int run_lm(const Args& args);       // lm_command.cpp
 
 }  // namespace amem::cli

@@ -1,7 +1,7 @@
 // Beam search as transformers 5 runs it (its vectorised _beam_search), so that results match
 // token for token:
 //  - each step ranks all num_beams x vocab continuations by summed log-probability and keeps
-//    the best 2·num_beams candidates;
+//    the best max(2, 1 + number of EOS ids)·num_beams candidates;
 //  - candidates ending in EOS, or reaching max_new_tokens, are finished: among the first
 //    num_beams candidates they enter the finished pool with score sum / length^length_penalty,
 //    and the pool keeps the best num_beams;
@@ -9,6 +9,8 @@
 //  - a row stops improving once its best running beam, scored at its current length, cannot
 //    beat the worst finished hypothesis (early_stopping=False), or as soon as num_beams
 //    hypotheses are finished (early_stopping=True).
+#include <algorithm>
+
 #include "amem/generation/generate.h"
 #include "decoding_state.h"
 
@@ -33,7 +35,8 @@ torch::Tensor beam_search(models::CausalLm& model, const Prompt& prompt, const G
   torch::NoGradGuard no_grad;
   const int64_t B = prompt.ids.size(0), K = options.num_beams, T = options.max_new_tokens;
   TORCH_CHECK(K >= 1 && T >= 1, "beam search needs num_beams >= 1 and max_new_tokens >= 1");
-  const int64_t candidates = 2 * K;
+  // Enough candidates that K can keep running even if every EOS id takes one slot per beam.
+  const int64_t candidates = std::max<int64_t>(2, 1 + int64_t(options.eos_ids.size())) * K;
   const auto long_opts = prompt.ids.options().dtype(torch::kLong);
   const auto float_opts = long_opts.dtype(torch::kFloat32);
   const auto bool_opts = long_opts.dtype(torch::kBool);

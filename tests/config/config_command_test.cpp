@@ -1,28 +1,12 @@
 // End to end: the built `amem` program on the example config in configs/.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <cstdio>
 #include <string>
 
-namespace {
+#include "support/run_amem.h"
 
-struct Result {
-  int exit_code;
-  std::string output;  // stdout and stderr together
-};
-
-Result run_amem(const std::string& arguments) {
-  const std::string command =
-      std::string("cd '") + AMEM_SOURCE_DIR + "' && '" + AMEM_BINARY + "' " + arguments + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  std::string output;
-  char buffer[4096];
-  size_t n;
-  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) output.append(buffer, n);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
+using amem::testing::run_amem;
+using Result = amem::testing::CommandResult;
 
 TEST(ConfigCommand, ShowsTheResolvedExample) {
   const Result r = run_amem("config show configs/examples/hello.yaml run.seed=3");
@@ -57,5 +41,3 @@ TEST(ConfigCommand, BadKeyExitsWithTwoAndOneLine) {
   EXPECT_EQ(run_amem("config show").exit_code, 2);
   EXPECT_EQ(run_amem("config --help").exit_code, 0);
 }
-
-}  // namespace

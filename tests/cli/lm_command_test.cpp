@@ -1,0 +1,51 @@
+// End to end: `amem lm` and `amem inspect` on the tiny checkpoints.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "support/run_amem.h"
+#include "support/temp_dir.h"
+
+using amem::testing::run_amem;
+
+TEST(LmCommand, GenerateContinuesThePromptAsGreedySearchDoes) {
+  const auto r = run_amem("lm generate --model tests/data/models/tiny-gpt2 --prompt 'Super Bowl' --max-new-tokens 5");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output.rfind("Super Bowl", 0), 0u) << r.output;
+  EXPECT_GT(r.output.size(), std::string("Super Bowl\n").size()) << r.output;
+  const auto beams = run_amem("lm generate --model tests/data/models/tiny-llama --prompt 'Super Bowl' --num-beams 3 --max-new-tokens 4");
+  EXPECT_EQ(beams.exit_code, 0) << beams.output;
+}
+
+TEST(LmCommand, ScorePrintsOneLossPerTokenAndTheMean) {
+  const auto dir = amem::testing::fresh_dir("lm_score");
+  amem::testing::write_file(dir / "text.txt", "Super Bowl 50 was an American football game.");
+  const auto r = run_amem("lm score --model tests/data/models/tiny-qwen2 --text " + (dir / "text.txt").string());
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  // A line per predicted token, then the summary line.
+  size_t lines = 0;
+  for (char c : r.output) lines += c == '\n';
+  EXPECT_NE(r.output.find("mean loss"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("over " + std::to_string(lines - 1) + " tokens"), std::string::npos) << r.output;
+}
+
+TEST(LmCommand, BadFlagsAndCheckpointsAreOneLineErrors) {
+  auto r = run_amem("lm generate --model tests/data/models/tiny-gpt2 --promt x");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.output, "amem: error: lm generate: missing required flag --prompt\n");
+  r = run_amem("lm generate --model tests/data/models/tiny-gpt2 --prompt x --dtype fp8");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.output, "amem: error: lm generate: --dtype: expected fp32 or bf16, got 'fp8'\n");
+  r = run_amem("lm generate --model tests/data/models/tiny-t5 --prompt x");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("key 'model_type': 't5' is not a supported causal LM"), std::string::npos) << r.output;
+}
+
+TEST(InspectCommand, ListsTensorsAndTotals) {
+  const auto r = run_amem("inspect tests/data/models/tiny-llama");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("model.norm.weight"), std::string::npos);
+  EXPECT_NE(r.output.find("21 tensors in 1 file(s), 150848 elements"), std::string::npos) << r.output;
+  EXPECT_EQ(run_amem("inspect /nonexistent").output, "amem: error: /nonexistent: no such file or folder\n");
+}
