@@ -53,9 +53,9 @@ std::string strip_whitespace(std::string_view text) {
 }
 
 std::vector<std::string> drop_blank_answers(std::vector<std::string> answers) {
-  answers.erase(std::remove_if(answers.begin(), answers.end(),
-                               [](const std::string& a) { return strip_whitespace(a).empty(); }),
-                answers.end());
+  answers.erase(
+      std::remove_if(answers.begin(), answers.end(), [](const std::string& a) { return strip_whitespace(a).empty(); }),
+      answers.end());
   return answers;
 }
 

@@ -41,26 +41,29 @@ QADataset read_archivalqa_csv(const std::string& path, const ArchivalQAOptions& 
 
   std::vector<ArchivalRow> rows;
   for_each_complete_record(csv, report, [&](const CsvRecord& record) {
-    const auto bad = [&](RowProblem problem, std::string detail) {
-      report.add_bad({problem, record.line, "", std::move(detail)});
-    };
     long long para_num = 0;
     if (!parse_integer(record.fields[para_num_column], para_num)) {
-      return bad(RowProblem::bad_value, "column 'para_num': '" + record.fields[para_num_column] + "' is not an integer");
+      return add_bad_record(report, record, RowProblem::bad_value,
+                            "column 'para_num': '" + record.fields[para_num_column] + "' is not an integer");
     }
     const std::string& text = record.fields[text_column];
     std::string question = strip_whitespace(record.fields[question_column]);
     const std::string& answer = record.fields[answer_column];
-    if (strip_whitespace(text).empty()) return bad(RowProblem::empty_text, std::string("column '") + text_name + "'");
-    if (question.empty()) return bad(RowProblem::empty_question, "column 'question'");
-    if (strip_whitespace(answer).empty()) return bad(RowProblem::empty_answers, "column 'answer'");
+    if (strip_whitespace(text).empty())
+      return add_bad_record(report, record, RowProblem::empty_text, std::string("column '") + text_name + "'");
+    if (question.empty()) return add_bad_record(report, record, RowProblem::empty_question, "column 'question'");
+    if (strip_whitespace(answer).empty())
+      return add_bad_record(report, record, RowProblem::empty_answers, "column 'answer'");
 
     const std::string& doc_id = record.fields[doc_id_column];
     const std::string id = options.full_passage ? doc_id : doc_id + "#" + std::to_string(para_num);
     Document document{id, title_column ? record.fields[*title_column] : "", doc_id, text, {}};
     rows.push_back({para_num, std::move(document),
-                    Question{"line " + std::to_string(record.line), std::move(question), {answer},
-                             capitalize_first(answer), record.line}});
+                    Question{"line " + std::to_string(record.line),
+                             std::move(question),
+                             {answer},
+                             capitalize_first(answer),
+                             record.line}});
   });
 
   std::stable_sort(rows.begin(), rows.end(),

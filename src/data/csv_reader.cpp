@@ -82,8 +82,8 @@ std::optional<CsvRecord> CsvReader::next() {
         ++pos_;
       }
       if (!closed) {
-        record.bad_quoting = "quoted field opened on line " + std::to_string(quote_line) +
-                             " is not closed before the end of the file";
+        record.bad_quoting =
+            "quoted field opened on line " + std::to_string(quote_line) + " is not closed before the end of the file";
         record.fields.push_back(std::move(field));
         return record;
       }

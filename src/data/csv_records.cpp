@@ -11,15 +11,19 @@ void for_each_complete_record(CsvReader& csv, ReadReport& report, const std::fun
     if (index < first_row) continue;
     ++report.records;
     if (record->bad_quoting) {
-      report.add_bad({RowProblem::bad_quoting, record->line, "", *record->bad_quoting});
+      add_bad_record(report, *record, RowProblem::bad_quoting, *record->bad_quoting);
     } else if (record->fields.size() != width) {
       const bool missing = record->fields.size() < width;
-      report.add_bad({missing ? RowProblem::missing_columns : RowProblem::extra_columns, record->line, "",
-                      std::to_string(record->fields.size()) + " fields, the header has " + std::to_string(width)});
+      add_bad_record(report, *record, missing ? RowProblem::missing_columns : RowProblem::extra_columns,
+                     std::to_string(record->fields.size()) + " fields, the header has " + std::to_string(width));
     } else {
       row(*record);
     }
   }
+}
+
+void add_bad_record(ReadReport& report, const CsvRecord& record, RowProblem problem, std::string detail) {
+  report.add_bad({problem, record.line, "", std::move(detail)});
 }
 
 }  // namespace amem::data

@@ -43,8 +43,8 @@ class LiteralParser {
   }
 
   void skip_space() {
-    while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\t' || text_[pos_] == '\n' ||
-                                   text_[pos_] == '\r')) {
+    while (pos_ < text_.size() &&
+           (text_[pos_] == ' ' || text_[pos_] == '\t' || text_[pos_] == '\n' || text_[pos_] == '\r')) {
       ++pos_;
     }
   }
@@ -121,7 +121,10 @@ class LiteralParser {
     uint32_t code = 0;
     for (std::size_t i = 0; i < digits; ++i) {
       const char h = text_[pos_++];
-      const int v = h >= '0' && h <= '9' ? h - '0' : h >= 'a' && h <= 'f' ? h - 'a' + 10 : h >= 'A' && h <= 'F' ? h - 'A' + 10 : -1;
+      const int v = h >= '0' && h <= '9'   ? h - '0'
+                    : h >= 'a' && h <= 'f' ? h - 'a' + 10
+                    : h >= 'A' && h <= 'F' ? h - 'A' + 10
+                                           : -1;
       if (v < 0) fail("bad hex digit in escape");
       code = code * 16 + static_cast<uint32_t>(v);
     }
@@ -153,14 +156,21 @@ class LiteralParser {
         case 'b': out += '\b'; break;
         case 'f': out += '\f'; break;
         case 'v': out += '\v'; break;
-        case '0': out += '\0'; break;
         case '\n': break;  // an escaped line break continues the string
         case 'x': append_utf8(out, parse_hex(2)); break;
         case 'u': append_utf8(out, parse_hex(4)); break;
         case 'U': append_utf8(out, parse_hex(8)); break;
-        default:  // Python keeps unknown escapes as written
-          out += '\\';
-          out += e;
+        default:
+          if (e >= '0' && e <= '7') {  // octal, one to three digits
+            uint32_t code = static_cast<uint32_t>(e - '0');
+            for (int i = 0; i < 2 && pos_ < text_.size() && text_[pos_] >= '0' && text_[pos_] <= '7'; ++i) {
+              code = code * 8 + static_cast<uint32_t>(text_[pos_++] - '0');
+            }
+            append_utf8(out, code);
+          } else {  // Python keeps unknown escapes as written
+            out += '\\';
+            out += e;
+          }
       }
     }
   }

@@ -20,7 +20,8 @@ QADataset read_qa_dataset(const DatasetSource& source) {
   if (source.format == "streamingqa") return read_streamingqa_csv(source.path, source.limits);
   if (source.format == "squad") {
     const SquadOptions options{source.limits, source.first_row, source.end_row};
-    return ends_with(source.path, ".json") ? read_squad_json(source.path, options) : read_squad_csv(source.path, options);
+    return ends_with(source.path, ".json") ? read_squad_json(source.path, options)
+                                           : read_squad_csv(source.path, options);
   }
   if (source.format == "archivalqa") return read_archivalqa_csv(source.path, {source.limits, source.full_passage});
   throw ConfigError("dataset format '" + source.format + "' is not one of streamingqa, squad, archivalqa (" +

@@ -15,9 +15,7 @@ namespace {
 constexpr std::size_t kWarningsShown = 20;
 
 // "line 12" for CSV records, the JSON path for JSON ones.
-std::string position(const BadRow& row) {
-  return row.where.empty() ? "line " + std::to_string(row.line) : row.where;
-}
+std::string position(const BadRow& row) { return row.where.empty() ? "line " + std::to_string(row.line) : row.where; }
 
 }  // namespace
 

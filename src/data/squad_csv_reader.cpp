@@ -40,24 +40,25 @@ QADataset read_squad_csv(const std::string& path, const SquadOptions& options) {
   for_each_complete_record(
       csv, report,
       [&](const CsvRecord& record) {
-        const auto bad = [&](RowProblem problem, std::string detail) {
-          report.add_bad({problem, record.line, "", std::move(detail)});
-        };
         const std::string& context = record.fields[context_column];
         std::string question = strip_whitespace(record.fields[question_column]);
-        if (strip_whitespace(context).empty()) return bad(RowProblem::empty_text, "column 'context'");
-        if (question.empty()) return bad(RowProblem::empty_question, "column 'question'");
+        if (strip_whitespace(context).empty())
+          return add_bad_record(report, record, RowProblem::empty_text, "column 'context'");
+        if (question.empty()) return add_bad_record(report, record, RowProblem::empty_question, "column 'question'");
         std::vector<std::string> answers;
         try {
           answers = drop_blank_answers(parse_answers_cell(record.fields[answers_column]));
         } catch (const Error& e) {
-          return bad(RowProblem::bad_value, std::string("column 'answers': ") + e.what());
+          return add_bad_record(report, record, RowProblem::bad_value, std::string("column 'answers': ") + e.what());
         }
-        if (answers.empty()) return bad(RowProblem::empty_answers, "column 'answers'");
+        if (answers.empty()) return add_bad_record(report, record, RowProblem::empty_answers, "column 'answers'");
 
         const std::string line_id = "line " + std::to_string(record.line);
         const std::string& title = record.fields[title_column];
-        Question entry{id_column ? record.fields[*id_column] : line_id, std::move(question), {}, squad_target(answers),
+        Question entry{id_column ? record.fields[*id_column] : line_id,
+                       std::move(question),
+                       {},
+                       squad_target(answers),
                        record.line};
         entry.answers = std::move(answers);
         builder.add(Document{line_id, title, title, context, {}}, std::move(entry));

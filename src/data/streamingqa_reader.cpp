@@ -35,9 +35,9 @@ QADataset read_streamingqa_csv(const std::string& path, const ReadLimits& limits
     const std::string& text = record.fields[text_column];
     std::string question = strip_whitespace(record.fields[question_column]);
     std::vector<std::string> answers = split_answers(record.fields[answers_column]);
-    if (strip_whitespace(text).empty()) return report.add_bad({RowProblem::empty_text, record.line, "", "column 'text'"});
-    if (question.empty()) return report.add_bad({RowProblem::empty_question, record.line, "", "column 'question'"});
-    if (answers.empty()) return report.add_bad({RowProblem::empty_answers, record.line, "", "column 'answers'"});
+    if (strip_whitespace(text).empty()) return add_bad_record(report, record, RowProblem::empty_text, "column 'text'");
+    if (question.empty()) return add_bad_record(report, record, RowProblem::empty_question, "column 'question'");
+    if (answers.empty()) return add_bad_record(report, record, RowProblem::empty_answers, "column 'answers'");
 
     const std::string id = "line " + std::to_string(record.line);
     Question q{id, std::move(question), {}, shortest_answer(answers), record.line};

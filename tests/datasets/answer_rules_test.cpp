@@ -29,8 +29,11 @@ TEST(AnswerRules, CapitalizeFirstOnlyLowerCaseFirstLetters) {
   EXPECT_EQ(capitalize_first("denver Broncos"), "Denver Broncos");
   EXPECT_EQ(capitalize_first("1990s"), "1990s");
   EXPECT_EQ(capitalize_first("Paris"), "Paris");
-  EXPECT_EQ(capitalize_first("\xC3\xA9" "cole"), "\xC3\x89" "cole");  // école -> École
-  EXPECT_EQ(capitalize_first("\xC3\xB7"), "\xC3\xB7");            // ÷ is not a letter
+  EXPECT_EQ(capitalize_first("\xC3\xA9"
+                             "cole"),
+            "\xC3\x89"
+            "cole");                                    // école -> École
+  EXPECT_EQ(capitalize_first("\xC3\xB7"), "\xC3\xB7");  // ÷ is not a letter
   EXPECT_EQ(capitalize_first(""), "");
 }
 
@@ -54,6 +57,8 @@ TEST(PythonLiteral, ReadsTheAnswersDictPandasWrites) {
   EXPECT_EQ(starts->items[1].text, "2");
   EXPECT_EQ(value.find("missing"), nullptr);
   EXPECT_EQ(parse_python_literal("('a', None, True, [])").items.size(), 4u);
+  // Octal escapes take up to three digits; unknown escapes stay as written.
+  EXPECT_EQ(parse_python_literal("'\\0121\\d'").text, std::string("\n1\\d"));
 }
 
 TEST(PythonLiteral, RejectsWhatIsNotALiteral) {

@@ -26,15 +26,15 @@ std::vector<std::pair<RowProblem, std::size_t>> bad_lines(const ReadReport& repo
 using Lines = std::vector<std::pair<RowProblem, std::size_t>>;
 
 const char* kBadStreamingQA =
-    "question,answers,text\n"             // 1
-    "Q1?,a1,doc one\n"                    // 2 good
-    "Q2?,a2\n"                            // 3 missing columns
-    "Q3?,a3,doc three,extra\n"            // 4 extra columns
-    "  ,a4,doc four\n"                    // 5 empty question
-    "Q5?,\\ ,doc five\n"                  // 6 empty answers (both alternatives blank)
-    "Q6?,a6,\"\"\n"                       // 7 empty text
-    "\"Q7?\"x,a7,doc seven\n"             // 8 text after a closing quote
-    "Q8?,a8,doc eight\n"                  // 9 good
+    "question,answers,text\n"               // 1
+    "Q1?,a1,doc one\n"                      // 2 good
+    "Q2?,a2\n"                              // 3 missing columns
+    "Q3?,a3,doc three,extra\n"              // 4 extra columns
+    "  ,a4,doc four\n"                      // 5 empty question
+    "Q5?,\\ ,doc five\n"                    // 6 empty answers (both alternatives blank)
+    "Q6?,a6,\"\"\n"                         // 7 empty text
+    "\"Q7?\"x,a7,doc seven\n"               // 8 text after a closing quote
+    "Q8?,a8,doc eight\n"                    // 9 good
     "Q9?,a9,\"never closed\nstill open\n";  // 10-11 unterminated quote
 
 }  // namespace

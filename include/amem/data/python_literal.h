@@ -15,8 +15,8 @@ namespace amem::data {
 struct PythonLiteral {
   enum class Kind { none, boolean, number, string, list, dict };
   Kind kind = Kind::none;
-  std::string text;                   // string: the decoded UTF-8 value; number, boolean: as written
-  std::vector<PythonLiteral> items;   // list and tuple elements
+  std::string text;                  // string: the decoded UTF-8 value; number, boolean: as written
+  std::vector<PythonLiteral> items;  // list and tuple elements
   std::vector<std::pair<PythonLiteral, PythonLiteral>> entries;  // dict, in written order
 
   // The dict value under string key `key`, or nullptr.

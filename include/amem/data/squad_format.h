@@ -23,7 +23,7 @@ namespace amem::data {
 
 struct SquadOptions {
   ReadLimits limits;
-  std::size_t first_row = 0;                                   // first question row kept
+  std::size_t first_row = 0;                                      // first question row kept
   std::size_t end_row = std::numeric_limits<std::size_t>::max();  // one past the last row kept
 };
 
