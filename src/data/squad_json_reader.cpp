@@ -59,8 +59,11 @@ QADataset read_squad_json(const std::string& path, const SquadOptions& options) 
   const json& articles = member(path, root, "data", json::value_t::array, "(top level)");
   for (std::size_t a = 0; a < articles.size(); ++a) {
     const std::string article_path = "data[" + std::to_string(a) + "]";
+    // An article may lack a title (the Hugging Face loader reads it as ""); then all its
+    // paragraphs still form one group.
+    const bool titled = articles[a].is_object() && articles[a].contains("title");
     const std::string title =
-        member(path, articles[a], "title", json::value_t::string, article_path).get<std::string>();
+        titled ? member(path, articles[a], "title", json::value_t::string, article_path).get<std::string>() : "";
     const json& paragraphs = member(path, articles[a], "paragraphs", json::value_t::array, article_path);
     for (std::size_t p = 0; p < paragraphs.size(); ++p) {
       const std::string paragraph_path = article_path + ".paragraphs[" + std::to_string(p) + "]";

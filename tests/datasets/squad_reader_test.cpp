@@ -138,6 +138,19 @@ TEST(SquadJsonReader, StructureErrorsNameFileAndPath) {
   EXPECT_THROW(read_squad_json((dir / "absent.json").string()), amem::Error);
 }
 
+TEST(SquadJsonReader, UntitledArticleAndQuestionWithoutId) {
+  auto dir = fresh_dir("squad_json_untitled");
+  const auto path = (dir / "untitled.json").string();
+  write_file(path, R"({"data": [{"paragraphs": [{"context": "c", "qas": [
+      {"question": "Q?", "answers": [{"text": "a"}]}]}]}]})");
+  QADataset dataset = read_squad_json(path);
+  ASSERT_EQ(dataset.documents.size(), 1u);
+  EXPECT_EQ(dataset.documents[0].id, "#0");
+  EXPECT_EQ(dataset.documents[0].title, "");
+  EXPECT_EQ(dataset.documents[0].questions[0].id, "data[0].paragraphs[0].qas[0]");
+  EXPECT_EQ(dataset.documents[0].questions[0].target, "A");
+}
+
 TEST(SquadCsvReader, ReadsTheAnswersLiteralLikeTheJson) {
   auto dir = fresh_dir("squad_csv");
   const auto path = (dir / "squad_test.csv").string();

@@ -1,8 +1,8 @@
 // SQuAD v1.1 in its official JSON form:
 // {"data": [{"title", "paragraphs": [{"context", "qas": [{"id", "question", "answers": [{"text"}]}]}]}]}.
-// See squad_format.h for rows, targets and grouping. A question whose fields are missing,
-// empty or of the wrong type is a malformed row (located by its JSON path); a file that is not
-// JSON or lacks the article/paragraph structure is an error.
+// See squad_format.h for rows, targets and grouping; "title" and "id" may be absent. A
+// question whose fields are missing, empty or of the wrong type is a malformed row (located by
+// its JSON path); a file that is not JSON or lacks the article/paragraph structure is an error.
 #pragma once
 
 #include <string>
