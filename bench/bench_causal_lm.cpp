@@ -1,0 +1,101 @@
+// Tokens per second of amem's GPT-2 (forward over full sequences, and greedy generation with the
+// KV cache) for a random model of a GPT-2 family size, on CUDA. bench/hf_causal_lm.py measures
+// transformers with the same shapes and protocol: median of --repeats timed runs after one
+// warm-up. Prints one JSON line, like the Python side.
+//
+// Usage: bench_causal_lm [--preset gpt2-xl] [--dtype bf16|fp32] [--batch 8] [--seq 512]
+//                        [--prompt 128] [--new-tokens 64] [--repeats 5]
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "amem/generation/generate.h"
+#include "amem/models/gpt2.h"
+
+namespace {
+
+struct Shape {
+  int64_t n_embd, n_layer, n_head;
+};
+const std::map<std::string, Shape> kPresets = {{"distilgpt2", {768, 6, 12}},    {"gpt2", {768, 12, 12}},
+                                               {"gpt2-medium", {1024, 24, 16}}, {"gpt2-large", {1280, 36, 20}},
+                                               {"gpt2-xl", {1600, 48, 25}}};
+
+template <typename Fn>
+double median_seconds(Fn&& fn, int repeats) {
+  std::vector<double> times;
+  for (int i = 0; i < repeats; ++i) {
+    torch::cuda::synchronize();
+    const auto start = std::chrono::steady_clock::now();
+    fn();
+    torch::cuda::synchronize();
+    times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  std::sort(times.begin(), times.end());
+  return times[times.size() / 2];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::map<std::string, std::string> args = {{"--preset", "gpt2-xl"}, {"--dtype", "bf16"}, {"--batch", "8"},
+                                             {"--seq", "512"},         {"--prompt", "128"},  {"--new-tokens", "64"},
+                                             {"--repeats", "5"}};
+  for (int i = 1; i < argc; i += 2) {
+    if (!args.count(argv[i]) || i + 1 >= argc) {
+      std::fprintf(stderr, "bench_causal_lm: unknown option or missing value: %s\n", argv[i]);
+      return 2;
+    }
+    args[argv[i]] = argv[i + 1];
+  }
+  if (!torch::cuda::is_available() || !kPresets.count(args["--preset"])) {
+    std::fprintf(stderr, "bench_causal_lm: needs CUDA and a known --preset\n");
+    return 2;
+  }
+  const auto shape = kPresets.at(args["--preset"]);
+  const int64_t batch = std::stoll(args["--batch"]), seq = std::stoll(args["--seq"]);
+  const int64_t prompt_len = std::stoll(args["--prompt"]), new_tokens = std::stoll(args["--new-tokens"]);
+  const int repeats = std::stoi(args["--repeats"]);
+  const auto dtype = args["--dtype"] == "bf16" ? torch::kBFloat16 : torch::kFloat32;
+  const torch::Device cuda(torch::kCUDA, 0);
+
+  amem::models::Gpt2Config config;  // vocabulary 50257, 1024 positions, as the Python side
+  config.n_embd = shape.n_embd;
+  config.n_layer = shape.n_layer;
+  config.n_head = shape.n_head;
+  torch::manual_seed(0);
+  amem::models::Gpt2LmHeadModel model(config);
+  {
+    // GPT-2's initialisation scale; only finiteness matters for speed.
+    torch::NoGradGuard no_grad;
+    for (auto& p : model.parameters()) p.normal_(0.0, 0.02).set_requires_grad(false);
+  }
+  model.to(cuda, dtype);
+  model.eval();
+
+  auto ids = torch::randint(0, 50256, {batch, seq}, torch::TensorOptions().dtype(torch::kLong).device(cuda));
+  auto prompt = ids.narrow(1, 0, prompt_len).contiguous();
+  amem::generation::GenerationOptions options;
+  options.max_new_tokens = new_tokens;  // no EOS ids: every row generates exactly new_tokens tokens
+
+  torch::NoGradGuard no_grad;
+  auto forward = [&] { model.forward(ids, torch::Tensor(), torch::Tensor(), nullptr); };
+  auto generate = [&] { amem::generation::greedy_search(model, {prompt, torch::ones_like(prompt)}, options); };
+  forward();
+  generate();
+  const double t_forward = median_seconds(forward, repeats);
+  const double t_generate = median_seconds(generate, repeats);
+  std::printf(
+      "{\"impl\": \"amem\", \"torch\": \"%s\", \"preset\": \"%s\", \"dtype\": \"%s\", \"batch\": %lld, "
+      "\"seq\": %lld, \"prompt\": %lld, \"new_tokens\": %lld, \"forward_s\": %.6f, \"forward_tokens_per_s\": %.1f, "
+      "\"generate_s\": %.6f, \"generate_tokens_per_s\": %.1f}\n",
+      TORCH_VERSION, args["--preset"].c_str(), args["--dtype"].c_str(), (long long)batch, (long long)seq,
+      (long long)prompt_len, (long long)new_tokens, t_forward, batch * seq / t_forward, t_generate,
+      batch * new_tokens / t_generate);
+  return 0;
+}
