@@ -70,13 +70,14 @@ int main(int argc, char** argv) {
   config.n_head = shape.n_head;
   torch::manual_seed(0);
   amem::models::Gpt2LmHeadModel model(config);
+  model.to(cuda, dtype);
+  model.eval();
   {
-    // GPT-2's initialisation scale; only finiteness matters for speed.
+    // GPT-2's initialisation scale (drawn on the GPU: a 1.5B model on the CPU takes a while);
+    // only finiteness matters for speed.
     torch::NoGradGuard no_grad;
     for (auto& p : model.parameters()) p.normal_(0.0, 0.02).set_requires_grad(false);
   }
-  model.to(cuda, dtype);
-  model.eval();
 
   auto ids = torch::randint(0, 50256, {batch, seq}, torch::TensorOptions().dtype(torch::kLong).device(cuda));
   auto prompt = ids.narrow(1, 0, prompt_len).contiguous();

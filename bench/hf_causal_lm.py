@@ -45,7 +45,8 @@ def main():
                                      vocab_size=50257)
     dtype = torch.bfloat16 if args.dtype == "bf16" else torch.float32
     torch.manual_seed(0)
-    model = transformers.GPT2LMHeadModel(config).to("cuda", dtype).eval()
+    with torch.device("cuda"):  # initialise on the GPU: a 1.5B model on the CPU takes a while
+        model = transformers.GPT2LMHeadModel(config).to(dtype).eval()
     gen = torch.Generator(device="cuda").manual_seed(0)
     ids = torch.randint(0, 50256, (args.batch, args.seq), device="cuda", generator=gen)
     prompt = ids[:, :args.prompt]
