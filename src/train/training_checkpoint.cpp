@@ -8,6 +8,8 @@
 #include <mutex>
 #include <random>
 #include <sstream>
+#include <type_traits>
+#include <utility>
 
 #include "amem/core/error.h"
 #include "amem/io/atomic_file.h"
@@ -19,12 +21,22 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// LibTorch keys optimiser state by the address of the parameter's TensorImpl, printed.
-std::string state_key(const torch::Tensor& parameter) {
-  std::ostringstream key;
-  key << parameter.unsafeGetTensorImpl();
-  return key.str();
+// LibTorch keys optimiser state by the parameter's TensorImpl: its address printed as a string
+// in 1.x, the address itself in 2.x. The key type is read off the optimiser's map.
+using StateKey = std::decay_t<decltype(std::declval<torch::optim::Optimizer&>().state())>::key_type;
+
+template <class Key>
+Key key_of(const torch::Tensor& parameter) {
+  if constexpr (std::is_same_v<Key, std::string>) {
+    std::ostringstream key;
+    key << parameter.unsafeGetTensorImpl();
+    return key.str();
+  } else {
+    return static_cast<Key>(parameter.unsafeGetTensorImpl());
+  }
 }
+
+StateKey state_key(const torch::Tensor& parameter) { return key_of<StateKey>(parameter); }
 
 // The optimiser states amem uses, as (field name, tensor) pairs and back. Step counts are
 // stored as one-element int64 tensors.
