@@ -88,9 +88,17 @@ std::unique_ptr<torch::optim::OptimizerParamState> restored_state(
   throw Error("training checkpoint: unsupported optimiser (expected Adam, AdamW or SGD)");
 }
 
+// CUDA's generators are usable only once CUDA is initialised, which LibTorch does lazily on
+// the first CUDA tensor (Python's torch.cuda.get_rng_state initialises it the same way).
+int64_t initialised_cuda_devices() {
+  const auto count = int64_t(torch::cuda::device_count());
+  if (count > 0) torch::empty({1}, torch::TensorOptions().device(torch::kCUDA));
+  return count;
+}
+
 NamedTensors generator_states() {
   NamedTensors out = {{"cpu", at::detail::getDefaultCPUGenerator().get_state()}};
-  for (int64_t d = 0; d < int64_t(torch::cuda::device_count()); ++d)
+  for (int64_t d = 0, n = initialised_cuda_devices(); d < n; ++d)
     out.emplace_back("cuda" + std::to_string(d),
                      at::globalContext().defaultGenerator(torch::Device(torch::kCUDA, d)).get_state());
   return out;
@@ -103,7 +111,7 @@ void set_generator_state(at::Generator generator, const torch::Tensor& state) {
 
 void restore_generators(const io::SafetensorsFile& file) {
   set_generator_state(at::detail::getDefaultCPUGenerator(), file.load("cpu"));
-  for (int64_t d = 0; d < int64_t(torch::cuda::device_count()); ++d)
+  for (int64_t d = 0, n = initialised_cuda_devices(); d < n; ++d)
     if (file.contains("cuda" + std::to_string(d)))
       set_generator_state(at::globalContext().defaultGenerator(torch::Device(torch::kCUDA, d)),
                           file.load("cuda" + std::to_string(d)));
