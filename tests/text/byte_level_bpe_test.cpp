@@ -6,6 +6,9 @@
 
 #include "amem/core/error.h"
 #include "support/temp_dir.h"
+#include "support/error_of.h"
+
+using amem::testing::error_of;
 
 namespace {
 
@@ -27,15 +30,6 @@ std::unique_ptr<ByteLevelBpe> tiny(const std::string& name, const std::string& v
   write_file(dir / "merges.txt", merges);
   return ByteLevelBpe::from_vocab_and_merges((dir / "vocab.json").string(),
                                              (dir / "merges.txt").string());
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const amem::Error& e) {
-    return e.what();
-  }
-  return "no error";
 }
 
 }  // namespace

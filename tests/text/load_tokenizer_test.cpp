@@ -8,6 +8,9 @@
 #include "amem/text/sentencepiece_tokenizer.h"
 #include "amem/text/tokenizer.h"
 #include "support/temp_dir.h"
+#include "support/error_of.h"
+
+using amem::testing::error_of;
 
 namespace fs = std::filesystem;
 
@@ -19,15 +22,6 @@ using amem::text::load_tokenizer;
 using Ids = std::vector<int64_t>;
 
 const fs::path kData(AMEM_TEST_DATA_DIR);
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const amem::Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
 
 // A folder with a copy of one fixture tokenizer file and the given extra files.
 fs::path folder_with(const std::string& name, const fs::path& tokenizer_file,
