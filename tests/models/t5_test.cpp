@@ -66,6 +66,21 @@ fs::path fixture_copy(const std::string& fixture, const std::string& name) {
   return dir;
 }
 
+// Sets config.json keys of a fixture copy.
+void edit_config(const fs::path& dir, const nlohmann::json& changes) {
+  auto config = nlohmann::json::parse(amem::testing::read_file(dir / "config.json"));
+  config.update(changes);
+  amem::testing::write_file(dir / "config.json", config.dump(1));
+}
+
+std::vector<std::vector<int64_t>> rows(const torch::Tensor& ids) {
+  std::vector<std::vector<int64_t>> out(ids.size(0));
+  for (int64_t row = 0; row < ids.size(0); ++row)
+    for (int64_t col = 0; col < ids.size(1); ++col)
+      out[row].push_back(ids[row][col].item<int64_t>());
+  return out;
+}
+
 // Rewrites dir/model.safetensors through `edit`, which may drop or replace tensors.
 template <typename Edit>
 void edit_weights(const fs::path& dir, Edit edit) {
@@ -106,12 +121,30 @@ TEST(T5, GreedyGenerateMatchesTransformers) {
     auto out =
         model->greedy_generate(golden(fixture, "input_ids"), golden(fixture, "attention_mask"),
                                greedy.at("max_new_tokens").get<int64_t>());
-    std::vector<std::vector<int64_t>> ids(out.size(0));
-    for (int64_t row = 0; row < out.size(0); ++row)
-      for (int64_t col = 0; col < out.size(1); ++col)
-        ids[row].push_back(out[row][col].item<int64_t>());
-    EXPECT_EQ(ids, greedy.at("output_ids").get<std::vector<std::vector<int64_t>>>());
+    EXPECT_EQ(rows(out), greedy.at("output_ids").get<std::vector<std::vector<int64_t>>>());
   }
+}
+
+// On tiny-t5-v1_1 greedy decoding gives row 0: 0 0 0 0 0 0 and row 1: 156 156 ... (golden.json).
+// With 156 as end-of-sequence, row 1 stops after its first token and is padded from then on.
+TEST(T5, GreedyGeneratePadsFinishedRows) {
+  auto dir = fixture_copy("tiny-t5-v1_1", "t5_greedy_eos");
+  edit_config(dir, {{"eos_token_id", 156}, {"pad_token_id", 7}});
+  auto model = load_t5(dir.string(), torch::kFloat32, torch::kCPU, false);
+  auto out = model->greedy_generate(golden("tiny-t5-v1_1", "input_ids"),
+                                    golden("tiny-t5-v1_1", "attention_mask"), 6);
+  EXPECT_EQ(rows(out),
+            (std::vector<std::vector<int64_t>>{{0, 0, 0, 0, 0, 0, 0}, {0, 156, 7, 7, 7, 7, 7}}));
+}
+
+// With 0 (what every row generates first) as end-of-sequence, generation stops after one step.
+TEST(T5, GreedyGenerateStopsWhenAllRowsFinish) {
+  auto dir = fixture_copy("tiny-t5", "t5_greedy_stop");
+  edit_config(dir, {{"eos_token_id", 0}});
+  auto model = load_t5(dir.string(), torch::kFloat32, torch::kCPU, false);
+  auto out = model->greedy_generate(golden("tiny-t5", "input_ids"),
+                                    golden("tiny-t5", "attention_mask"), 6);
+  EXPECT_EQ(rows(out), (std::vector<std::vector<int64_t>>{{0, 0}, {0, 0}}));
 }
 
 // Decoding one position at a time through the cache gives the teacher-forced hidden states.
@@ -178,11 +211,7 @@ TEST(T5, WrongShapeIsNamed) {
 
 TEST(T5, UnknownFeedForwardProjIsAConfigError) {
   auto dir = fixture_copy("tiny-t5", "t5_bad_ff");
-  auto config = amem::testing::read_file(dir / "config.json");
-  const std::string from = "\"feed_forward_proj\": \"relu\"";
-  ASSERT_NE(config.find(from), std::string::npos);
-  config.replace(config.find(from), from.size(), "\"feed_forward_proj\": \"swiglu\"");
-  amem::testing::write_file(dir / "config.json", config);
+  edit_config(dir, {{"feed_forward_proj", "swiglu"}});
   try {
     load_t5(dir.string(), torch::kFloat32, torch::kCPU, false);
     FAIL() << "no error";
