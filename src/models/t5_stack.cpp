@@ -166,7 +166,8 @@ torch::Tensor T5StackImpl::decode(const torch::Tensor& embeds, const torch::Tens
   const int64_t len = embeds.size(1), total = past + len;
   const auto dtype = embeds.scalar_type();
   auto& table = blocks_.front()->self_attention->attention->relative_attention_bias;
-  // Decoder inputs are never padded on the left, so only causality masks keys.
+  // Only causality masks decoder keys: right padding of decoder inputs (as in padded labels)
+  // never reaches the real positions before it.
   const auto all_keys = torch::ones(
       {embeds.size(0), total}, torch::TensorOptions().dtype(torch::kLong).device(embeds.device()));
   const auto self_bias = table(len, total) + layers::attention_bias(all_keys, len, true, dtype);

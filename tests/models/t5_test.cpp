@@ -178,6 +178,40 @@ TEST(T5, ConfigReadsVariantSettings) {
   EXPECT_EQ(v11.relative_attention_num_buckets, 32);
 }
 
+double decoder_logits_error(const fs::path& dir, const std::string& fixture) {
+  torch::NoGradGuard no_grad;
+  auto model = load_t5(dir.string(), torch::kFloat32, torch::kCPU, false);
+  auto logits = model(golden(fixture, "input_ids"), golden(fixture, "attention_mask"),
+                      golden(fixture, "decoder_input_ids"));
+  return max_abs_diff(logits, golden(fixture, "decoder_logits"));
+}
+
+// An untied checkpoint has its own `lm_head.weight` (here a copy of the shared table, so the
+// goldens still hold); without it loading fails.
+TEST(T5, UntiedOutputProjectionLoadsLmHead) {
+  auto dir = fixture_copy("tiny-t5-v1_1", "t5_untied");
+  edit_config(dir, {{"tie_word_embeddings", false}});
+  EXPECT_NE(load_error(dir).find("missing tensor 'lm_head.weight'"), std::string::npos);
+  edit_weights(dir, [](auto& tensors) {
+    auto shared = std::find_if(tensors.begin(), tensors.end(),
+                               [](const auto& t) { return t.first == "shared.weight"; });
+    ASSERT_NE(shared, tensors.end());
+    auto copy = shared->second.clone();
+    tensors.emplace_back("lm_head.weight", copy);
+  });
+  EXPECT_LE(decoder_logits_error(dir, "tiny-t5-v1_1"), 1e-4);
+}
+
+// Configs written before transformers 5 have no scale_decoder_outputs: tied embeddings imply it.
+TEST(T5, LegacyConfigScalesTiedDecoderOutput) {
+  auto dir = fixture_copy("tiny-t5", "t5_legacy_config");
+  auto config = nlohmann::json::parse(amem::testing::read_file(dir / "config.json"));
+  config.erase("scale_decoder_outputs");
+  amem::testing::write_file(dir / "config.json", config.dump(1));
+  EXPECT_TRUE(amem::models::read_t5_config(dir.string()).scale_decoder_outputs);
+  EXPECT_LE(decoder_logits_error(dir, "tiny-t5"), 1e-4);
+}
+
 TEST(T5, MissingTensorIsNamed) {
   auto dir = fixture_copy("tiny-t5", "t5_missing_tensor");
   edit_weights(dir, [](auto& tensors) {
