@@ -1,0 +1,37 @@
+// The fields of a Hugging Face T5 `config.json` that amem's T5 uses (T5 v1.0, v1.1, FLAN-T5).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace amem::models {
+
+struct T5Config {
+  int64_t vocab_size = 0;
+  int64_t d_model = 0;
+  int64_t d_kv = 0;  // per-head width; heads * d_kv need not equal d_model
+  int64_t d_ff = 0;
+  int64_t num_layers = 0;
+  int64_t num_decoder_layers = 0;
+  int64_t num_heads = 0;
+  int64_t relative_attention_num_buckets = 0;
+  int64_t relative_attention_max_distance = 0;
+  double layer_norm_epsilon = 0;
+  // From `feed_forward_proj`: "relu" / "gelu" give one input projection `wi`; "gated-gelu" /
+  // "gated-silu" give two (`wi_0` through the activation, times `wi_1`).
+  bool gated_feed_forward = false;
+  std::string activation;  // name for layers::activation_by_name ("gated-gelu" uses gelu_new)
+  bool tie_word_embeddings = true;
+  // Whether the decoder output is scaled by d_model^-0.5 before the vocabulary projection.
+  // transformers 5 writes it; older configs imply it from tie_word_embeddings.
+  bool scale_decoder_outputs = true;
+  int64_t decoder_start_token_id = 0;
+  int64_t eos_token_id = 1;
+  int64_t pad_token_id = 0;
+};
+
+// Reads `<dir>/config.json`. A missing key, a value of the wrong type, or an unknown
+// feed_forward_proj throws amem::ConfigError "<path>: <key>: ...".
+T5Config read_t5_config(const std::string& dir);
+
+}  // namespace amem::models
