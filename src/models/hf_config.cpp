@@ -32,6 +32,12 @@ int64_t HfConfig::integer(const std::string& key) const {
   return v->get<int64_t>();
 }
 
+int64_t HfConfig::positive_integer(const std::string& key) const {
+  const int64_t value = integer(key);
+  if (value <= 0) fail(key, "expected a positive integer, got " + std::to_string(value));
+  return value;
+}
+
 double HfConfig::number(const std::string& key) const {
   const auto* v = find(key);
   if (!v) fail(key, "missing (expected a number)");

@@ -17,6 +17,7 @@ class HfConfig {
   // Required keys: a missing key or a value of another type is amem::Error
   //   "<dir>/config.json: key 'n_embd': expected an integer".
   int64_t integer(const std::string& key) const;
+  int64_t positive_integer(const std::string& key) const;  // > 0
   double number(const std::string& key) const;
   std::string string(const std::string& key) const;
 

@@ -31,7 +31,7 @@ struct T5Config {
 };
 
 // Reads `<dir>/config.json`. A missing key, a value of the wrong type, or an unknown
-// feed_forward_proj throws amem::ConfigError "<path>: <key>: ...".
+// feed_forward_proj throws amem::Error "<path>: key '<key>': ...".
 T5Config read_t5_config(const std::string& dir);
 
 }  // namespace amem::models
