@@ -13,6 +13,7 @@
 
 #include "amem/core/error.h"
 #include "amem/io/atomic_file.h"
+#include "amem/io/remove_tree.h"
 #include "amem/io/safetensors.h"
 
 namespace amem::train {
@@ -134,7 +135,7 @@ void save_training_checkpoint(const std::string& dir, const NamedTensors& traina
 
   const fs::path target(dir);
   const fs::path staging = target.string() + ".tmp-" + std::to_string(std::random_device{}());
-  fs::remove_all(staging);
+  io::remove_tree(staging.string());
   fs::create_directories(staging);
   try {
     io::save_safetensors((staging / "trainable.safetensors").string(), trainable);
@@ -147,15 +148,15 @@ void save_training_checkpoint(const std::string& dir, const NamedTensors& traina
     // Swap in: the old checkpoint (if any) moves aside first, so some complete checkpoint
     // exists under a known name at every moment.
     const fs::path old = target.string() + ".old";
-    fs::remove_all(old);
+    io::remove_tree(old.string());
     if (fs::exists(target)) fs::rename(target, old);
     fs::rename(staging, target);
-    fs::remove_all(old);
+    io::remove_tree(old.string());
   } catch (const fs::filesystem_error& e) {
-    fs::remove_all(staging);
+    io::remove_tree(staging.string());
     throw Error(dir + ": cannot write checkpoint: " + e.what());
   } catch (...) {
-    fs::remove_all(staging);
+    io::remove_tree(staging.string());
     throw;
   }
 }

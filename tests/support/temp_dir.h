@@ -6,12 +6,14 @@
 #include <sstream>
 #include <string>
 
+#include "amem/io/remove_tree.h"
+
 namespace amem::testing {
 
 // An empty folder unique to `name` under the system temp folder (emptied if it exists).
 inline std::filesystem::path fresh_dir(const std::string& name) {
   auto dir = std::filesystem::temp_directory_path() / ("amem_test_" + name);
-  std::filesystem::remove_all(dir);
+  amem::io::remove_tree(dir.string());
   std::filesystem::create_directories(dir);
   return dir;
 }
