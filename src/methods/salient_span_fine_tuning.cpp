@@ -1,0 +1,33 @@
+#include "amem/methods/salient_span_fine_tuning.h"
+
+#include "amem/methods/salient_spans.h"
+#include "amem/train/lm_loss.h"
+
+namespace amem::methods {
+
+std::vector<bool> SalientSpanFineTuning::salient_tokens(const torch::Tensor& ids) const {
+  const auto cpu = ids.cpu().contiguous();
+  const int64_t* data = cpu.data_ptr<int64_t>();
+  const std::vector<int64_t> all(data, data + cpu.numel());
+  const auto spans = salient_spans(tokenizer_->decode(all));
+  std::vector<bool> salient;
+  size_t begin = 0;
+  for (size_t i = 0; i < all.size(); ++i) {
+    const size_t end = tokenizer_->decode({all.begin(), all.begin() + std::ptrdiff_t(i + 1)}).size();
+    bool overlaps = false;
+    for (const auto& s : spans) overlaps |= begin < s.end && s.begin < end;
+    salient.push_back(overlaps);
+    begin = std::max(begin, end);
+  }
+  return salient;
+}
+
+torch::Tensor SalientSpanFineTuning::labels(const data::Document&, const torch::Tensor& ids) const {
+  const auto salient = salient_tokens(ids);
+  auto labels = ids.clone();
+  for (size_t i = 0; i < salient.size(); ++i)
+    if (!salient[i]) labels[0][int64_t(i)] = train::kIgnoreIndex;
+  return labels;
+}
+
+}  // namespace amem::methods
