@@ -6,6 +6,7 @@
 
 #include "amem/methods/salient_span_fine_tuning.h"
 #include "amem/models/load_causal_lm.h"
+#include "amem/train/lm_loss.h"
 
 using namespace amem;
 
@@ -34,20 +35,36 @@ TEST(SalientSpans, NamesNumbersAndDatesOnHandWorkedSentences) {
 }
 
 TEST(SalientSpanFineTuning, TrainsOnlyOnTheTokensOfSalientSpans) {
-  const std::string dir = std::string(AMEM_TEST_DATA_DIR) + "/models/tiny-gpt2";
-  auto model = models::load_causal_lm(dir, {torch::kFloat32, torch::kCPU, /*trainable=*/true});
-  std::shared_ptr<const text::Tokenizer> tokenizer = text::load_tokenizer(dir);
-  methods::AdaptSettings settings{1e-3, 2, "adam", 48};
-  methods::SalientSpanFineTuning adapter(model, tokenizer, settings, 4);
-  data::Document document;
-  document.text = "the mayor is Ines Varga now";
-  const auto ids = adapter.document_ids(document);
-  const auto salient = adapter.salient_tokens(ids);
-  ASSERT_EQ(int64_t(salient.size()), ids.size(1));
-  // The salient tokens decode to exactly " Ines Varga" (the space belongs to the first token).
-  std::vector<int64_t> kept;
-  for (size_t i = 0; i < salient.size(); ++i)
-    if (salient[i]) kept.push_back(ids[0][int64_t(i)].item<int64_t>());
-  EXPECT_EQ(tokenizer->decode(kept), " Ines Varga");
-  EXPECT_EQ(adapter.name(), "salient");
+  // Byte-level BPE (GPT-2) and sentencepiece (LLaMA, which also prepends BOS).
+  for (const std::string name : {"tiny-gpt2", "tiny-llama"}) {
+    const std::string dir = std::string(AMEM_TEST_DATA_DIR) + "/models/" + name;
+    auto model = models::load_causal_lm(dir, {torch::kFloat32, torch::kCPU, /*trainable=*/true});
+    std::shared_ptr<const text::Tokenizer> tokenizer = text::load_tokenizer(dir);
+    methods::AdaptSettings settings{1e-3, 2, "adam", 48};
+    methods::SalientSpanFineTuning adapter(model, tokenizer, settings, 4);
+    data::Document document;
+    document.text = "the mayor is Ines Varga now";
+    const auto ids = adapter.document_ids(document);
+    const auto salient = adapter.salient_tokens(ids);
+    ASSERT_EQ(int64_t(salient.size()), ids.size(1));
+    // The salient tokens are exactly those of " Ines Varga" (the space belongs to the first
+    // token; sentencepiece drops it when that token starts the decoded text).
+    std::vector<int64_t> kept;
+    for (size_t i = 0; i < salient.size(); ++i)
+      if (salient[i]) kept.push_back(ids[0][int64_t(i)].item<int64_t>());
+    EXPECT_EQ(tokenizer->decode(kept), name == "tiny-gpt2" ? " Ines Varga" : "Ines Varga");
+    EXPECT_EQ(adapter.name(), "salient");
+
+    // Absorbing the document lowers the loss on those tokens.
+    auto labels = ids.clone();
+    for (size_t i = 0; i < salient.size(); ++i)
+      if (!salient[i]) labels[0][int64_t(i)] = train::kIgnoreIndex;
+    const auto salient_loss = [&] {
+      torch::NoGradGuard no_grad;
+      return train::lm_loss(model->forward(ids, {}, {}, nullptr), labels).item<double>();
+    };
+    const double before = salient_loss();
+    adapter.absorb(document);
+    EXPECT_LT(salient_loss(), before - 0.01) << name;
+  }
 }

@@ -10,7 +10,8 @@ using namespace amem;
 
 namespace {
 
-const std::string kModel = std::string(AMEM_TEST_DATA_DIR) + "/models/tiny-gpt2";
+std::string model_dir(const std::string& name) { return std::string(AMEM_TEST_DATA_DIR) + "/models/" + name; }
+const std::string kModel = model_dir("tiny-gpt2");
 
 methods::AdaptSettings settings(const std::string& optimizer) {
   methods::AdaptSettings s;
@@ -36,18 +37,20 @@ double document_loss(models::CausalLm& model, const torch::Tensor& ids) {
 }  // namespace
 
 TEST(UniformFineTuning, StepsOnADocumentLowerItsLanguageModellingLoss) {
-  for (const std::string optimizer : {"sgd", "adam"}) {
-    torch::manual_seed(0);
-    auto model = models::load_causal_lm(kModel, {torch::kFloat32, torch::kCPU, /*trainable=*/true});
-    std::shared_ptr<const text::Tokenizer> tokenizer = text::load_tokenizer(kModel);
-    methods::UniformFineTuning adapter(model, tokenizer, settings(optimizer), 8);
-    const auto ids = adapter.document_ids(document());
-    EXPECT_EQ(ids.size(1), std::min<int64_t>(48, int64_t(tokenizer->encode_for_model(document().text).size())));
-    const double before = document_loss(*model, ids);
-    adapter.absorb(document());
-    const double after = document_loss(*model, ids);
-    EXPECT_LT(after, before - 0.01) << optimizer << ": before " << before << ", after " << after;
-    EXPECT_EQ(adapter.name(), "uniform");
+  for (const std::string name : {"tiny-gpt2", "tiny-llama"}) {
+    for (const std::string optimizer : {"sgd", "adam"}) {
+      torch::manual_seed(0);
+      auto model = models::load_causal_lm(model_dir(name), {torch::kFloat32, torch::kCPU, /*trainable=*/true});
+      std::shared_ptr<const text::Tokenizer> tokenizer = text::load_tokenizer(model_dir(name));
+      methods::UniformFineTuning adapter(model, tokenizer, settings(optimizer), 8);
+      const auto ids = adapter.document_ids(document());
+      EXPECT_EQ(ids.size(1), std::min<int64_t>(48, int64_t(tokenizer->encode_for_model(document().text).size())));
+      const double before = document_loss(*model, ids);
+      adapter.absorb(document());
+      const double after = document_loss(*model, ids);
+      EXPECT_LT(after, before - 0.01) << name << ", " << optimizer << ": before " << before << ", after " << after;
+      EXPECT_EQ(adapter.name(), "uniform");
+    }
   }
 }
 
