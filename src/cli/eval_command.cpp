@@ -24,7 +24,8 @@ void print_help() {
                "Streams the test documents (data.*) into the adapter eval.adapter names (none,\n"
                "uniform, salient), then answers every question greedily with the adapted model and\n"
                "scores it (SQuAD v1.1 EM and F1 against all gold answers). The run folder gets\n"
-               "config.yaml, log.txt, predictions.jsonl and results.json. Overrides as in\n"
+               "config.yaml, log.txt, metrics.jsonl (seconds per document), predictions.jsonl\n"
+               "and results.json. Overrides as in\n"
                "`amem config show`, e.g. eval.adapter=uniform adapt.lr=1e-4.\n";
 }
 
@@ -47,6 +48,7 @@ int run_eval(const Args& args) {
   const auto stream = data::make_stream(data::read_qa_dataset(data.test), data.stream);
   eval::OnlineEvalOptions options;
   options.batch_size = eval.batch_size;
+  options.metrics = &run_dir.metrics();
   const auto results = eval::run_online_eval(*adapter, stream, options);
   eval::write_online_eval(results, run_dir.path());
   std::printf("%s: EM %.2f F1 %.2f over %zu questions on %zu documents; adaptation %.4f s/document (median), "

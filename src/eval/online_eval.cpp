@@ -33,6 +33,7 @@ std::vector<double> absorb_stream(Adapter& adapter, const data::QADataset& strea
     // CUDA work is asynchronous: wait for it, so the time is the document's own.
     if (torch::cuda::is_available()) torch::cuda::synchronize();
     seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    if (options.metrics) options.metrics->log(int64_t(seconds.size() - 1), {{"adapt_seconds", seconds.back()}});
     progress.advance();
   }
   progress.finish();

@@ -102,8 +102,11 @@ TEST(OnlineEval, WritesPredictionsAndResults) {
   const auto stream = two_documents();
   ScriptedAdapter adapter(kAnswers);
   std::ostringstream sink;
-  const auto r = eval::run_online_eval(adapter, stream, quiet_options(sink));
   const auto dir = amem::testing::fresh_dir("online_eval_write");
+  auto options = quiet_options(sink);
+  run::MetricsLog metrics((dir / "metrics.jsonl").string());
+  options.metrics = &metrics;
+  const auto r = eval::run_online_eval(adapter, stream, options);
   eval::write_online_eval(r, dir);
 
   std::istringstream lines(amem::testing::read_file(dir / "predictions.jsonl"));
@@ -129,6 +132,14 @@ TEST(OnlineEval, WritesPredictionsAndResults) {
   EXPECT_TRUE(results["adapt_seconds_per_document"]["mean"].is_number());
   EXPECT_GT(results["peak_cpu_memory_bytes"].get<int64_t>(), 0);
   EXPECT_TRUE(results.contains("peak_cuda_memory_bytes"));
+
+  // One metrics line per document, numbered from 0.
+  std::istringstream metric_lines(amem::testing::read_file(dir / "metrics.jsonl"));
+  std::vector<nlohmann::json> logged;
+  for (std::string line; std::getline(metric_lines, line);) logged.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(logged.size(), 2u);
+  EXPECT_EQ(logged[1]["step"], 1);
+  EXPECT_TRUE(logged[1]["adapt_seconds"].is_number());
 }
 
 TEST(OnlineEval, PredictionsThatAreNotUtf8AreWrittenWithReplacementCharacters) {

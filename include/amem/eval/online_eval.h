@@ -17,6 +17,7 @@
 #include "amem/data/qa_dataset.h"
 #include "amem/eval/adapter.h"
 #include "amem/eval/peak_memory.h"
+#include "amem/run/metrics_log.h"
 #include "amem/run/progress.h"
 
 namespace amem::eval {
@@ -42,6 +43,7 @@ struct OnlineEvalResults {
 struct OnlineEvalOptions {
   int64_t batch_size = 16;  // questions per answer() call
   run::ProgressOutput progress = run::ProgressOutput::standard();
+  run::MetricsLog* metrics = nullptr;  // when set: {"step": document index, "adapt_seconds": s} per document
 };
 
 // Throws amem::Error when the adapter returns a different number of answers than asked for.
