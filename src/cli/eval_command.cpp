@@ -25,8 +25,8 @@ void print_help() {
                "uniform, salient), then answers every question greedily with the adapted model and\n"
                "scores it (SQuAD v1.1 EM and F1 against all gold answers). The run folder gets\n"
                "config.yaml, log.txt, metrics.jsonl (seconds per document), predictions.jsonl\n"
-               "and results.json. Overrides as in\n"
-               "`amem config show`, e.g. eval.adapter=uniform adapt.lr=1e-4.\n";
+               "and results.json. Overrides as in `amem config show`, e.g.\n"
+               "eval.adapter=uniform adapt.lr=1e-4.\n";
 }
 
 }  // namespace

@@ -9,11 +9,11 @@ std::vector<bool> SalientSpanFineTuning::salient_tokens(const torch::Tensor& ids
   const auto cpu = ids.cpu().contiguous();
   const int64_t* data = cpu.data_ptr<int64_t>();
   const std::vector<int64_t> all(data, data + cpu.numel());
-  const auto spans = salient_spans(tokenizer_->decode(all));
+  const auto spans = salient_spans(tokenizer().decode(all));
   std::vector<bool> salient;
   size_t begin = 0;
   for (size_t i = 0; i < all.size(); ++i) {
-    const size_t end = tokenizer_->decode({all.begin(), all.begin() + std::ptrdiff_t(i + 1)}).size();
+    const size_t end = tokenizer().decode({all.begin(), all.begin() + std::ptrdiff_t(i + 1)}).size();
     bool overlaps = false;
     for (const auto& s : spans) overlaps |= begin < s.end && s.begin < end;
     salient.push_back(overlaps);

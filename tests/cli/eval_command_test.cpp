@@ -47,6 +47,16 @@ TEST(EvalCommand, ConfigMistakesExitWithTwoAndNameTheKey) {
   const auto model = run_amem("eval configs/eval/squad_none.yaml ~model.path run.output_dir=" + out.string());
   EXPECT_EQ(model.exit_code, 2) << model.output;
   EXPECT_NE(model.output.find("model.path: missing"), std::string::npos) << model.output;
+  const auto data = run_amem("eval configs/eval/squad_none.yaml ~data.test_path run.output_dir=" + out.string());
+  EXPECT_EQ(data.exit_code, 2) << data.output;
+  EXPECT_NE(data.output.find("data.test_path: missing"), std::string::npos) << data.output;
   EXPECT_TRUE(std::filesystem::is_empty(out)) << "a config mistake must not create a run folder";
   EXPECT_EQ(run_amem("eval").exit_code, 2);
+}
+
+TEST(EvalCommand, AMissingDataFileExitsWithOneAndNamesIt) {
+  const auto out = amem::testing::fresh_dir("eval_command_missing_data");
+  const auto r = run_amem("eval configs/eval/streamingqa_none.yaml data.test_path=no/such.csv run.output_dir=" + out.string());
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("no/such.csv"), std::string::npos) << r.output;
 }

@@ -34,10 +34,10 @@ class UniformFineTuning : public eval::Adapter {
  protected:
   // Which tokens the loss counts: labels [1, L] for ids [1, L], -100 where ignored.
   virtual torch::Tensor labels(const data::Document& document, const torch::Tensor& ids) const;
-
-  std::shared_ptr<const text::Tokenizer> tokenizer_;
+  const text::Tokenizer& tokenizer() const { return *tokenizer_; }
 
  private:
+  std::shared_ptr<const text::Tokenizer> tokenizer_;
   std::shared_ptr<models::CausalLm> model_;
   AdaptSettings settings_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
