@@ -24,10 +24,8 @@ std::vector<bool> SalientSpanFineTuning::salient_tokens(const torch::Tensor& ids
 
 torch::Tensor SalientSpanFineTuning::labels(const data::Document&, const torch::Tensor& ids) const {
   const auto salient = salient_tokens(ids);
-  auto labels = ids.clone();
-  for (size_t i = 0; i < salient.size(); ++i)
-    if (!salient[i]) labels[0][int64_t(i)] = train::kIgnoreIndex;
-  return labels;
+  const auto keep = torch::tensor(std::vector<int64_t>(salient.begin(), salient.end()), torch::kLong);
+  return ids.masked_fill(keep.view_as(ids).to(ids.device()) == 0, train::kIgnoreIndex);
 }
 
 }  // namespace amem::methods
