@@ -5,6 +5,7 @@ namespace amem::cli {
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
       {"config", "show the resolved config of a config file and overrides", run_config},
+      {"eval", "online evaluation: stream documents into an adapter, then answer their questions", run_eval},
       {"lm", "continue a prompt or score a text with a causal LM checkpoint", run_lm},
       {"inspect", "list the tensors of a safetensors file or checkpoint folder", run_inspect},
   };

@@ -19,6 +19,7 @@ struct Command {
 const std::vector<Command>& commands();
 
 int run_config(const Args& args);  // config_command.cpp
+int run_eval(const Args& args);     // eval_command.cpp
 int run_inspect(const Args& args);  // inspect_command.cpp
 int run_lm(const Args& args);       // lm_command.cpp
 

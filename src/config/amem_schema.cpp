@@ -1,5 +1,9 @@
 #include "amem/config/amem_schema.h"
 
+#include "amem/data/data_settings.h"
+#include "amem/eval/eval_settings.h"
+#include "amem/methods/adapt_settings.h"
+#include "amem/models/model_settings.h"
 #include "amem/run/run_settings.h"
 
 namespace amem::config {
@@ -8,6 +12,10 @@ const Schema& amem_schema() {
   static const Schema schema = [] {
     Schema s;
     run::RunSettings::declare(s);
+    models::ModelSettings::declare(s);
+    data::DataSettings::declare(s);
+    eval::EvalSettings::declare(s);
+    methods::AdaptSettings::declare(s);
     return s;
   }();
   return schema;

@@ -1,0 +1,54 @@
+// The online-adaptation evaluation of MAC and CaMeLS: the test documents are streamed into an
+// adapter one by one, in stream order; then every question about them is answered and scored
+// against all of its gold answers (SQuAD v1.1 EM and F1, squad_metric.h).
+//
+// run_online_eval computes; write_online_eval records, atomically, in a run folder:
+//   predictions.jsonl  one object per question: document, id, question, golds, prediction,
+//                      em (0 or 1), f1 (0 to 1)
+//   results.json       adapter, exact_match and f1 (percent, mean over questions), documents,
+//                      questions, adapt_seconds_per_document {median, mean}, peak memory bytes
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "amem/data/qa_dataset.h"
+#include "amem/eval/adapter.h"
+#include "amem/eval/peak_memory.h"
+#include "amem/run/metrics_log.h"
+#include "amem/run/progress.h"
+
+namespace amem::eval {
+
+struct ScoredPrediction {
+  std::string document_id;
+  const data::Question* question;  // into the stream passed to run_online_eval
+  std::string prediction;
+  double exact_match = 0;  // 0 or 1
+  double f1 = 0;           // 0 to 1
+};
+
+struct OnlineEvalResults {
+  std::string adapter;
+  double exact_match = 0;  // percent
+  double f1 = 0;           // percent
+  size_t documents = 0, questions = 0;
+  double adapt_seconds_median = 0, adapt_seconds_mean = 0;  // wall time of absorb() per document
+  PeakMemory peak;
+  std::vector<ScoredPrediction> predictions;  // stream order
+};
+
+struct OnlineEvalOptions {
+  int64_t batch_size = 16;  // questions per answer() call
+  run::ProgressOutput progress = run::ProgressOutput::standard();
+  run::MetricsLog* metrics = nullptr;  // when set: {"step": document index, "adapt_seconds": s} per document
+};
+
+// Throws amem::Error when the adapter returns a different number of answers than asked for.
+OnlineEvalResults run_online_eval(Adapter& adapter, const data::QADataset& stream, const OnlineEvalOptions& options);
+
+void write_online_eval(const OnlineEvalResults& results, const std::filesystem::path& dir);
+
+}  // namespace amem::eval

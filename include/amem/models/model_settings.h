@@ -1,0 +1,25 @@
+// The `model` section of a config: which checkpoint a run uses, in which precision, where.
+#pragma once
+
+#include <string>
+
+#include "amem/config/config.h"
+#include "amem/config/schema.h"
+
+namespace amem::models {
+
+struct LoadOptions;  // load_causal_lm.h; kept out of this header so config code stays torch-free
+
+struct ModelSettings {
+  std::string path;    // Hugging Face checkpoint folder (config.json, safetensors, tokenizer)
+  std::string dtype;   // fp32 or bf16
+  std::string device;  // cpu or cuda
+
+  static void declare(config::Schema& schema);
+  static ModelSettings from(const config::Config& config);
+
+  // Throws amem::ConfigError when device is cuda and no CUDA device is present.
+  LoadOptions load_options(bool trainable) const;
+};
+
+}  // namespace amem::models

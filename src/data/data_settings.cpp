@@ -1,0 +1,34 @@
+#include "amem/data/data_settings.h"
+
+#include "amem/core/error.h"
+
+namespace amem::data {
+
+void DataSettings::declare(config::Schema& schema) {
+  schema.section("data", "the question-answering data and the order documents are streamed in")
+      .optional<std::string>("format", "file format; needed by commands that read data")
+      .one_of({"streamingqa", "squad", "archivalqa"})
+      .optional<std::string>("test_path", "test file streamed by `amem eval` (squad: .json or flat .csv)")
+      .field<int64_t>("downsample_to", -1, "keep the first N documents of the stream; -1 keeps all")
+      .field<bool>("shuffle", true, "shuffle the stream by group (SQuAD title, ArchivalQA doc_id)")
+      .field<int64_t>("seed", 0, "seed of the stream's shuffle")
+      .at_least(0)
+      .field<double>("max_bad_fraction", 0.01, "largest share of malformed rows a file may have")
+      .at_least(0);
+}
+
+DataSettings DataSettings::from(const config::Config& config) {
+  // Optional in the schema so that configs which read no data need no `data` section.
+  for (const char* key : {"data.format", "data.test_path"})
+    if (config.is_null(key)) throw ConfigError(config.source() + ": " + key + ": missing (the test data is needed)");
+  DataSettings s;
+  s.test.format = config.get<std::string>("data.format");
+  s.test.path = config.get<std::string>("data.test_path");
+  s.test.limits.max_bad_fraction = config.get<double>("data.max_bad_fraction");
+  s.stream.downsample_to = config.get<int64_t>("data.downsample_to");
+  s.stream.shuffle = config.get<bool>("data.shuffle");
+  s.stream.seed = static_cast<uint64_t>(config.get<int64_t>("data.seed"));
+  return s;
+}
+
+}  // namespace amem::data

@@ -1,0 +1,58 @@
+#include "amem/eval/greedy_answerer.h"
+
+#include <algorithm>
+
+#include "amem/generation/generate.h"
+#include "amem/models/causal_lm.h"
+#include "amem/text/tokenizer.h"
+
+namespace amem::eval {
+
+GreedyAnswerer::GreedyAnswerer(std::shared_ptr<models::CausalLm> model,
+                               std::shared_ptr<const text::Tokenizer> tokenizer, int64_t max_new_tokens)
+    : model_(std::move(model)), tokenizer_(std::move(tokenizer)), max_new_tokens_(max_new_tokens) {}
+
+std::vector<std::string> GreedyAnswerer::answer(const std::vector<data::Question>& questions) const {
+  if (questions.empty()) return {};
+  const auto& special = tokenizer_->special();
+  generation::GenerationOptions options;
+  options.max_new_tokens = max_new_tokens_;
+  if (special.eos) options.eos_ids = {*special.eos};
+  options.pad_id = special.pad.value_or(special.eos.value_or(0));
+
+  std::vector<std::vector<int64_t>> prompts;
+  size_t longest = 0;
+  for (const auto& q : questions) {
+    prompts.push_back(tokenizer_->encode_for_model(q.text));
+    longest = std::max(longest, prompts.back().size());
+  }
+  const auto rows = static_cast<int64_t>(prompts.size()), width = static_cast<int64_t>(longest);
+  auto ids = torch::full({rows, width}, options.pad_id, torch::kLong);
+  auto mask = torch::zeros({rows, width}, torch::kLong);
+  for (int64_t r = 0; r < rows; ++r) {
+    const auto& p = prompts[r];
+    const auto n = static_cast<int64_t>(p.size());
+    ids[r].slice(0, width - n).copy_(torch::tensor(p, torch::kLong));
+    mask[r].slice(0, width - n).fill_(1);
+  }
+  const auto device = model_->parameters().front().device();
+  model_->eval();
+  const auto out = generation::greedy_search(*model_, {ids.to(device), mask.to(device)}, options).cpu().contiguous();
+
+  std::vector<std::string> answers;
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t* row = out[r].data_ptr<int64_t>();
+    answers.push_back(answer_from_continuation(tokenizer_->decode({row, row + out.size(1)})));
+  }
+  return answers;
+}
+
+std::string answer_from_continuation(const std::string& continuation) {
+  std::string s = continuation.substr(0, continuation.find('\n'));
+  const char* space = " \t\r\f\v";
+  const auto first = s.find_first_not_of(space);
+  if (first == std::string::npos) return "";
+  return s.substr(first, s.find_last_not_of(space) - first + 1);
+}
+
+}  // namespace amem::eval

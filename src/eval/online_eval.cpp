@@ -1,0 +1,122 @@
+#include "amem/eval/online_eval.h"
+
+#include <algorithm>
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <numeric>
+
+#include <torch/torch.h>
+
+#include "amem/core/error.h"
+#include "amem/eval/squad_metric.h"
+#include "amem/io/atomic_file.h"
+
+namespace amem::eval {
+
+namespace {
+
+double median(std::vector<double> values) {
+  if (values.empty()) return 0;
+  const size_t mid = values.size() / 2;
+  std::nth_element(values.begin(), values.begin() + mid, values.end());
+  if (values.size() % 2) return values[mid];
+  return (values[mid] + *std::max_element(values.begin(), values.begin() + mid)) / 2;
+}
+
+// Seconds each document's absorb() took.
+std::vector<double> absorb_stream(Adapter& adapter, const data::QADataset& stream, const OnlineEvalOptions& options) {
+  std::vector<double> seconds;
+  run::Progress progress("adapt", int64_t(stream.documents.size()), options.progress);
+  for (const auto& document : stream.documents) {
+    const auto start = std::chrono::steady_clock::now();
+    adapter.absorb(document);
+    // CUDA work is asynchronous: wait for it, so the time is the document's own.
+    if (torch::cuda::is_available()) torch::cuda::synchronize();
+    seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    if (options.metrics) options.metrics->log(int64_t(seconds.size() - 1), {{"adapt_seconds", seconds.back()}});
+    progress.advance();
+  }
+  progress.finish();
+  return seconds;
+}
+
+std::vector<ScoredPrediction> answer_stream(Adapter& adapter, const data::QADataset& stream,
+                                            const OnlineEvalOptions& options) {
+  std::vector<ScoredPrediction> scored;
+  for (const auto& document : stream.documents)
+    for (const auto& question : document.questions) scored.push_back({document.id, &question, "", 0, 0});
+
+  run::Progress progress("answer", int64_t(scored.size()), options.progress);
+  for (size_t begin = 0; begin < scored.size(); begin += size_t(options.batch_size)) {
+    const size_t end = std::min(scored.size(), begin + size_t(options.batch_size));
+    std::vector<data::Question> batch;
+    for (size_t i = begin; i < end; ++i) batch.push_back(*scored[i].question);
+    const auto answers = adapter.answer(batch);
+    if (answers.size() != batch.size())
+      throw Error("adapter '" + adapter.name() + "' returned " + std::to_string(answers.size()) +
+                  " answers for " + std::to_string(batch.size()) + " questions");
+    for (size_t i = begin; i < end; ++i) {
+      auto& s = scored[i];
+      s.prediction = answers[i - begin];
+      const auto score = score_answer(s.prediction, s.question->answers);
+      s.exact_match = score.exact_match;
+      s.f1 = score.f1;
+    }
+    progress.advance(int64_t(end - begin));
+  }
+  progress.finish();
+  return scored;
+}
+
+// Model output can be any bytes (a byte-level tokenizer may stop inside a UTF-8 sequence):
+// invalid sequences are written as U+FFFD rather than failing the run at its very end.
+std::string to_json_text(const nlohmann::ordered_json& value, int indent) {
+  return value.dump(indent, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+}  // namespace
+
+OnlineEvalResults run_online_eval(Adapter& adapter, const data::QADataset& stream, const OnlineEvalOptions& options) {
+  OnlineEvalResults r;
+  r.adapter = adapter.name();
+  r.documents = stream.documents.size();
+  const auto seconds = absorb_stream(adapter, stream, options);
+  r.adapt_seconds_median = median(seconds);
+  r.adapt_seconds_mean = seconds.empty() ? 0 : std::accumulate(seconds.begin(), seconds.end(), 0.0) / double(seconds.size());
+  r.predictions = answer_stream(adapter, stream, options);
+  r.questions = r.predictions.size();
+  for (const auto& p : r.predictions) {
+    r.exact_match += p.exact_match;
+    r.f1 += p.f1;
+  }
+  if (r.questions > 0) {
+    r.exact_match *= 100.0 / double(r.questions);
+    r.f1 *= 100.0 / double(r.questions);
+  }
+  r.peak = peak_memory();
+  return r;
+}
+
+void write_online_eval(const OnlineEvalResults& results, const std::filesystem::path& dir) {
+  io::write_file_atomic((dir / "predictions.jsonl").string(), [&](std::ostream& out) {
+    for (const auto& p : results.predictions) {
+      nlohmann::ordered_json line = {{"document", p.document_id}, {"id", p.question->id},
+                                     {"question", p.question->text}, {"golds", p.question->answers},
+                                     {"prediction", p.prediction}, {"em", p.exact_match}, {"f1", p.f1}};
+      out << to_json_text(line, -1) << "\n";
+    }
+  });
+  nlohmann::ordered_json summary = {
+      {"adapter", results.adapter},
+      {"exact_match", results.exact_match},
+      {"f1", results.f1},
+      {"documents", results.documents},
+      {"questions", results.questions},
+      {"adapt_seconds_per_document", {{"median", results.adapt_seconds_median}, {"mean", results.adapt_seconds_mean}}},
+      {"peak_cpu_memory_bytes", results.peak.cpu_bytes},
+      {"peak_cuda_memory_bytes", results.peak.cuda_bytes ? nlohmann::ordered_json(*results.peak.cuda_bytes) : nlohmann::ordered_json()},
+  };
+  io::write_file_atomic((dir / "results.json").string(), to_json_text(summary, 2) + "\n");
+}
+
+}  // namespace amem::eval

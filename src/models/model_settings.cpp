@@ -1,0 +1,39 @@
+#include "amem/models/model_settings.h"
+
+#include "amem/core/error.h"
+#include "amem/models/load_causal_lm.h"
+
+namespace amem::models {
+
+void ModelSettings::declare(config::Schema& schema) {
+  schema.section("model", "the base language model")
+      .optional<std::string>("path", "Hugging Face checkpoint folder (GPT-2, LLaMA, Qwen2, Mistral); needed by commands that run a model")
+      .field<std::string>("dtype", "fp32", "weight precision")
+      .one_of({"fp32", "bf16"})
+      .field<std::string>("device", "cpu", "where the model runs")
+      .one_of({"cpu", "cuda"});
+}
+
+ModelSettings ModelSettings::from(const config::Config& config) {
+  // Optional in the schema so that configs which run no model need no `model` section.
+  if (config.is_null("model.path"))
+    throw ConfigError(config.source() + ": model.path: missing (a checkpoint folder is needed)");
+  ModelSettings s;
+  s.path = config.get<std::string>("model.path");
+  s.dtype = config.get<std::string>("model.dtype");
+  s.device = config.get<std::string>("model.device");
+  return s;
+}
+
+LoadOptions ModelSettings::load_options(bool trainable) const {
+  LoadOptions o;
+  o.dtype = dtype == "bf16" ? torch::kBFloat16 : torch::kFloat32;
+  if (device == "cuda") {
+    if (!torch::cuda::is_available()) throw ConfigError("model.device: cuda, but no CUDA device is present");
+    o.device = torch::kCUDA;
+  }
+  o.trainable = trainable;
+  return o;
+}
+
+}  // namespace amem::models

@@ -1,0 +1,62 @@
+// End to end: `amem eval` on the sample configs.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "support/run_amem.h"
+#include "support/temp_dir.h"
+
+using amem::testing::run_amem;
+
+namespace {
+
+// The one run folder `amem eval` created under `output_dir`.
+std::filesystem::path only_run(const std::filesystem::path& output_dir) {
+  std::vector<std::filesystem::path> runs;
+  for (const auto& entry : std::filesystem::directory_iterator(output_dir)) runs.push_back(entry.path());
+  EXPECT_EQ(runs.size(), 1u);
+  return runs.empty() ? output_dir : runs.front();
+}
+
+}  // namespace
+
+TEST(EvalCommand, UniformFineTuningOnTheStreamingQaSampleWritesItsResults) {
+  const auto out = amem::testing::fresh_dir("eval_command");
+  const auto r = run_amem("eval configs/eval/streamingqa_uniform.yaml run.output_dir=" + out.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("uniform: EM "), std::string::npos) << r.output;
+  const auto run = only_run(out);
+  const auto results = nlohmann::json::parse(amem::testing::read_file(run / "results.json"));
+  EXPECT_EQ(results["adapter"], "uniform");
+  EXPECT_GT(results["documents"].get<int>(), 0);
+  EXPECT_GE(results["questions"].get<int>(), results["documents"].get<int>());
+  std::istringstream lines(amem::testing::read_file(run / "predictions.jsonl"));
+  int count = 0;
+  for (std::string line; std::getline(lines, line);) ++count;
+  EXPECT_EQ(count, results["questions"].get<int>());
+  EXPECT_TRUE(std::filesystem::exists(run / "config.yaml"));
+}
+
+TEST(EvalCommand, ConfigMistakesExitWithTwoAndNameTheKey) {
+  const auto out = amem::testing::fresh_dir("eval_command_errors");
+  const auto adapter = run_amem("eval configs/eval/squad_none.yaml eval.adapter=bogus run.output_dir=" + out.string());
+  EXPECT_EQ(adapter.exit_code, 2) << adapter.output;
+  EXPECT_NE(adapter.output.find("eval.adapter"), std::string::npos) << adapter.output;
+  const auto model = run_amem("eval configs/eval/squad_none.yaml ~model.path run.output_dir=" + out.string());
+  EXPECT_EQ(model.exit_code, 2) << model.output;
+  EXPECT_NE(model.output.find("model.path: missing"), std::string::npos) << model.output;
+  const auto data = run_amem("eval configs/eval/squad_none.yaml ~data.test_path run.output_dir=" + out.string());
+  EXPECT_EQ(data.exit_code, 2) << data.output;
+  EXPECT_NE(data.output.find("data.test_path: missing"), std::string::npos) << data.output;
+  EXPECT_TRUE(std::filesystem::is_empty(out)) << "a config mistake must not create a run folder";
+  EXPECT_EQ(run_amem("eval").exit_code, 2);
+}
+
+TEST(EvalCommand, AMissingDataFileExitsWithOneAndNamesIt) {
+  const auto out = amem::testing::fresh_dir("eval_command_missing_data");
+  const auto r = run_amem("eval configs/eval/streamingqa_none.yaml data.test_path=no/such.csv run.output_dir=" + out.string());
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("no/such.csv"), std::string::npos) << r.output;
+}
