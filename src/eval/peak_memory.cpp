@@ -1,5 +1,7 @@
 #include "amem/eval/peak_memory.h"
 
+#include "amem/device/cuda_devices.h"
+
 #include <sys/resource.h>
 #include <torch/torch.h>
 #include <torch/version.h>
@@ -15,7 +17,7 @@ namespace {
 
 std::optional<int64_t> cuda_peak_bytes() {
 #ifdef AMEM_CUDA_DEVICE_STATS
-  if (!torch::cuda::is_available()) return std::nullopt;
+  if (device::initialised_cuda_devices() == 0) return std::nullopt;
   // Through the device-generic allocator interface, so that amem need not link c10_cuda.
   auto* allocator = dynamic_cast<c10::DeviceAllocator*>(c10::GetAllocator(c10::DeviceType::CUDA));
   if (!allocator) return std::nullopt;

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "amem/core/error.h"
+#include "amem/device/cuda_devices.h"
 #include "amem/io/atomic_file.h"
 #include "amem/io/remove_tree.h"
 #include "amem/io/safetensors.h"
@@ -89,17 +90,9 @@ std::unique_ptr<torch::optim::OptimizerParamState> restored_state(
   throw Error("training checkpoint: unsupported optimiser (expected Adam, AdamW or SGD)");
 }
 
-// CUDA's generators are usable only once CUDA is initialised, which LibTorch does lazily on
-// the first CUDA tensor (Python's torch.cuda.get_rng_state initialises it the same way).
-int64_t initialised_cuda_devices() {
-  const auto count = int64_t(torch::cuda::device_count());
-  if (count > 0) torch::empty({1}, torch::TensorOptions().device(torch::kCUDA));
-  return count;
-}
-
 NamedTensors generator_states() {
   NamedTensors out = {{"cpu", at::detail::getDefaultCPUGenerator().get_state()}};
-  for (int64_t d = 0, n = initialised_cuda_devices(); d < n; ++d)
+  for (int64_t d = 0, n = device::initialised_cuda_devices(); d < n; ++d)
     out.emplace_back("cuda" + std::to_string(d),
                      at::globalContext().defaultGenerator(torch::Device(torch::kCUDA, d)).get_state());
   return out;
@@ -112,7 +105,7 @@ void set_generator_state(at::Generator generator, const torch::Tensor& state) {
 
 void restore_generators(const io::SafetensorsFile& file) {
   set_generator_state(at::detail::getDefaultCPUGenerator(), file.load("cpu"));
-  for (int64_t d = 0, n = initialised_cuda_devices(); d < n; ++d)
+  for (int64_t d = 0, n = device::initialised_cuda_devices(); d < n; ++d)
     if (file.contains("cuda" + std::to_string(d)))
       set_generator_state(at::globalContext().defaultGenerator(torch::Device(torch::kCUDA, d)),
                           file.load("cuda" + std::to_string(d)));
