@@ -72,8 +72,7 @@ int generate(const Args& args) {
   auto model = models::load_causal_lm(dir, load);
   const auto ids = tokenizer->encode_for_model(prompt_text);
   if (ids.empty()) throw ConfigError("lm generate: --prompt encodes to no tokens");
-  if (tokenizer->special().eos) options.eos_ids = {*tokenizer->special().eos};
-  options.pad_id = tokenizer->special().pad.value_or(options.eos_ids.empty() ? 0 : options.eos_ids[0]);
+  generation::use_special_tokens(options, tokenizer->special());
   generation::Prompt prompt{ids_tensor(ids, load.device), torch::ones({1, int64_t(ids.size())}, torch::kLong).to(load.device)};
   auto out = options.num_beams > 1 ? generation::beam_search(*model, prompt, options)
                                    : generation::greedy_search(*model, prompt, options);

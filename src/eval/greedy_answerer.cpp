@@ -14,11 +14,9 @@ GreedyAnswerer::GreedyAnswerer(std::shared_ptr<models::CausalLm> model,
 
 std::vector<std::string> GreedyAnswerer::answer(const std::vector<data::Question>& questions) const {
   if (questions.empty()) return {};
-  const auto& special = tokenizer_->special();
   generation::GenerationOptions options;
   options.max_new_tokens = max_new_tokens_;
-  if (special.eos) options.eos_ids = {*special.eos};
-  options.pad_id = special.pad.value_or(special.eos.value_or(0));
+  generation::use_special_tokens(options, tokenizer_->special());
 
   std::vector<std::vector<int64_t>> prompts;
   size_t longest = 0;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "amem/models/causal_lm.h"
+#include "amem/text/tokenizer.h"
 
 namespace amem::generation {
 
@@ -19,6 +20,14 @@ struct GenerationOptions {
   double length_penalty = 1.0;   // beam score = sum of log-probs / length^length_penalty
   bool early_stopping = false;   // beam search stops once num_beams hypotheses are finished
 };
+
+// Stops at the tokenizer's EOS and pads with its PAD id (falling back to EOS, then 0, as
+// checkpoints without a pad token are generated with pad = eos).
+inline void use_special_tokens(GenerationOptions& options, const text::SpecialTokens& special) {
+  options.eos_ids.clear();
+  if (special.eos) options.eos_ids.push_back(*special.eos);
+  options.pad_id = special.pad.value_or(special.eos.value_or(0));
+}
 
 // The prompt: ids [B, L] left-padded, mask [B, L] (1 real, 0 padding), and optionally a prefix
 // whose tensors have B rows (prefix row i modulates prompt row i).
