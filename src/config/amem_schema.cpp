@@ -5,6 +5,7 @@
 #include "amem/methods/adapt_settings.h"
 #include "amem/models/model_settings.h"
 #include "amem/run/run_settings.h"
+#include "amem/train/train_settings.h"
 
 namespace amem::config {
 
@@ -16,6 +17,7 @@ const Schema& amem_schema() {
     data::DataSettings::declare(s);
     eval::EvalSettings::declare(s);
     methods::AdaptSettings::declare(s);
+    train::TrainSettings::declare(s);
     return s;
   }();
   return schema;
