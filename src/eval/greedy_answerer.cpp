@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "amem/core/error.h"
 #include "amem/generation/generate.h"
 #include "amem/models/causal_lm.h"
 #include "amem/text/tokenizer.h"
@@ -10,7 +11,31 @@ namespace amem::eval {
 
 GreedyAnswerer::GreedyAnswerer(std::shared_ptr<models::CausalLm> model,
                                std::shared_ptr<const text::Tokenizer> tokenizer, int64_t max_new_tokens)
-    : model_(std::move(model)), tokenizer_(std::move(tokenizer)), max_new_tokens_(max_new_tokens) {}
+    : model_(std::move(model)), tokenizer_(std::move(tokenizer)), max_new_tokens_(max_new_tokens) {
+  prompt_budget(0);
+}
+
+size_t GreedyAnswerer::prompt_budget(int64_t prefix_length) const {
+  const int64_t context = model_->shape().max_positions;
+  const int64_t budget = context - prefix_length - max_new_tokens_;
+  // Two tokens: a BOS and one of the question.
+  if (budget < 2)
+    throw Error("eval.max_new_tokens = " + std::to_string(max_new_tokens_) +
+                (prefix_length ? " and a prefix of " + std::to_string(prefix_length) + " positions leave"
+                               : std::string(" leaves")) +
+                " no room for a question in the model's context of " + std::to_string(context) + " tokens");
+  return size_t(budget);
+}
+
+std::vector<int64_t> GreedyAnswerer::prompt(const data::Question& question, int64_t prefix_length) const {
+  auto ids = tokenizer_->encode_for_model(question.text);
+  const size_t budget = prompt_budget(prefix_length);
+  if (ids.size() <= budget) return ids;
+  const auto& bos = tokenizer_->special().bos;
+  const size_t keep_first = tokenizer_->special().add_bos && bos && ids.front() == *bos ? 1 : 0;
+  ids.erase(ids.begin() + std::ptrdiff_t(keep_first), ids.end() - std::ptrdiff_t(budget - keep_first));
+  return ids;
+}
 
 std::vector<std::string> GreedyAnswerer::answer(const std::vector<data::Question>& questions,
                                                 const models::Prefix* prefix) const {
@@ -22,7 +47,7 @@ std::vector<std::string> GreedyAnswerer::answer(const std::vector<data::Question
   std::vector<std::vector<int64_t>> prompts;
   size_t longest = 0;
   for (const auto& q : questions) {
-    prompts.push_back(tokenizer_->encode_for_model(q.text));
+    prompts.push_back(prompt(q, prefix ? prefix->length() : 0));
     longest = std::max(longest, prompts.back().size());
   }
   const auto rows = static_cast<int64_t>(prompts.size()), width = static_cast<int64_t>(longest);

@@ -1,5 +1,7 @@
 #include "amem/models/causal_lm.h"
 
+#include "amem/core/error.h"
+
 namespace amem::models {
 
 torch::Tensor positions_from_mask(const torch::Tensor& attention_mask) {
@@ -8,9 +10,14 @@ torch::Tensor positions_from_mask(const torch::Tensor& attention_mask) {
 }
 
 ResolvedInputs resolve_inputs(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
-                              const torch::Tensor& position_ids, const KvCache* cache) {
+                              const torch::Tensor& position_ids, const KvCache* cache,
+                              const CausalLmShape& shape) {
   const int64_t batch = input_ids.size(0), length = input_ids.size(1);
   const int64_t cached = cache ? cache->length() : 0;
+  if (cached + length > shape.max_positions)
+    throw Error("causal LM: a forward over " + std::to_string(cached + length) + " positions (" +
+                std::to_string(cached) + " cached + " + std::to_string(length) +
+                " new) exceeds the model's context of " + std::to_string(shape.max_positions));
   ResolvedInputs out;
   out.attention_mask = attention_mask.defined()
                            ? attention_mask

@@ -70,7 +70,7 @@ torch::Tensor Gpt2BlockImpl::forward(const torch::Tensor& x, const torch::Tensor
 
 Gpt2LmHeadModel::Gpt2LmHeadModel(const Gpt2Config& config) : config_(config) {
   shape_ = {config.vocab_size, config.n_embd, config.n_layer, config.n_head, config.n_head,
-            config.n_embd / config.n_head};
+            config.n_embd / config.n_head, config.n_positions};
   wte = register_module("wte", torch::nn::Embedding(config.vocab_size, config.n_embd));
   wpe = register_module("wpe", torch::nn::Embedding(config.n_positions, config.n_embd));
   auto h = register_module("h", torch::nn::ModuleList());
@@ -85,7 +85,7 @@ Gpt2LmHeadModel::Gpt2LmHeadModel(const Gpt2Config& config) : config_(config) {
 torch::Tensor Gpt2LmHeadModel::hidden_states(const torch::Tensor& input_ids,
                                              const torch::Tensor& attention_mask,
                                              const torch::Tensor& position_ids, KvCache* cache) {
-  const auto in = resolve_inputs(input_ids, attention_mask, position_ids, cache);
+  const auto in = resolve_inputs(input_ids, attention_mask, position_ids, cache, shape_);
   auto x = wte(input_ids) + wpe(in.position_ids);
   const auto bias = layers::attention_bias(in.attention_mask, input_ids.size(1), /*causal=*/true,
                                            x.scalar_type());

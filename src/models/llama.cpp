@@ -38,6 +38,7 @@ LlamaConfig LlamaConfig::from(const HfConfig& c) {
   l.num_attention_heads = c.integer("num_attention_heads");
   l.num_key_value_heads = c.integer("num_key_value_heads", l.num_attention_heads);
   l.head_dim = c.integer("head_dim", l.hidden_size / l.num_attention_heads);
+  l.max_position_embeddings = c.positive_integer("max_position_embeddings");
   l.rms_norm_eps = c.number("rms_norm_eps", 1e-6);
   l.hidden_act = c.string("hidden_act", "silu");
   l.tie_word_embeddings = c.boolean("tie_word_embeddings", false);
@@ -103,7 +104,8 @@ torch::Tensor LlamaDecoderLayerImpl::forward(const torch::Tensor& x, const torch
 
 LlamaForCausalLm::LlamaForCausalLm(const LlamaConfig& config) : config_(config) {
   shape_ = {config.vocab_size, config.hidden_size, config.num_hidden_layers,
-            config.num_attention_heads, config.num_key_value_heads, config.head_dim};
+            config.num_attention_heads, config.num_key_value_heads, config.head_dim,
+            config.max_position_embeddings};
   embed_tokens = torch::nn::Embedding(config.vocab_size, config.hidden_size);
   auto layer_list = torch::nn::ModuleList();
   for (int64_t i = 0; i < config.num_hidden_layers; ++i) {
@@ -122,7 +124,7 @@ LlamaForCausalLm::LlamaForCausalLm(const LlamaConfig& config) : config_(config) 
 torch::Tensor LlamaForCausalLm::hidden_states(const torch::Tensor& input_ids,
                                               const torch::Tensor& attention_mask,
                                               const torch::Tensor& position_ids, KvCache* cache) {
-  const auto in = resolve_inputs(input_ids, attention_mask, position_ids, cache);
+  const auto in = resolve_inputs(input_ids, attention_mask, position_ids, cache, shape_);
   auto x = embed_tokens(input_ids);
   const auto bias = layers::attention_bias(in.attention_mask, input_ids.size(1), /*causal=*/true,
                                            x.scalar_type());

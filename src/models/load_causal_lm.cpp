@@ -19,7 +19,7 @@ std::shared_ptr<CausalLm> load_causal_lm(const std::string& dir, const LoadOptio
     model = std::make_shared<Gpt2LmHeadModel>(Gpt2Config::from(config));
     // GPT2LMHeadModel prefixes "transformer."; GPT2Model does not. The tied output layer and
     // the causal-mask buffers older checkpoints carry have no module of their own.
-    weights.prefixes = {"transformer.", ""};
+    weights.prefixes = {model->checkpoint_prefix(), ""};
     weights.ignore_unexpected = {R"(lm_head\.weight)", R"((transformer\.)?h\.\d+\.attn\.(masked_)?bias)"};
   } else if (model_type == "llama" || model_type == "qwen2" || model_type == "mistral") {
     const auto llama = LlamaConfig::from(config);

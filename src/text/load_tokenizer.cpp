@@ -144,4 +144,11 @@ std::unique_ptr<Tokenizer> load_tokenizer(const std::string& dir) {
   return tokenizer;
 }
 
+const std::vector<std::string>& tokenizer_file_names() {
+  static const std::vector<std::string> names = {"spiece.model",  "tokenizer.model", "tokenizer.json",
+                                                 "vocab.json",    "merges.txt",      "special_tokens_map.json",
+                                                 "tokenizer_config.json"};
+  return names;
+}
+
 }  // namespace amem::text

@@ -8,6 +8,7 @@
 #include "amem/io/safetensors.h"
 #include "amem/models/load_causal_lm.h"
 #include "amem/train/lm_loss.h"
+#include "support/error_of.h"
 #include "support/temp_dir.h"
 
 using namespace amem;
@@ -199,4 +200,30 @@ TEST(CausalLm, BrokenCheckpointsAreOneLineErrors) {
   amem::testing::write_file(key / "config.json", R"({"model_type": "gpt2", "vocab_size": 601, "n_positions": "64"})");
   EXPECT_NE(load_error(key).find("key 'n_positions': expected an integer, got \"64\""), std::string::npos)
       << load_error(key);
+}
+
+TEST(CausalLm, AForwardPastTheContextIsAnErrorNamingTheLengths) {
+  torch::NoGradGuard no_grad;
+  // tiny-gpt2's n_positions and tiny-llama's max_position_embeddings.
+  for (const auto& [name, context] : {std::pair<std::string, int64_t>{"tiny-gpt2", 64}, {"tiny-llama", 128}}) {
+    auto model = models::load_causal_lm(fixture(name));
+    EXPECT_EQ(model->shape().max_positions, context) << name;
+    EXPECT_NO_THROW(model->forward(torch::ones({1, context}, torch::kLong), {}, {}, nullptr)) << name;
+    EXPECT_EQ(amem::testing::error_of([&] { model->forward(torch::ones({1, context + 1}, torch::kLong), {}, {}, nullptr); }),
+              "causal LM: a forward over " + std::to_string(context + 1) + " positions (0 cached + " +
+                  std::to_string(context + 1) + " new) exceeds the model's context of " + std::to_string(context))
+        << name;
+    // Cached positions count: a prefix of 8 leaves context - 8 for new tokens.
+    const auto& s = model->shape();
+    models::Prefix prefix;
+    for (int64_t l = 0; l < s.num_layers; ++l) {
+      prefix.keys.push_back(torch::zeros({1, s.num_kv_heads, 8, s.head_dim}));
+      prefix.values.push_back(torch::zeros({1, s.num_kv_heads, 8, s.head_dim}));
+    }
+    auto cache = models::KvCache::from_prefix(prefix);
+    EXPECT_EQ(amem::testing::error_of([&] { model->forward(torch::ones({1, context - 7}, torch::kLong), {}, {}, &cache); }),
+              "causal LM: a forward over " + std::to_string(context + 1) + " positions (8 cached + " +
+                  std::to_string(context - 7) + " new) exceeds the model's context of " + std::to_string(context))
+        << name;
+  }
 }

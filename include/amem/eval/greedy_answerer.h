@@ -1,6 +1,10 @@
 // Answering questions with a causal LM as MAC and CaMeLS do: the prompt is the question's
 // tokens alone (with the checkpoint's BOS convention), the answer is greedy decoding cut at
 // the first newline. Adapters that answer with a plain LM share this.
+//
+// Prefix, prompt and answer must fit the model's context: a question longer than the context
+// less the prefix and max_new_tokens loses its first tokens (a BOS stays first), since its end
+// is what the answer continues.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +26,7 @@ namespace amem::eval {
 
 class GreedyAnswerer {
  public:
+  // Throws amem::Error when max_new_tokens leaves no room for a question in the context.
   GreedyAnswerer(std::shared_ptr<models::CausalLm> model, std::shared_ptr<const text::Tokenizer> tokenizer,
                  int64_t max_new_tokens);
 
@@ -30,10 +35,17 @@ class GreedyAnswerer {
   std::vector<std::string> answer(const std::vector<data::Question>& questions,
                                   const models::Prefix* prefix = nullptr) const;
 
+  // The prompt of one question, answered after `prefix_length` cached positions:
+  // encode_for_model, cut to fit as described above. amem::Error when nothing fits.
+  std::vector<int64_t> prompt(const data::Question& question, int64_t prefix_length = 0) const;
+
  private:
   std::shared_ptr<models::CausalLm> model_;
   std::shared_ptr<const text::Tokenizer> tokenizer_;
   int64_t max_new_tokens_;
+
+  // How many prompt tokens fit after the prefix, with room for the answer (at least 2).
+  size_t prompt_budget(int64_t prefix_length) const;
 };
 
 // The decoded continuation up to its first newline, without surrounding whitespace.

@@ -4,6 +4,8 @@
 
 #include <torch/torch.h>
 
+#include <string>
+
 #include "amem/models/kv_cache.h"
 
 namespace amem::models {
@@ -15,6 +17,9 @@ struct CausalLmShape {
   int64_t num_heads = 0;
   int64_t num_kv_heads = 0;  // < num_heads with grouped-query attention
   int64_t head_dim = 0;
+  // The context length (GPT-2's n_positions, LLaMA's max_position_embeddings): a forward may
+  // span at most this many positions, cached ones included.
+  int64_t max_positions = 0;
 };
 
 class CausalLm : public torch::nn::Module {
@@ -36,6 +41,10 @@ class CausalLm : public torch::nn::Module {
                                       const torch::Tensor& position_ids, KvCache* cache) = 0;
 
   virtual const CausalLmShape& shape() const = 0;
+
+  // What Hugging Face's *ForCausalLM class puts before these modules' parameter names in its
+  // checkpoints ("transformer." for GPT-2; LLaMA's modules already carry "model.").
+  virtual std::string checkpoint_prefix() const { return ""; }
 };
 
 // Hugging Face's positions for a left-padded batch: the number of real tokens before each
@@ -43,11 +52,14 @@ class CausalLm : public torch::nn::Module {
 torch::Tensor positions_from_mask(const torch::Tensor& attention_mask);
 
 // The mask and positions a forward needs when it is not given them (see CausalLm::forward).
+// A forward spanning more than shape.max_positions (cached + L) is an amem::Error naming the
+// lengths: past its context GPT-2 has no position embedding, and no model was trained there.
 struct ResolvedInputs {
   torch::Tensor attention_mask;  // [B, cached + L]
   torch::Tensor position_ids;    // [B, L]
 };
 ResolvedInputs resolve_inputs(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
-                              const torch::Tensor& position_ids, const KvCache* cache);
+                              const torch::Tensor& position_ids, const KvCache* cache,
+                              const CausalLmShape& shape);
 
 }  // namespace amem::models

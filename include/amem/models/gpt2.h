@@ -64,6 +64,7 @@ class Gpt2LmHeadModel : public CausalLm {
                               const torch::Tensor& position_ids, KvCache* cache) override;
   const CausalLmShape& shape() const override { return shape_; }
   const Gpt2Config& config() const { return config_; }
+  std::string checkpoint_prefix() const override { return "transformer."; }
 
  private:
   Gpt2Config config_;

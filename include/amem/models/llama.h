@@ -24,6 +24,7 @@ struct LlamaConfig {
   int64_t num_attention_heads = 32;
   int64_t num_key_value_heads = 32;
   int64_t head_dim = 128;
+  int64_t max_position_embeddings = 2048;
   double rms_norm_eps = 1e-6;
   double rope_theta = 10000.0;
   layers::RopeScaling rope_scaling;

@@ -56,4 +56,8 @@ class Tokenizer {
 // folder when no tokenizer file is found, and the file and field when one is malformed.
 std::unique_ptr<Tokenizer> load_tokenizer(const std::string& dir);
 
+// Every file load_tokenizer() may read besides config.json, so that a model saved elsewhere
+// (models/save_causal_lm.h) carries its tokenizer along.
+const std::vector<std::string>& tokenizer_file_names();
+
 }  // namespace amem::text

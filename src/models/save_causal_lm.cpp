@@ -1,0 +1,58 @@
+#include "amem/models/save_causal_lm.h"
+
+#include <filesystem>
+#include <utility>
+#include <vector>
+
+#include "amem/core/error.h"
+#include "amem/io/atomic_file.h"
+#include "amem/io/atomic_folder.h"
+#include "amem/io/json_file.h"
+#include "amem/io/safetensors.h"
+#include "amem/text/tokenizer.h"
+
+namespace amem::models {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// config.json's name for a dtype, as transformers writes it.
+std::string config_dtype_name(torch::ScalarType dtype) {
+  switch (dtype) {
+    case torch::kFloat32: return "float32";
+    case torch::kBFloat16: return "bfloat16";
+    case torch::kFloat16: return "float16";
+    default: throw Error(std::string("save_causal_lm: cannot record dtype ") + c10::toString(dtype) +
+                         " in config.json (expected float32, bfloat16 or float16)");
+  }
+}
+
+}  // namespace
+
+void save_causal_lm(const CausalLm& model, const std::string& source_dir, const std::string& out_dir) {
+  const fs::path source(source_dir);
+  auto config = io::read_json_file((source / "config.json").string());
+
+  std::vector<std::pair<std::string, torch::Tensor>> tensors;
+  for (const auto& item : model.named_parameters(/*recurse=*/true))
+    tensors.emplace_back(model.checkpoint_prefix() + item.key(), item.value().detach());
+  for (const auto& item : model.named_buffers(/*recurse=*/true))
+    tensors.emplace_back(model.checkpoint_prefix() + item.key(), item.value().detach());
+  if (tensors.empty()) throw Error("save_causal_lm: the model has no tensors");
+
+  const std::string dtype = config_dtype_name(tensors.front().second.scalar_type());
+  config["dtype"] = dtype;
+  if (config.contains("torch_dtype")) config["torch_dtype"] = dtype;
+
+  std::vector<std::string> copied = text::tokenizer_file_names();
+  copied.push_back("generation_config.json");
+  io::write_folder_atomic(out_dir, [&](const fs::path& staging) {
+    io::save_safetensors((staging / "model.safetensors").string(), tensors, {{"format", "pt"}});
+    io::write_file_atomic((staging / "config.json").string(), config.dump(2) + "\n");
+    for (const auto& file : copied)
+      if (fs::is_regular_file(source / file)) fs::copy_file(source / file, staging / file);
+  });
+}
+
+}  // namespace amem::models

@@ -1,0 +1,64 @@
+#include "amem/eval/greedy_answerer.h"
+
+#include <gtest/gtest.h>
+
+#include "amem/models/load_causal_lm.h"
+#include "amem/text/tokenizer.h"
+#include "support/error_of.h"
+
+using namespace amem;
+
+namespace {
+
+std::string fixture(const std::string& name) { return std::string(AMEM_TEST_DATA_DIR) + "/models/" + name; }
+
+data::Question question(const std::string& text) {
+  data::Question q;
+  q.text = text;
+  return q;
+}
+
+std::string long_question() {
+  std::string text;
+  for (int i = 0; i < 40; ++i) text += "Before the island of Korra held its election, ";
+  return text + "who was elected mayor?";
+}
+
+}  // namespace
+
+TEST(GreedyAnswerer, AQuestionLongerThanTheContextKeepsItsLastTokensAndItsBos) {
+  // tiny-gpt2: context 64, no BOS; tiny-llama: context 128, BOS first.
+  for (const std::string name : {"tiny-gpt2", "tiny-llama"}) {
+    auto model = models::load_causal_lm(fixture(name));
+    std::shared_ptr<const text::Tokenizer> tokenizer = text::load_tokenizer(fixture(name));
+    const int64_t max_new_tokens = 6, context = model->shape().max_positions;
+    eval::GreedyAnswerer answerer(model, tokenizer, max_new_tokens);
+
+    const auto full = tokenizer->encode_for_model(long_question());
+    ASSERT_GT(int64_t(full.size()), context) << name;
+    const auto prompt = answerer.prompt(question(long_question()));
+    ASSERT_EQ(int64_t(prompt.size()), context - max_new_tokens) << name;
+    const bool bos = tokenizer->special().add_bos;
+    EXPECT_EQ(bos, name == "tiny-llama");
+    if (bos) EXPECT_EQ(prompt.front(), full.front()) << name;
+    EXPECT_TRUE(std::equal(prompt.begin() + (bos ? 1 : 0), prompt.end(), full.end() - int64_t(prompt.size()) + (bos ? 1 : 0)))
+        << name;
+    // A short question is left whole, and both are answered in one batch.
+    EXPECT_EQ(answerer.prompt(question("Who?")), tokenizer->encode_for_model("Who?")) << name;
+    EXPECT_EQ(answerer.answer({question(long_question()), question("Who?")}).size(), 2u) << name;
+  }
+}
+
+TEST(GreedyAnswerer, MaxNewTokensThatFillTheContextIsAnError) {
+  auto model = models::load_causal_lm(fixture("tiny-gpt2"));
+  std::shared_ptr<const text::Tokenizer> tokenizer = text::load_tokenizer(fixture("tiny-gpt2"));
+  EXPECT_EQ(amem::testing::error_of([&] { eval::GreedyAnswerer(model, tokenizer, 63); }),
+            "eval.max_new_tokens = 63 leaves no room for a question in the model's context of 64 tokens");
+  EXPECT_EQ(amem::testing::error_of([&] { eval::GreedyAnswerer(model, tokenizer, 62); }), "no error");
+  // A prefix takes its positions from the question's.
+  eval::GreedyAnswerer answerer(model, tokenizer, 6);
+  EXPECT_EQ(answerer.prompt(question(long_question()), 20).size(), 64u - 20u - 6u);
+  EXPECT_EQ(amem::testing::error_of([&] { answerer.prompt(question("Who?"), 57); }),
+            "eval.max_new_tokens = 6 and a prefix of 57 positions leave no room for a question in the model's "
+            "context of 64 tokens");
+}
