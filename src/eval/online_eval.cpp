@@ -81,6 +81,7 @@ OnlineEvalResults run_online_eval(Adapter& adapter, const data::QADataset& strea
   r.adapter = adapter.name();
   r.documents = stream.documents.size();
   const auto seconds = absorb_stream(adapter, stream, options);
+  adapter.finish_stream();
   r.adapt_seconds_median = median(seconds);
   r.adapt_seconds_mean = seconds.empty() ? 0 : std::accumulate(seconds.begin(), seconds.end(), 0.0) / double(seconds.size());
   r.predictions = answer_stream(adapter, stream, options);

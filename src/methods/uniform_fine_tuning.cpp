@@ -1,36 +1,27 @@
 #include "amem/methods/uniform_fine_tuning.h"
 
-#include "amem/core/error.h"
+#include <algorithm>
+
+#include "amem/methods/fine_tuning_optimizer.h"
 #include "amem/train/lm_loss.h"
 
 namespace amem::methods {
 
-namespace {
-
-std::unique_ptr<torch::optim::Optimizer> make_optimizer(torch::nn::Module& model, const AdaptSettings& settings) {
-  std::vector<torch::Tensor> trainable;
-  for (const auto& p : model.parameters())
-    if (p.requires_grad()) trainable.push_back(p);
-  if (trainable.empty()) throw Error("fine-tuning: the model has no trainable parameters (load it trainable)");
-  if (settings.optimizer == "sgd")
-    return std::make_unique<torch::optim::SGD>(trainable, torch::optim::SGDOptions(settings.lr));
-  return std::make_unique<torch::optim::Adam>(trainable, torch::optim::AdamOptions(settings.lr));
-}
-
-}  // namespace
-
 UniformFineTuning::UniformFineTuning(std::shared_ptr<models::CausalLm> model,
                                      std::shared_ptr<const text::Tokenizer> tokenizer,
-                                     const AdaptSettings& settings, int64_t max_new_tokens)
+                                     const AdaptSettings& settings, int64_t max_new_tokens,
+                                     LightTuneData light_tune)
     : tokenizer_(tokenizer),
       model_(model),
       settings_(settings),
-      optimizer_(make_optimizer(*model, settings)),
-      answerer_(model, tokenizer, max_new_tokens) {}
+      optimizer_(make_fine_tuning_optimizer(*model, settings.optimizer, settings.lr)),
+      answerer_(model, tokenizer, max_new_tokens),
+      light_tune_(std::move(light_tune), settings) {}
 
 torch::Tensor UniformFineTuning::document_ids(const data::Document& document) const {
   auto ids = tokenizer_->encode_for_model(document.text);
-  if (int64_t(ids.size()) > settings_.max_document_tokens) ids.resize(size_t(settings_.max_document_tokens));
+  const int64_t limit = std::min(settings_.max_document_tokens, model_->shape().max_positions);
+  if (int64_t(ids.size()) > limit) ids.resize(size_t(limit));
   const auto device = model_->parameters().front().device();
   return torch::tensor(ids, torch::kLong).view({1, -1}).to(device);
 }
@@ -51,6 +42,8 @@ void UniformFineTuning::absorb(const data::Document& document) {
     optimizer_->step();
   }
 }
+
+void UniformFineTuning::finish_stream() { light_tune_.run(*model_, *tokenizer_); }
 
 std::vector<std::string> UniformFineTuning::answer(const std::vector<data::Question>& questions) {
   return answerer_.answer(questions);

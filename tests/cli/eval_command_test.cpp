@@ -49,3 +49,14 @@ TEST(EvalCommand, AMissingDataFileExitsWithOneAndNamesIt) {
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("no/such.csv"), std::string::npos) << r.output;
 }
+
+TEST(EvalCommand, TheQaLightTuneReadsTrainingPairsFromTheTrainingFile) {
+  const auto out = amem::testing::fresh_dir("eval_command_light_tune");
+  const std::string light_tune = "eval configs/eval/squad_uniform.yaml adapt.light_tune_steps=2 run.output_dir=" + out.string();
+  const auto missing = run_amem(light_tune);
+  EXPECT_EQ(missing.exit_code, 2) << missing.output;
+  EXPECT_NE(missing.output.find("data.train_path: missing"), std::string::npos) << missing.output;
+  const auto r = run_amem(light_tune + " +data.train_path=data/squad-sample/dev-v1.1-superbowl50.json");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("uniform: EM "), std::string::npos) << r.output;
+}

@@ -19,8 +19,13 @@ class ScriptedAdapter : public eval::Adapter {
  public:
   explicit ScriptedAdapter(std::map<std::string, std::string> answers) : answers_(std::move(answers)) {}
   std::string name() const override { return "scripted"; }
-  void absorb(const data::Document& document) override { absorbed.push_back(document.id); }
+  void absorb(const data::Document& document) override {
+    absorbed.push_back(document.id);
+    calls.push_back("absorb");
+  }
+  void finish_stream() override { calls.push_back("finish"); }
   std::vector<std::string> answer(const std::vector<data::Question>& questions) override {
+    calls.push_back("answer");
     batch_sizes.push_back(questions.size());
     std::vector<std::string> out;
     for (const auto& q : questions) out.push_back(answers_.at(q.text));
@@ -29,6 +34,7 @@ class ScriptedAdapter : public eval::Adapter {
   }
   std::vector<std::string> absorbed;
   std::vector<size_t> batch_sizes;
+  std::vector<std::string> calls;
   bool drop_one = false;
 
  private:
@@ -74,13 +80,14 @@ eval::OnlineEvalOptions quiet_options(std::ostringstream& sink) {
 
 }  // namespace
 
-TEST(OnlineEval, AbsorbsInStreamOrderThenScoresEveryQuestionInBatches) {
+TEST(OnlineEval, AbsorbsInStreamOrderFinishesThenScoresEveryQuestionInBatches) {
   const auto stream = two_documents();
   ScriptedAdapter adapter(kAnswers);
   std::ostringstream sink;
   const auto r = eval::run_online_eval(adapter, stream, quiet_options(sink));
   EXPECT_EQ(adapter.absorbed, (std::vector<std::string>{"Super_Bowl_50#0", "Super_Bowl_50#1"}));
   EXPECT_EQ(adapter.batch_sizes, (std::vector<size_t>{2, 1}));
+  EXPECT_EQ(adapter.calls, (std::vector<std::string>{"absorb", "absorb", "finish", "answer", "answer"}));
   EXPECT_EQ(r.adapter, "scripted");
   EXPECT_EQ(r.documents, 2u);
   EXPECT_EQ(r.questions, 3u);

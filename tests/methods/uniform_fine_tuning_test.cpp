@@ -69,3 +69,17 @@ TEST(UniformFineTuning, AFrozenModelIsAnError) {
   EXPECT_EQ(amem::testing::error_of([&] { methods::UniformFineTuning(model, text::load_tokenizer(kModel), settings("sgd"), 4); }),
             "fine-tuning: the model has no trainable parameters (load it trainable)");
 }
+
+TEST(UniformFineTuning, DocumentsAreCutToTheModelsContext) {
+  auto model = models::load_causal_lm(kModel, {torch::kFloat32, torch::kCPU, /*trainable=*/true});
+  auto s = settings("adam");
+  s.max_document_tokens = 512;  // longer than tiny-gpt2's context of 64
+  methods::UniformFineTuning adapter(model, text::load_tokenizer(kModel), s, 4);
+  data::Document long_document = document();
+  for (int i = 0; i < 10; ++i) long_document.text += " " + document().text;
+  const auto ids = adapter.document_ids(long_document);
+  EXPECT_EQ(ids.size(1), 64);
+  const double before = document_loss(*model, ids);
+  adapter.absorb(long_document);
+  EXPECT_LT(document_loss(*model, ids), before);
+}

@@ -20,6 +20,10 @@ class Adapter {
   // Takes in one document; called once per document, in stream order, before any answer().
   virtual void absorb(const data::Document& document) = 0;
 
+  // Called once after the last absorb() and before the first answer(): a last step on the
+  // stream as a whole (the fine-tuning baselines' QA light-tune). Nothing by default.
+  virtual void finish_stream() {}
+
   // One prediction per question, in order. The harness batches the questions.
   virtual std::vector<std::string> answer(const std::vector<data::Question>& questions) = 0;
 };

@@ -1,6 +1,7 @@
 // The online-adaptation evaluation of MAC and CaMeLS: the test documents are streamed into an
-// adapter one by one, in stream order; then every question about them is answered and scored
-// against all of its gold answers (SQuAD v1.1 EM and F1, squad_metric.h).
+// adapter one by one, in stream order, and the adapter is told the stream has ended; then
+// every question about them is answered and scored against all of its gold answers (SQuAD
+// v1.1 EM and F1, squad_metric.h).
 //
 // run_online_eval computes; write_online_eval records, atomically, in a run folder:
 //   predictions.jsonl  one object per question: document, id, question, golds, prediction,

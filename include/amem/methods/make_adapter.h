@@ -1,5 +1,6 @@
 // The adapter a config names (eval.adapter), with its base LM (model.*) loaded: frozen for
-// "none", trainable for the fine-tuning baselines (adapt.*).
+// "none", trainable for the fine-tuning baselines (adapt.*; with adapt.light_tune_steps > 0
+// their light-tune pairs are every question of data.train_path).
 #pragma once
 
 #include <memory>

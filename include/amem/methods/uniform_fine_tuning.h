@@ -2,7 +2,8 @@
 // gets `steps_per_document` optimiser steps on its language-modelling loss, every token
 // weighted alike; the questions are then answered by the fine-tuned LM. The optimiser (and
 // Adam's moments) carries over along the stream. The model is kept in eval mode, so dropout
-// is off and a seed gives the same run every time.
+// is off and a seed gives the same run every time. With adapt.light_tune_steps > 0 the LM is
+// QA light-tuned on training pairs after the stream (qa_light_tune.h).
 #pragma once
 
 #include <torch/torch.h>
@@ -12,6 +13,7 @@
 #include "amem/eval/adapter.h"
 #include "amem/eval/greedy_answerer.h"
 #include "amem/methods/adapt_settings.h"
+#include "amem/methods/qa_light_tune.h"
 #include "amem/models/causal_lm.h"
 #include "amem/text/tokenizer.h"
 
@@ -19,16 +21,19 @@ namespace amem::methods {
 
 class UniformFineTuning : public eval::Adapter {
  public:
-  // `model` must be trainable (models::LoadOptions::trainable).
+  // `model` must be trainable (models::LoadOptions::trainable). `light_tune` is only read
+  // when settings.light_tune_steps > 0, and must then hold pairs (amem::Error otherwise).
   UniformFineTuning(std::shared_ptr<models::CausalLm> model, std::shared_ptr<const text::Tokenizer> tokenizer,
-                    const AdaptSettings& settings, int64_t max_new_tokens);
+                    const AdaptSettings& settings, int64_t max_new_tokens, LightTuneData light_tune = {});
 
   std::string name() const override { return "uniform"; }
   void absorb(const data::Document& document) override;
+  void finish_stream() override;
   std::vector<std::string> answer(const std::vector<data::Question>& questions) override;
 
   // The document's tokens as the model is trained on them: encode_for_model, cut to
-  // max_document_tokens. [1, L] on the model's device.
+  // max_document_tokens or the model's context, whichever is shorter. [1, L] on the model's
+  // device.
   torch::Tensor document_ids(const data::Document& document) const;
 
  protected:
@@ -42,6 +47,7 @@ class UniformFineTuning : public eval::Adapter {
   AdaptSettings settings_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
   eval::GreedyAnswerer answerer_;
+  QaLightTune light_tune_;
 };
 
 }  // namespace amem::methods
