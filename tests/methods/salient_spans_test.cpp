@@ -68,3 +68,29 @@ TEST(SalientSpanFineTuning, TrainsOnlyOnTheTokensOfSalientSpans) {
     EXPECT_LT(salient_loss(), before - 0.01) << name;
   }
 }
+
+TEST(SalientSpanFineTuning, LabelsAgreeWithDecodingEveryPrefix) {
+  // The definition (salient_span_fine_tuning.h), computed the slow way, on a text longer than
+  // the decoding window with accented letters split over byte tokens.
+  std::string text;
+  for (int i = 0; i < 6; ++i) text += "Zoë Müller met Ines Varga in Škofja Loka on 3 März 2021; the café closed. ";
+  for (const std::string name : {"tiny-gpt2", "tiny-llama"}) {
+    const std::string dir = std::string(AMEM_TEST_DATA_DIR) + "/models/" + name;
+    auto model = models::load_causal_lm(dir, {torch::kFloat32, torch::kCPU, /*trainable=*/true});
+    std::shared_ptr<const text::Tokenizer> tokenizer = text::load_tokenizer(dir);
+    methods::SalientSpanFineTuning adapter(model, tokenizer, methods::AdaptSettings{1e-3, 1, "adam", 512}, 4);
+    const auto ids = tokenizer->encode_for_model(text);
+    const auto spans = methods::salient_spans(tokenizer->decode(ids));
+    std::vector<bool> expected;
+    int64_t begin = 0;
+    for (size_t i = 0; i < ids.size(); ++i) {
+      const auto end = int64_t(tokenizer->decode({ids.begin(), ids.begin() + std::ptrdiff_t(i + 1)}).size());
+      bool overlaps = false;
+      for (const auto& s : spans) overlaps |= begin < int64_t(s.end) && int64_t(s.begin) < end;
+      expected.push_back(overlaps);
+      begin = std::max(begin, end);
+    }
+    ASSERT_GT(ids.size(), 100u) << name;
+    EXPECT_EQ(adapter.salient_tokens(torch::tensor(ids, torch::kLong).view({1, -1})), expected) << name;
+  }
+}

@@ -4,7 +4,9 @@
 //
 // Spans are found in the decoded text of the document's tokens, and token i covers the bytes
 // decode(ids[0..i]) adds to decode(ids[0..i-1]); a token is salient when those bytes overlap
-// a span. Decoding prefixes costs O(L^2) for L tokens: milliseconds at the lengths used here.
+// a span. That growth is measured on the few tokens before i rather than the whole prefix
+// (decoding is local: a token's text depends only on its neighbours, such as the bytes of one
+// UTF-8 character), so labelling costs O(L) for L tokens.
 #pragma once
 
 #include "amem/methods/uniform_fine_tuning.h"
