@@ -81,7 +81,10 @@ OnlineEvalResults run_online_eval(Adapter& adapter, const data::QADataset& strea
   r.adapter = adapter.name();
   r.documents = stream.documents.size();
   const auto seconds = absorb_stream(adapter, stream, options);
+  const auto start = std::chrono::steady_clock::now();
   adapter.finish_stream();
+  if (torch::cuda::is_available()) torch::cuda::synchronize();
+  r.finish_stream_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   r.adapt_seconds_median = median(seconds);
   r.adapt_seconds_mean = seconds.empty() ? 0 : std::accumulate(seconds.begin(), seconds.end(), 0.0) / double(seconds.size());
   r.predictions = answer_stream(adapter, stream, options);
@@ -114,6 +117,7 @@ void write_online_eval(const OnlineEvalResults& results, const std::filesystem::
       {"documents", results.documents},
       {"questions", results.questions},
       {"adapt_seconds_per_document", {{"median", results.adapt_seconds_median}, {"mean", results.adapt_seconds_mean}}},
+      {"finish_stream_seconds", results.finish_stream_seconds},
       {"peak_cpu_memory_bytes", results.peak.cpu_bytes},
       {"peak_cuda_memory_bytes", results.peak.cuda_bytes ? nlohmann::ordered_json(*results.peak.cuda_bytes) : nlohmann::ordered_json()},
   };

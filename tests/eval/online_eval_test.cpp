@@ -136,6 +136,7 @@ TEST(OnlineEval, WritesPredictionsAndResults) {
   EXPECT_EQ(results["documents"], 2);
   EXPECT_EQ(results["questions"], 3);
   EXPECT_TRUE(results["adapt_seconds_per_document"]["median"].is_number());
+  EXPECT_TRUE(results["finish_stream_seconds"].is_number());
   EXPECT_TRUE(results["adapt_seconds_per_document"]["mean"].is_number());
   EXPECT_GT(results["peak_cpu_memory_bytes"].get<int64_t>(), 0);
   EXPECT_TRUE(results.contains("peak_cuda_memory_bytes"));

@@ -7,7 +7,9 @@
 //   predictions.jsonl  one object per question: document, id, question, golds, prediction,
 //                      em (0 or 1), f1 (0 to 1)
 //   results.json       adapter, exact_match and f1 (percent, mean over questions), documents,
-//                      questions, adapt_seconds_per_document {median, mean}, peak memory bytes
+//                      questions, adapt_seconds_per_document {median, mean},
+//                      finish_stream_seconds (the adapter's step after the stream, e.g. the
+//                      QA light-tune), peak memory bytes
 #pragma once
 
 #include <cstdint>
@@ -37,6 +39,7 @@ struct OnlineEvalResults {
   double f1 = 0;           // percent
   size_t documents = 0, questions = 0;
   double adapt_seconds_median = 0, adapt_seconds_mean = 0;  // wall time of absorb() per document
+  double finish_stream_seconds = 0;                           // wall time of finish_stream()
   PeakMemory peak;
   std::vector<ScoredPrediction> predictions;  // stream order
 };
