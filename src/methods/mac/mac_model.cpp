@@ -1,0 +1,105 @@
+#include "amem/methods/mac/mac_model.h"
+
+#include <algorithm>
+#include <filesystem>
+
+#include "amem/core/error.h"
+#include "amem/io/safetensors.h"
+#include "amem/memory/hierarchical_aggregation.h"
+#include "amem/models/load_causal_lm.h"
+#include "amem/models/t5.h"
+#include "amem/models/weight_loader.h"
+
+namespace amem::methods {
+
+namespace {
+
+constexpr const char* kNetworksFile = "model.safetensors";
+
+}  // namespace
+
+T5Tokens t5_tokens(const text::Tokenizer& tokenizer, const std::vector<std::string>& texts, int64_t max_tokens,
+                   torch::Device device) {
+  const auto& special = tokenizer.special();
+  std::vector<std::vector<int64_t>> rows;
+  size_t longest = 1;
+  for (const auto& t : texts) {
+    auto ids = tokenizer.encode_for_model(t);
+    if (static_cast<int64_t>(ids.size()) > max_tokens) {
+      const bool ends_with_eos = special.add_eos && special.eos;
+      ids.resize(max_tokens);
+      if (ends_with_eos) ids.back() = *special.eos;
+    }
+    longest = std::max(longest, ids.size());
+    rows.push_back(std::move(ids));
+  }
+  const auto n = static_cast<int64_t>(rows.size()), width = static_cast<int64_t>(longest);
+  auto ids = torch::full({n, width}, special.pad.value_or(0), torch::kLong);
+  auto mask = torch::zeros({n, width}, torch::kLong);
+  for (int64_t r = 0; r < n; ++r) {
+    const auto len = static_cast<int64_t>(rows[r].size());
+    if (len == 0) continue;
+    ids[r].slice(0, 0, len).copy_(torch::tensor(rows[r], torch::kLong));
+    mask[r].slice(0, 0, len).fill_(1);
+  }
+  return {ids.to(device), mask.to(device)};
+}
+
+MacModel::MacModel(const MacSettings& settings, const models::ModelSettings& base)
+    : settings_(settings), device_(torch::kCPU) {
+  const auto options = base.load_options(/*trainable=*/false);
+  device_ = options.device;
+  base_lm_ = models::load_causal_lm(base.path, options);
+  base_tokenizer_ = text::load_tokenizer(base.path);
+  document_tokenizer_ = text::load_tokenizer(settings.amortizer);
+  question_tokenizer_ = text::load_tokenizer(settings.question_encoder);
+  auto amortizer_t5 = models::load_t5(settings.amortizer, torch::kFloat32, device_, /*trainable=*/true);
+  auto question_t5 = models::load_t5(settings.question_encoder, torch::kFloat32, device_, /*trainable=*/true);
+  networks_ = MacNetworks(settings, amortizer_t5, question_t5, base_lm_->shape());
+  networks_->to(device_);
+  if (settings.networks) load_networks(*settings.networks);
+}
+
+torch::Tensor MacModel::amortize(const std::vector<std::string>& documents) {
+  const auto tokens = document_tokens(documents);
+  return networks_->amortizer(tokens.ids, tokens.mask);
+}
+
+torch::Tensor MacModel::aggregate(const std::vector<std::string>& questions, const torch::Tensor& bank,
+                                  std::optional<int64_t> window) {
+  const auto tokens = question_tokens(questions);
+  auto& aggregator = *networks_->aggregator;
+  const auto queries = aggregator.encode_questions(tokens.ids, tokens.mask);
+  if (window) return memory::aggregate_hierarchically(aggregator, queries, bank, *window);
+  return aggregator.attend(queries, bank.unsqueeze(0));
+}
+
+models::Prefix MacModel::to_prefix(const torch::Tensor& modulation) {
+  return networks_->to_prefix(modulation, base_lm_->parameters().front().scalar_type());
+}
+
+T5Tokens MacModel::document_tokens(const std::vector<std::string>& documents) const {
+  return t5_tokens(*document_tokenizer_, documents, settings_.max_document_tokens, device_);
+}
+
+T5Tokens MacModel::question_tokens(const std::vector<std::string>& questions) const {
+  return t5_tokens(*question_tokenizer_, questions, settings_.max_question_tokens, device_);
+}
+
+void MacModel::save_networks(const std::string& dir) const {
+  std::filesystem::create_directories(dir);
+  std::vector<std::pair<std::string, torch::Tensor>> tensors;
+  for (const auto& p : networks_->named_parameters()) tensors.emplace_back(p.key(), p.value().detach());
+  io::save_safetensors((std::filesystem::path(dir) / kNetworksFile).string(), tensors);
+}
+
+void MacModel::load_networks(const std::string& dir) {
+  const auto file = std::filesystem::path(dir) / kNetworksFile;
+  if (!std::filesystem::exists(file))
+    throw Error(dir + ": no " + kNetworksFile + " (expected trained MAC networks written by `amem train`)");
+  models::WeightLoadOptions opts;
+  opts.device = device_;
+  models::load_weights(*networks_, io::SafetensorsCheckpoint::open(file.string()), opts);
+}
+
+}  // namespace amem::methods
