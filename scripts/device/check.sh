@@ -19,3 +19,14 @@ echo "check: configure + build took $(( $(date +%s) - start )) s"
 start=$(date +%s)
 ctest --test-dir "$build" --output-on-failure -j8 "$@" 2>&1 | tee "$log_dir/ctest.log" | tail -40
 echo "check: tests took $(( $(date +%s) - start )) s"
+
+# amem qa-tune writes Hugging Face checkpoints: train briefly on the GPU (bf16 autocast), then
+# check that transformers loads best/ and last/ and agrees with amem on a text's loss.
+qa_runs=$(mktemp -d)
+"$build/bin/amem" qa-tune configs/qa_tune/tiny_squad.yaml model.device=cuda train.bf16_autocast=true \
+  run.output_dir="$qa_runs" > "$log_dir/qa_tune.log" 2>&1 || { tail -20 "$log_dir/qa_tune.log"; exit 1; }
+grep "best validation F1" "$log_dir/qa_tune.log"
+printf 'Super Bowl 50 was an American football game to determine the champion.\n' > "$qa_runs/text.txt"
+for folder in "$qa_runs"/*/best "$qa_runs"/*/last; do
+  python3 scripts/device/check_hf_export.py "$build/bin/amem" "$folder" "$qa_runs/text.txt"
+done

@@ -6,6 +6,7 @@
 #include "amem/methods/mac/mac_settings.h"
 #include "amem/models/model_settings.h"
 #include "amem/run/run_settings.h"
+#include "amem/train/train_settings.h"
 
 namespace amem::config {
 
@@ -17,6 +18,7 @@ const Schema& amem_schema() {
     data::DataSettings::declare(s);
     eval::EvalSettings::declare(s);
     methods::AdaptSettings::declare(s);
+    train::TrainSettings::declare(s);
     methods::MacSettings::declare(s);
     return s;
   }();

@@ -8,6 +8,8 @@ void DataSettings::declare(config::Schema& schema) {
   schema.section("data", "the question-answering data and the order documents are streamed in")
       .optional<std::string>("format", "file format; needed by commands that read data")
       .one_of({"streamingqa", "squad", "archivalqa"})
+      .optional<std::string>("train_path", "training file of `amem train` and `amem qa-tune`")
+      .optional<std::string>("val_path", "validation file: EM/F1 while training")
       .optional<std::string>("test_path", "test file streamed by `amem eval` (squad: .json or flat .csv)")
       .field<int64_t>("downsample_to", -1, "keep the first N documents of the stream; -1 keeps all")
       .field<bool>("shuffle", true, "shuffle the stream by group (SQuAD title, ArchivalQA doc_id)")
@@ -17,14 +19,33 @@ void DataSettings::declare(config::Schema& schema) {
       .at_least(0);
 }
 
+namespace {
+
+// The file under `path_key`, read as data.format says. Paths are optional in the schema so
+// that configs which read no data need no `data` section; a command that reads one asks here.
+DatasetSource source(const config::Config& config, const std::string& path_key, const std::string& purpose) {
+  for (const std::string& key : {std::string("data.format"), path_key})
+    if (config.is_null(key)) throw ConfigError(config.source() + ": " + key + ": missing (the " + purpose + " is needed)");
+  DatasetSource s;
+  s.format = config.get<std::string>("data.format");
+  s.path = config.get<std::string>(path_key);
+  s.limits.max_bad_fraction = config.get<double>("data.max_bad_fraction");
+  return s;
+}
+
+}  // namespace
+
+DatasetSource DataSettings::train(const config::Config& config) {
+  return source(config, "data.train_path", "training data");
+}
+
+DatasetSource DataSettings::val(const config::Config& config) {
+  return source(config, "data.val_path", "validation data");
+}
+
 DataSettings DataSettings::from(const config::Config& config) {
-  // Optional in the schema so that configs which read no data need no `data` section.
-  for (const char* key : {"data.format", "data.test_path"})
-    if (config.is_null(key)) throw ConfigError(config.source() + ": " + key + ": missing (the test data is needed)");
   DataSettings s;
-  s.test.format = config.get<std::string>("data.format");
-  s.test.path = config.get<std::string>("data.test_path");
-  s.test.limits.max_bad_fraction = config.get<double>("data.max_bad_fraction");
+  s.test = source(config, "data.test_path", "test data");
   s.stream.downsample_to = config.get<int64_t>("data.downsample_to");
   s.stream.shuffle = config.get<bool>("data.shuffle");
   s.stream.seed = static_cast<uint64_t>(config.get<int64_t>("data.seed"));

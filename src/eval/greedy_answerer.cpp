@@ -12,7 +12,8 @@ GreedyAnswerer::GreedyAnswerer(std::shared_ptr<models::CausalLm> model,
                                std::shared_ptr<const text::Tokenizer> tokenizer, int64_t max_new_tokens)
     : model_(std::move(model)), tokenizer_(std::move(tokenizer)), max_new_tokens_(max_new_tokens) {}
 
-std::vector<std::string> GreedyAnswerer::answer(const std::vector<data::Question>& questions) const {
+std::vector<std::string> GreedyAnswerer::answer(const std::vector<data::Question>& questions,
+                                                const models::Prefix* prefix) const {
   if (questions.empty()) return {};
   generation::GenerationOptions options;
   options.max_new_tokens = max_new_tokens_;
@@ -35,7 +36,7 @@ std::vector<std::string> GreedyAnswerer::answer(const std::vector<data::Question
   }
   const auto device = model_->parameters().front().device();
   model_->eval();
-  const auto out = generation::greedy_search(*model_, {ids.to(device), mask.to(device)}, options).cpu().contiguous();
+  const auto out = generation::greedy_search(*model_, {ids.to(device), mask.to(device), prefix}, options).cpu().contiguous();
 
   std::vector<std::string> answers;
   for (int64_t r = 0; r < rows; ++r) {

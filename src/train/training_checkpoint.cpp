@@ -6,7 +6,6 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
-#include <random>
 #include <sstream>
 #include <type_traits>
 #include <utility>
@@ -14,7 +13,7 @@
 #include "amem/core/error.h"
 #include "amem/device/cuda_devices.h"
 #include "amem/io/atomic_file.h"
-#include "amem/io/remove_tree.h"
+#include "amem/io/atomic_folder.h"
 #include "amem/io/safetensors.h"
 
 namespace amem::train {
@@ -126,11 +125,7 @@ void save_training_checkpoint(const std::string& dir, const NamedTensors& traina
       optimizer_tensors.emplace_back(name + "/" + field, value);
   }
 
-  const fs::path target(dir);
-  const fs::path staging = target.string() + ".tmp-" + std::to_string(std::random_device{}());
-  io::remove_tree(staging.string());
-  fs::create_directories(staging);
-  try {
+  io::write_folder_atomic(dir, [&](const fs::path& staging) {
     io::save_safetensors((staging / "trainable.safetensors").string(), trainable);
     io::save_safetensors((staging / "optimizer.safetensors").string(), optimizer_tensors);
     io::save_safetensors((staging / "rng.safetensors").string(), generator_states());
@@ -138,20 +133,7 @@ void save_training_checkpoint(const std::string& dir, const NamedTensors& traina
     io::write_file_atomic((staging / "state.json").string(), state.dump(2) + "\n");
     for (const auto& [file, contents] : extra_files)
       io::write_file_atomic((staging / file).string(), contents);
-    // Swap in: the old checkpoint (if any) moves aside first, so some complete checkpoint
-    // exists under a known name at every moment.
-    const fs::path old = target.string() + ".old";
-    io::remove_tree(old.string());
-    if (fs::exists(target)) fs::rename(target, old);
-    fs::rename(staging, target);
-    io::remove_tree(old.string());
-  } catch (const fs::filesystem_error& e) {
-    io::remove_tree(staging.string());
-    throw Error(dir + ": cannot write checkpoint: " + e.what());
-  } catch (...) {
-    io::remove_tree(staging.string());
-    throw;
-  }
+  });
 }
 
 TrainingProgress load_training_checkpoint(const std::string& dir, const NamedTensors& trainable,

@@ -8,19 +8,8 @@
 #include "support/run_amem.h"
 #include "support/temp_dir.h"
 
+using amem::testing::only_run;
 using amem::testing::run_amem;
-
-namespace {
-
-// The one run folder `amem eval` created under `output_dir`.
-std::filesystem::path only_run(const std::filesystem::path& output_dir) {
-  std::vector<std::filesystem::path> runs;
-  for (const auto& entry : std::filesystem::directory_iterator(output_dir)) runs.push_back(entry.path());
-  EXPECT_EQ(runs.size(), 1u);
-  return runs.empty() ? output_dir : runs.front();
-}
-
-}  // namespace
 
 TEST(EvalCommand, UniformFineTuningOnTheStreamingQaSampleWritesItsResults) {
   const auto out = amem::testing::fresh_dir("eval_command");

@@ -3,7 +3,11 @@
 
 #include <sys/wait.h>
 
+#include <gtest/gtest.h>
+
 #include <cstdio>
+#include <filesystem>
+#include <vector>
 #include <string>
 
 namespace amem::testing {
@@ -24,6 +28,14 @@ inline CommandResult run_amem(const std::string& arguments) {
   while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) output.append(buffer, n);
   const int status = pclose(pipe);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+// The one run folder a command created under `output_dir` (a test failure if not exactly one).
+inline std::filesystem::path only_run(const std::filesystem::path& output_dir) {
+  std::vector<std::filesystem::path> runs;
+  for (const auto& entry : std::filesystem::directory_iterator(output_dir)) runs.push_back(entry.path());
+  EXPECT_EQ(runs.size(), 1u);
+  return runs.empty() ? output_dir : runs.front();
 }
 
 }  // namespace amem::testing

@@ -1,7 +1,8 @@
-// The `data` section of a config: the test file an online evaluation streams, and how the
-// stream is drawn from it (qa_stream.h).
+// The `data` section of a config: the training and validation files that training reads, the
+// test file an online evaluation streams, and how the stream is drawn from it (qa_stream.h).
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "amem/config/config.h"
@@ -16,7 +17,12 @@ struct DataSettings {
   StreamOptions stream;   // shuffle, seed, downsample_to
 
   static void declare(config::Schema& schema);
+  // The test data; throws ConfigError when data.format or data.test_path is missing.
   static DataSettings from(const config::Config& config);
+  // data.train_path / data.val_path read like the test file (format, malformed-row limit);
+  // throws ConfigError naming the key when it (or data.format) is missing.
+  static DatasetSource train(const config::Config& config);
+  static DatasetSource val(const config::Config& config);
 };
 
 }  // namespace amem::data

@@ -12,6 +12,7 @@
 
 namespace amem::models {
 class CausalLm;
+struct Prefix;
 }
 namespace amem::text {
 class Tokenizer;
@@ -24,8 +25,10 @@ class GreedyAnswerer {
   GreedyAnswerer(std::shared_ptr<models::CausalLm> model, std::shared_ptr<const text::Tokenizer> tokenizer,
                  int64_t max_new_tokens);
 
-  // The questions are decoded together as one left-padded batch.
-  std::vector<std::string> answer(const std::vector<data::Question>& questions) const;
+  // The questions are decoded together as one left-padded batch. With a prefix (one row per
+  // question: the memory methods' modulation), every question is answered under its row.
+  std::vector<std::string> answer(const std::vector<data::Question>& questions,
+                                  const models::Prefix* prefix = nullptr) const;
 
  private:
   std::shared_ptr<models::CausalLm> model_;

@@ -1,0 +1,37 @@
+// The order a training run visits its examples: epochs of a seeded shuffle, cut into batches.
+// Its whole state is (epoch, offset), so a checkpoint stores position() and a resumed run
+// continues with exactly the batches the uninterrupted run would have drawn.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+namespace amem::train {
+
+class EpochSampler {
+ public:
+  // `size` examples (> 0), batches of `batch_size` (> 0); amem::Error otherwise.
+  EpochSampler(size_t size, size_t batch_size, uint64_t seed);
+
+  // The next batch of indices. The last batch of an epoch is shorter when batch_size does not
+  // divide size; the next epoch starts with a new shuffle.
+  std::vector<size_t> next();
+
+  int64_t epoch() const { return epoch_; }
+  nlohmann::json position() const;
+  // Throws amem::Error when `position` is not one this sampler could have produced.
+  void set_position(const nlohmann::json& position);
+
+ private:
+  void shuffle_epoch();
+
+  size_t size_, batch_size_;
+  uint64_t seed_;
+  int64_t epoch_ = 0;
+  size_t offset_ = 0;
+  std::vector<size_t> order_;
+};
+
+}  // namespace amem::train

@@ -1,0 +1,22 @@
+// Validation as the methods are judged: the online evaluation (eval/online_eval.h) of an adapter
+// on the validation documents, recorded in the validation's folder (predictions.jsonl,
+// results.json). Training tasks return its metrics from TrainingTask::validate.
+#pragma once
+
+#include <filesystem>
+
+#include "amem/data/qa_dataset.h"
+#include "amem/eval/adapter.h"
+#include "amem/train/training_task.h"
+
+namespace amem::train {
+
+// {"em", EM percent}, {"f1", F1 percent}, {"questions", count}.
+Metrics validate_online(eval::Adapter& adapter, const data::QADataset& documents, int64_t batch_size,
+                        const std::filesystem::path& dir);
+
+// The validation set a run uses: the file's first `count` documents (all when count < 0), in
+// file order, so every validation of a run (and of a resumed run) asks the same questions.
+data::QADataset validation_documents(const data::QADataset& dataset, int64_t count);
+
+}  // namespace amem::train

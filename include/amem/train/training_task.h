@@ -1,0 +1,54 @@
+// What a training method gives the shared training loop (training_loop.h): its trained tensors,
+// a loss on its next micro-batch, validation, and its own way of saving the trained model. The
+// loop owns everything else — optimiser, schedule, accumulation, clipping, autocast, logging,
+// checkpoints and resume — so every method trains and resumes the same way.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "amem/train/training_checkpoint.h"
+
+namespace amem::train {
+
+// Named values in the order they are logged.
+using Metrics = std::vector<std::pair<std::string, double>>;
+
+struct StepOutput {
+  torch::Tensor loss;  // scalar to minimise; the loop divides it by grad_accum and backpropagates
+  Metrics metrics;     // logged as their mean over the step's micro-batches
+  int64_t tokens = 0;  // tokens processed, for tokens/s
+};
+
+class TrainingTask {
+ public:
+  virtual ~TrainingTask() = default;
+
+  // The tensors AdamW updates and checkpoints save, under stable names. Called once.
+  virtual NamedTensors trainable() = 0;
+  // Where the trained tensors live (autocast applies on CUDA).
+  virtual torch::Device device() const = 0;
+
+  // The loss of the next micro-batch (drawn by the task, which puts its modules in train mode).
+  virtual StepOutput compute_loss() = 0;
+
+  // The data pipeline's state (e.g. EpochSampler::position()), stored in checkpoints.
+  virtual nlohmann::json data_position() const = 0;
+  virtual void set_data_position(const nlohmann::json& position) = 0;
+
+  // Validation metrics; must include "f1", which selects the best checkpoint. `output_dir`
+  // is an existing, empty folder of this validation for anything worth keeping (predictions,
+  // pictures). The task restores train mode on its next compute_loss().
+  virtual Metrics validate(const std::filesystem::path& output_dir) = 0;
+
+  // Writes the trained model into the (empty, existing) folder `dir` in the method's format,
+  // e.g. a Hugging Face checkpoint, or the trained parts alone.
+  virtual void save_model(const std::filesystem::path& dir) = 0;
+};
+
+}  // namespace amem::train

@@ -1,0 +1,37 @@
+#include "cli/training_command.h"
+
+#include <torch/torch.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include "amem/config/amem_schema.h"
+#include "amem/run/run_dir.h"
+#include "amem/run/run_settings.h"
+#include "amem/train/train_settings.h"
+#include "amem/train/training_loop.h"
+
+namespace amem::cli {
+
+int run_training_command(const Args& args, const char* help, const MakeTrainingTask& make_task) {
+  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+    std::cout << help;
+    return args.empty() ? 2 : 0;
+  }
+  const Args overrides(args.begin() + 1, args.end());
+  const auto config = config::load_config(config::amem_schema(), args[0], overrides);
+  // Everything is read and loaded before the run folder exists, so a mistake leaves no folder.
+  const auto settings = train::TrainSettings::from(config);
+  torch::manual_seed(uint64_t(run::RunSettings::from(config).seed));
+  auto task = make_task(config);
+
+  run::RunDir run_dir(config);
+  const auto summary = train::run_training(*task, settings, {run_dir.path(), &run_dir.metrics(), config.to_yaml()});
+  if (summary.best_f1)
+    std::printf("trained %lld steps; best validation F1 %.2f at step %lld; models in %s/{best,last}\n",
+                static_cast<long long>(summary.steps), *summary.best_f1, static_cast<long long>(summary.best_step),
+                run_dir.path().string().c_str());
+  return 0;
+}
+
+}  // namespace amem::cli

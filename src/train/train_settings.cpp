@@ -1,0 +1,58 @@
+#include "amem/train/train_settings.h"
+
+#include <cmath>
+
+namespace amem::train {
+
+void TrainSettings::declare(config::Schema& schema) {
+  schema.section("train", "optimisation of `amem train` and `amem qa-tune`")
+      .field<int64_t>("steps", 1000, "optimiser steps")
+      .at_least(1)
+      .field<int64_t>("batch_size", 8, "examples per micro-batch")
+      .at_least(1)
+      .field<int64_t>("grad_accum", 1, "micro-batches whose gradients make one optimiser step")
+      .at_least(1)
+      .field<int64_t>("max_tokens", 512, "training sequences (documents, question + answer) are cut to this many tokens")
+      .at_least(2)
+      .field<double>("lr", 1e-5, "peak learning rate (AdamW)")
+      .positive()
+      .field<double>("weight_decay", 0.0, "AdamW weight decay")
+      .at_least(0)
+      .field<std::string>("schedule", "constant_with_warmup", "learning-rate schedule after warm-up")
+      .one_of({"constant", "constant_with_warmup", "linear", "cosine"})
+      .field<double>("warmup_ratio", 0.01, "share of the steps spent warming up linearly")
+      .at_least(0)
+      .optional<double>("max_grad_norm", "clip the gradient's global L2 norm to this; null: no clipping")
+      .positive()
+      .field<int64_t>("log_every", 10, "steps between metric lines")
+      .at_least(1)
+      .field<int64_t>("eval_every", 100, "steps between validations (and best-checkpoint updates); 0: at the end only")
+      .at_least(0)
+      .field<int64_t>("save_every", 100, "steps between resumable checkpoints; 0: at the end only")
+      .at_least(0)
+      .field<int64_t>("val_documents", -1, "validation documents used (the first N); -1: all")
+      .field<bool>("bf16_autocast", false, "autocast the forward to bfloat16 on CUDA, as the reference's bf16 runs")
+      .optional<std::string>("resume", "checkpoint folder to continue from (<run>/checkpoint)");
+}
+
+TrainSettings TrainSettings::from(const config::Config& config) {
+  TrainSettings s;
+  s.steps = config.get<int64_t>("train.steps");
+  s.batch_size = config.get<int64_t>("train.batch_size");
+  s.grad_accum = config.get<int64_t>("train.grad_accum");
+  s.max_tokens = config.get<int64_t>("train.max_tokens");
+  s.lr = config.get<double>("train.lr");
+  s.weight_decay = config.get<double>("train.weight_decay");
+  s.schedule = config.get<std::string>("train.schedule");
+  s.warmup_steps = static_cast<int64_t>(std::floor(config.get<double>("train.warmup_ratio") * double(s.steps)));
+  if (!config.is_null("train.max_grad_norm")) s.max_grad_norm = config.get<double>("train.max_grad_norm");
+  s.log_every = config.get<int64_t>("train.log_every");
+  s.eval_every = config.get<int64_t>("train.eval_every");
+  s.save_every = config.get<int64_t>("train.save_every");
+  s.val_documents = config.get<int64_t>("train.val_documents");
+  s.bf16_autocast = config.get<bool>("train.bf16_autocast");
+  if (!config.is_null("train.resume")) s.resume = config.get<std::string>("train.resume");
+  return s;
+}
+
+}  // namespace amem::train

@@ -1,0 +1,184 @@
+#include "amem/train/training_loop.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <map>
+
+#include "amem/core/error.h"
+#include "amem/device/autocast.h"
+#include "amem/io/atomic_file.h"
+#include "amem/io/atomic_folder.h"
+#include "amem/run/progress.h"
+#include "amem/train/lr_schedule.h"
+
+namespace amem::train {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Sums named values over micro-batches and reports their means, in first-seen order.
+class MetricsMean {
+ public:
+  void add(const Metrics& metrics) {
+    for (const auto& [name, value] : metrics) {
+      auto it = index_.find(name);
+      if (it == index_.end()) {
+        it = index_.emplace(name, sums_.size()).first;
+        sums_.emplace_back(name, 0.0);
+        counts_.push_back(0);
+      }
+      sums_[it->second].second += value;
+      ++counts_[it->second];
+    }
+  }
+  Metrics means() const {
+    Metrics out = sums_;
+    for (size_t i = 0; i < out.size(); ++i) out[i].second /= double(counts_[i]);
+    return out;
+  }
+
+ private:
+  Metrics sums_;
+  std::vector<int64_t> counts_;
+  std::map<std::string, size_t> index_;
+};
+
+std::string step_name(int64_t step) {
+  char name[32];
+  std::snprintf(name, sizeof name, "step-%06lld", static_cast<long long>(step));
+  return name;
+}
+
+// The task's model and the config, into `dir`, atomically.
+void save_model_folder(TrainingTask& task, const fs::path& dir, const std::string& config_yaml,
+                       const nlohmann::json& info) {
+  io::write_folder_atomic(dir.string(), [&](const fs::path& staging) {
+    task.save_model(staging);
+    io::write_file_atomic((staging / "config.yaml").string(), config_yaml);
+    if (!info.is_null()) io::write_file_atomic((staging / "validation.json").string(), info.dump(2) + "\n");
+  });
+}
+
+nlohmann::json to_json(const Metrics& metrics) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [name, value] : metrics) out[name] = value;
+  return out;
+}
+
+double f1_of(const Metrics& metrics) {
+  for (const auto& [name, value] : metrics)
+    if (name == "f1") return value;
+  throw std::logic_error("TrainingTask::validate() returned no \"f1\"");
+}
+
+}  // namespace
+
+TrainingSummary run_training(TrainingTask& task, const TrainSettings& settings, const TrainingRunPaths& paths) {
+  const NamedTensors trainable = task.trainable();
+  std::vector<torch::Tensor> parameters;
+  for (const auto& [name, tensor] : trainable) parameters.push_back(tensor);
+  if (parameters.empty()) throw std::logic_error("TrainingTask::trainable() is empty");
+
+  torch::optim::AdamW optimizer(parameters, torch::optim::AdamWOptions(settings.lr)
+                                                .betas({0.9, 0.999})
+                                                .eps(1e-8)
+                                                .weight_decay(settings.weight_decay));
+  const LrSchedule schedule(settings.schedule, settings.lr, settings.warmup_steps, settings.steps);
+
+  TrainingSummary summary;
+  int64_t step = 0;
+  if (settings.resume) {
+    const auto progress = load_training_checkpoint(*settings.resume, trainable, optimizer);
+    step = progress.step;
+    task.set_data_position(progress.data_position);
+    spdlog::info("resumed from {} at step {}", *settings.resume, step);
+  }
+
+  const auto save_checkpoint = [&] {
+    save_training_checkpoint((paths.run_dir / "checkpoint").string(), trainable, optimizer,
+                             {step, task.data_position()}, {{"config.yaml", paths.config_yaml}});
+  };
+  const auto validate = [&] {
+    const fs::path dir = paths.run_dir / "validation" / step_name(step);
+    fs::create_directories(dir);
+    Metrics metrics;
+    {
+      torch::NoGradGuard no_grad;  // validation never trains; tasks need not remember
+      metrics = task.validate(dir);
+    }
+    const double f1 = f1_of(metrics);
+    Metrics logged;
+    for (const auto& [name, value] : metrics) logged.emplace_back("val_" + name, value);
+    if (paths.metrics) paths.metrics->log(step, logged);
+    std::string line;
+    for (const auto& [name, value] : metrics) {
+      char item[96];
+      std::snprintf(item, sizeof item, " %s %.4f", name.c_str(), value);
+      line += item;
+    }
+    spdlog::info("validation at step {}:{}", step, line);
+    summary.last_validation = metrics;
+    if (!summary.best_f1 || f1 > *summary.best_f1) {
+      summary.best_f1 = f1;
+      summary.best_step = step;
+      save_model_folder(task, paths.run_dir / "best", paths.config_yaml,
+                        {{"step", step}, {"metrics", to_json(metrics)}});
+    }
+  };
+
+  run::Progress progress("train", settings.steps - step);
+  const double infinity = std::numeric_limits<double>::infinity();
+  while (step < settings.steps) {
+    const auto start = std::chrono::steady_clock::now();
+    optimizer.zero_grad();
+    MetricsMean means;
+    double loss_sum = 0;
+    int64_t tokens = 0;
+    for (int64_t micro = 0; micro < settings.grad_accum; ++micro) {
+      StepOutput out;
+      {
+        device::Bf16Autocast autocast(settings.bf16_autocast, task.device());
+        out = task.compute_loss();
+      }
+      // Backward outside the autocast scope, as torch.autocast's documentation asks.
+      (out.loss / double(settings.grad_accum)).backward();
+      loss_sum += out.loss.item<double>();
+      means.add(out.metrics);
+      tokens += out.tokens;
+    }
+    const double grad_norm =
+        torch::nn::utils::clip_grad_norm_(parameters, settings.max_grad_norm.value_or(infinity));
+    const double lr = schedule.lr(step);
+    schedule.apply(optimizer, step);
+    optimizer.step();
+    ++step;
+    progress.advance();
+
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (step % settings.log_every == 0 || step == settings.steps) {
+      Metrics logged = {{"loss", loss_sum / double(settings.grad_accum)}};
+      for (const auto& m : means.means()) logged.push_back(m);
+      logged.insert(logged.end(), {{"grad_norm", grad_norm},
+                                   {"lr", lr},
+                                   {"tokens_per_s", double(tokens) / seconds},
+                                   {"step_seconds", seconds}});
+      if (paths.metrics) paths.metrics->log(step, logged);
+    }
+    if (!std::isfinite(loss_sum)) throw Error("training diverged at step " + std::to_string(step) + ": the loss is " +
+                                              std::to_string(loss_sum) + " (lower train.lr or set train.max_grad_norm)");
+    const bool last = step == settings.steps;
+    if (last || (settings.eval_every > 0 && step % settings.eval_every == 0)) validate();
+    if (last || (settings.save_every > 0 && step % settings.save_every == 0)) save_checkpoint();
+  }
+  progress.finish();
+  save_model_folder(task, paths.run_dir / "last", paths.config_yaml, nullptr);
+  summary.steps = step;
+  return summary;
+}
+
+}  // namespace amem::train
