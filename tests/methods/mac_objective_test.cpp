@@ -88,6 +88,23 @@ TEST(MacObjective, GradientsReachTheNetworksAndNeverTheBaseLm) {
   EXPECT_NEAR(out.metrics[2].second, out.metrics[1].second - out.metrics[0].second, 1e-9);
 }
 
+TEST(MacObjective, GptDropRunsTheBaseLmWithDropoutWhileTraining) {
+  auto mac = tiny_mac();
+  const auto batch = random_batch(2);
+  auto loss = [&](bool gpt_drop) {
+    return amem::methods::mac_objective(*mac.networks(), mac.base_lm(), batch, MacObjectiveOptions{1.0, gpt_drop, false})
+        .loss.item<double>();
+  };
+  mac.networks()->train();
+  const double without = loss(false);
+  EXPECT_EQ(loss(false), without);  // no dropout anywhere: the same loss twice
+  const double first = loss(true), second = loss(true);
+  EXPECT_NE(first, second);  // tiny GPT-2's dropout (0.1) draws new masks each time
+  EXPECT_FALSE(mac.base_lm().is_training());  // back in eval mode for everything else
+  mac.networks()->eval();
+  EXPECT_EQ(loss(true), without);  // evaluating networks: the base LM stays in eval mode
+}
+
 // Amortizer gradients of one objective; `detach_rest` recomputes them with the last documents'
 // bank entries computed and then cut from the graph by hand.
 std::vector<torch::Tensor> amortizer_gradients(MacModel& mac, const MacBatch& batch, int64_t lifted, bool detach_rest) {
@@ -101,7 +118,7 @@ std::vector<torch::Tensor> amortizer_gradients(MacModel& mac, const MacBatch& ba
   const auto modulation = nets.aggregator(batch.questions.ids.slice(0, 0, lifted),
                                           batch.questions.mask.slice(0, 0, lifted), bank);
   const auto prefix = nets.to_prefix(modulation, torch::kFloat32);
-  amem::methods::BaseLmTokens qa{batch.qa.input_ids.slice(0, 0, lifted), batch.qa.attention_mask.slice(0, 0, lifted),
+  amem::train::LmBatch qa{batch.qa.input_ids.slice(0, 0, lifted), batch.qa.attention_mask.slice(0, 0, lifted),
                                  batch.qa.labels.slice(0, 0, lifted)};
   amem::methods::base_lm_loss(mac.base_lm(), qa, &prefix).backward();
   std::vector<torch::Tensor> grads;
@@ -116,7 +133,7 @@ TEST(MacObjective, UnliftedDocumentsGiveTheAmortizerNoGradient) {
   EXPECT_EQ(amem::methods::lifted_count(4, 0.5), 2);
   mac.networks()->zero_grad();
   const auto out = amem::methods::mac_objective(*mac.networks(), mac.base_lm(), batch,
-                                                MacObjectiveOptions{0.5, true, /*with_metrics=*/false});
+                                                MacObjectiveOptions{0.5, /*gpt_drop=*/false, /*with_metrics=*/false});
   out.loss.backward();
   std::vector<torch::Tensor> lifted;
   for (const auto& p : mac.networks()->amortizer->named_parameters()) {

@@ -1,5 +1,6 @@
 #include "amem/methods/mac/mac_objective.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "amem/train/lm_loss.h"
@@ -8,7 +9,7 @@ namespace amem::methods {
 
 namespace {
 
-BaseLmTokens first_rows(const BaseLmTokens& t, int64_t n) {
+train::LmBatch first_rows(const train::LmBatch& t, int64_t n) {
   return {t.input_ids.slice(0, 0, n), t.attention_mask.slice(0, 0, n), t.labels.slice(0, 0, n)};
 }
 
@@ -17,10 +18,10 @@ int64_t real_tokens(const torch::Tensor& mask) { return mask.sum().item<int64_t>
 }  // namespace
 
 int64_t lifted_count(int64_t n, double lift_ratio) {
-  return static_cast<int64_t>(std::floor(static_cast<double>(n) * lift_ratio + 1e-9));
+  return std::max<int64_t>(1, static_cast<int64_t>(std::floor(static_cast<double>(n) * lift_ratio + 1e-9)));
 }
 
-torch::Tensor base_lm_loss(models::CausalLm& base_lm, const BaseLmTokens& tokens, const models::Prefix* prefix) {
+torch::Tensor base_lm_loss(models::CausalLm& base_lm, const train::LmBatch& tokens, const models::Prefix* prefix) {
   if (!prefix) return train::lm_loss(base_lm.forward(tokens.input_ids, tokens.attention_mask, {}, nullptr), tokens.labels);
   auto cache = models::KvCache::from_prefix(*prefix);
   // Prefix positions are real: every token attends to them, and positions count them.
@@ -33,8 +34,6 @@ MacObjectiveOutput mac_objective(MacNetworksImpl& networks, models::CausalLm& ba
                                  const MacObjectiveOptions& options) {
   const int64_t n = batch.documents.ids.size(0);
   const int64_t lifted = lifted_count(n, options.lift_ratio);
-  TORCH_CHECK(lifted >= 1, "mac_objective: a batch of ", n, " documents with lift ratio ", options.lift_ratio,
-              " lifts none");
   auto amortize = [&](int64_t begin, int64_t end) {
     return networks.amortizer(batch.documents.ids.slice(0, begin, end), batch.documents.mask.slice(0, begin, end));
   };

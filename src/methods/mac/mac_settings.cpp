@@ -28,11 +28,9 @@ void MacSettings::declare(config::Schema& schema) {
       .field<bool>("gpt_drop", true, "run the base LM in train mode (dropout) for the QA loss")
       .field<std::vector<int64_t>>("context_windows", std::vector<int64_t>{16, 32},
                                    "hierarchical-aggregation windows evaluated in validation")
-      .field<int64_t>("max_document_tokens", 1022, "documents are cut to this many tokens")
+      .field<int64_t>("max_document_tokens", 1022, "documents are cut to this many T5 tokens (train.max_tokens: base-LM ones)")
       .at_least(2)
       .field<int64_t>("max_question_tokens", 128, "questions are cut to this many T5 tokens")
-      .at_least(2)
-      .field<int64_t>("max_qa_tokens", 128, "question and answer are cut to this many base-LM tokens")
       .at_least(2);
 }
 
@@ -63,7 +61,6 @@ MacSettings MacSettings::from(const config::Config& config) {
                         std::to_string(w));
   s.max_document_tokens = config.get<int64_t>("mac.max_document_tokens");
   s.max_question_tokens = config.get<int64_t>("mac.max_question_tokens");
-  s.max_qa_tokens = config.get<int64_t>("mac.max_qa_tokens");
   return s;
 }
 

@@ -20,20 +20,16 @@
 #include "amem/methods/mac/mac_model.h"
 #include "amem/methods/mac/mac_networks.h"
 #include "amem/models/causal_lm.h"
+#include "amem/train/lm_batch.h"
 
 namespace amem::methods {
-
-// A right-padded base-LM batch: ids, mask (1 token, 0 padding) and labels (-100: no loss).
-struct BaseLmTokens {
-  torch::Tensor input_ids, attention_mask, labels;
-};
 
 // Row i of every field belongs to triple i.
 struct MacBatch {
   T5Tokens documents;   // amortization network input
   T5Tokens questions;   // aggregation network input
-  BaseLmTokens qa;      // base LM: question then answer, labels on the answer only
-  BaseLmTokens texts;   // base LM: the documents (text-loss metrics only)
+  train::LmBatch qa;     // base LM: question then answer, labels on the answer only
+  train::LmBatch texts;  // base LM: the documents (text-loss metrics only)
 };
 
 struct MacObjectiveOptions {
@@ -51,10 +47,11 @@ struct MacObjectiveOutput {
 MacObjectiveOutput mac_objective(MacNetworksImpl& networks, models::CausalLm& base_lm, const MacBatch& batch,
                                  const MacObjectiveOptions& options);
 
-// The number of documents amortized with gradients (and questions asked) in a batch of n.
+// The number of documents amortized with gradients (and questions asked) in a batch of n:
+// floor(n x lift_ratio), but at least one (an epoch's last batch may be short).
 int64_t lifted_count(int64_t n, double lift_ratio);
 
 // The base LM's loss on `tokens` under `prefix` (null: none). Logits in float32.
-torch::Tensor base_lm_loss(models::CausalLm& base_lm, const BaseLmTokens& tokens, const models::Prefix* prefix);
+torch::Tensor base_lm_loss(models::CausalLm& base_lm, const train::LmBatch& tokens, const models::Prefix* prefix);
 
 }  // namespace amem::methods

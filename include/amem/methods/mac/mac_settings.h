@@ -26,9 +26,8 @@ struct MacSettings {
   double lift_ratio;                      // share of a batch's documents amortized with gradients
   bool gpt_drop;                          // base LM in train mode (its dropout on) for the QA loss
   std::vector<int64_t> context_windows;   // hierarchical-aggregation windows validated besides the plain one
-  int64_t max_document_tokens;
+  int64_t max_document_tokens;            // T5 document tokens (base-LM sequences: train.max_tokens)
   int64_t max_question_tokens;            // T5 question tokens (aggregation)
-  int64_t max_qa_tokens;                  // base-LM question + answer tokens
 
   static void declare(config::Schema& schema);
   // Throws amem::ConfigError when `mac.amortizer` is missing or a value is out of range.
