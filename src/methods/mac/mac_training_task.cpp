@@ -79,10 +79,12 @@ train::NamedTensors MacTrainingTask::trainable() {
   return out;
 }
 
-train::StepOutput MacTrainingTask::compute_loss() {
+train::StepOutput MacTrainingTask::compute_loss() { return loss_on(sampler_.next()); }
+
+train::StepOutput MacTrainingTask::loss_on(const std::vector<size_t>& triples) {
   std::vector<std::string> documents, questions;
   std::vector<const data::Question*> pairs;
-  for (const size_t i : sampler_.next()) {
+  for (const size_t i : triples) {
     documents.push_back(triples_[i].document->text);
     questions.push_back(triples_[i].question->text);
     pairs.push_back(triples_[i].question);

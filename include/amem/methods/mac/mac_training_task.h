@@ -37,6 +37,10 @@ class MacTrainingTask : public train::TrainingTask {
   void save_model(const std::filesystem::path& dir) override;
 
   MacModel& model() { return mac_; }
+  // The objective on the given training triples (indices below triples()); compute_loss() is
+  // this on the sampler's next batch.
+  train::StepOutput loss_on(const std::vector<size_t>& triples);
+  size_t triples() const { return triples_.size(); }
 
  private:
   struct Triple {
