@@ -64,6 +64,24 @@ TEST(MacModel, AmortizesAggregatesAndMakesThePrefix) {
   EXPECT_EQ(prefix.keys[1].sizes(), (std::vector<int64_t>{2, 4, 2, 16}));
 }
 
+TEST(MacModel, T5TokensKeepTheirEosWhenCut) {
+  const auto tokenizer = amem::text::load_tokenizer((kSource / "tests" / "data" / "models" / "tiny-t5").string());
+  const auto eos = *tokenizer->special().eos;
+  const auto whole = tokenizer->encode_for_model("The library opened in March and holds many books.");
+  ASSERT_GT(whole.size(), 6u);
+  ASSERT_EQ(whole.back(), eos);
+  const auto tokens = amem::methods::t5_tokens(*tokenizer, {"The library opened in March and holds many books.", "Hi"},
+                                               6, torch::kCPU);
+  ASSERT_EQ(tokens.ids.sizes(), (std::vector<int64_t>{2, 6}));
+  for (int64_t i = 0; i < 5; ++i) EXPECT_EQ(tokens.ids[0][i].item<int64_t>(), whole[i]);
+  EXPECT_EQ(tokens.ids[0][5].item<int64_t>(), eos);  // cut, and still ends in EOS
+  const auto hi = tokenizer->encode_for_model("Hi");
+  const auto n = static_cast<int64_t>(hi.size());
+  EXPECT_EQ(tokens.mask[1].sum().item<int64_t>(), n);
+  EXPECT_EQ(tokens.ids[1][n - 1].item<int64_t>(), eos);
+  EXPECT_EQ(tokens.ids[1][n].item<int64_t>(), *tokenizer->special().pad);  // right padding
+}
+
 TEST(MacObjective, GradientsReachTheNetworksAndNeverTheBaseLm) {
   auto mac = tiny_mac();
   mac.networks()->train();

@@ -72,6 +72,17 @@ TEST(MacTraining, QaLossOnTheTrainingBatchFalls) {
   EXPECT_TRUE(fs::exists(dir / "last" / "model.safetensors"));
   EXPECT_TRUE(fs::exists(dir / "last" / "config.yaml"));
   EXPECT_TRUE(fs::exists(dir / "validation" / "step-000020" / "window2" / "predictions.jsonl"));
+
+  // A model loaded with mac.networks=<run>/last computes what the trained one does.
+  const auto saved = tiny_config("tiny_gpt2.yaml", {"+mac.networks=" + (dir / "last").string()});
+  amem::methods::MacModel reloaded(amem::methods::MacSettings::from(saved), amem::models::ModelSettings::from(saved));
+  torch::NoGradGuard no_grad;
+  task.model().networks()->eval();
+  reloaded.networks()->eval();
+  const std::vector<std::string> documents = {"The library opened in March.", "It holds 40,000 books."};
+  const auto bank = task.model().amortize(documents);
+  EXPECT_TRUE(torch::equal(reloaded.amortize(documents), bank));
+  EXPECT_TRUE(torch::equal(reloaded.aggregate({"When did it open?"}, bank), task.model().aggregate({"When did it open?"}, bank)));
 }
 
 TEST(MacTraining, ResumingFromACheckpointContinuesTheRunExactly) {

@@ -1,6 +1,5 @@
 #include "amem/methods/mac/mac_model.h"
 
-#include <algorithm>
 #include <filesystem>
 
 #include "amem/core/error.h"
@@ -9,6 +8,7 @@
 #include "amem/models/load_causal_lm.h"
 #include "amem/models/t5.h"
 #include "amem/models/weight_loader.h"
+#include "amem/train/lm_batch.h"
 
 namespace amem::methods {
 
@@ -20,29 +20,15 @@ constexpr const char* kNetworksFile = "model.safetensors";
 
 T5Tokens t5_tokens(const text::Tokenizer& tokenizer, const std::vector<std::string>& texts, int64_t max_tokens,
                    torch::Device device) {
+  auto batch = train::text_batch(tokenizer, texts, max_tokens);
   const auto& special = tokenizer.special();
-  std::vector<std::vector<int64_t>> rows;
-  size_t longest = 1;
-  for (const auto& t : texts) {
-    auto ids = tokenizer.encode_for_model(t);
-    if (static_cast<int64_t>(ids.size()) > max_tokens) {
-      const bool ends_with_eos = special.add_eos && special.eos;
-      ids.resize(max_tokens);
-      if (ends_with_eos) ids.back() = *special.eos;
-    }
-    longest = std::max(longest, ids.size());
-    rows.push_back(std::move(ids));
+  if (special.add_eos && special.eos && batch.input_ids.size(1) == max_tokens) {
+    // Rows that fill max_tokens were cut (or end in their EOS already): T5's tokenizer keeps the
+    // EOS when it truncates, so the last token becomes EOS.
+    const auto full = batch.attention_mask.sum(1) == max_tokens;
+    batch.input_ids.select(1, max_tokens - 1).masked_fill_(full, *special.eos);
   }
-  const auto n = static_cast<int64_t>(rows.size()), width = static_cast<int64_t>(longest);
-  auto ids = torch::full({n, width}, special.pad.value_or(0), torch::kLong);
-  auto mask = torch::zeros({n, width}, torch::kLong);
-  for (int64_t r = 0; r < n; ++r) {
-    const auto len = static_cast<int64_t>(rows[r].size());
-    if (len == 0) continue;
-    ids[r].slice(0, 0, len).copy_(torch::tensor(rows[r], torch::kLong));
-    mask[r].slice(0, 0, len).fill_(1);
-  }
-  return {ids.to(device), mask.to(device)};
+  return {batch.input_ids.to(device), batch.attention_mask.to(device)};
 }
 
 MacModel::MacModel(const MacSettings& settings, const models::ModelSettings& base)

@@ -1,5 +1,6 @@
 #include "amem/methods/mac/mac_training_task.h"
 
+#include <algorithm>
 #include <optional>
 #include <string>
 
@@ -65,8 +66,9 @@ MacTrainingTask::MacTrainingTask(const config::Config& config)
     throw ConfigError(config.source() + ": mac.lift_ratio: " + std::to_string(mac_.settings().lift_ratio) +
                       " of train.batch_size " + std::to_string(settings.batch_size) +
                       " lifts no document; raise train.batch_size");
-  for (const auto& document : train_.documents)
-    for (const auto& question : document.questions) triples_.push_back({&document, &question});
+  triples_ = triples_of(train_);
+  val_triples_ = triples_of(val_);
+  batch_size_ = settings.batch_size;
   if (triples_.empty()) throw Error(config.get<std::string>("data.train_path") + ": no questions to train on");
   sampler_ = train::EpochSampler(triples_.size(), size_t(settings.batch_size),
                                  uint64_t(run::RunSettings::from(config).seed));
@@ -82,21 +84,49 @@ train::NamedTensors MacTrainingTask::trainable() {
 train::StepOutput MacTrainingTask::compute_loss() { return loss_on(sampler_.next()); }
 
 train::StepOutput MacTrainingTask::loss_on(const std::vector<size_t>& triples) {
-  std::vector<std::string> documents, questions;
-  std::vector<const data::Question*> pairs;
-  for (const size_t i : triples) {
-    documents.push_back(triples_[i].document->text);
-    questions.push_back(triples_[i].question->text);
-    pairs.push_back(triples_[i].question);
-  }
-  const auto& tokenizer = *mac_.base_tokenizer();
-  MacBatch batch{mac_.document_tokens(documents), mac_.question_tokens(questions),
-                 train::qa_batch(tokenizer, pairs, max_tokens_).to(mac_.device()),
-                 train::text_batch(tokenizer, documents, max_tokens_).to(mac_.device())};
   mac_.networks()->train();
   const auto& s = mac_.settings();
-  auto out = mac_objective(*mac_.networks(), mac_.base_lm(), batch, MacObjectiveOptions{s.lift_ratio, s.gpt_drop, true});
+  auto out = mac_objective(*mac_.networks(), mac_.base_lm(), batch_of(triples_, triples),
+                           MacObjectiveOptions{s.lift_ratio, s.gpt_drop, true});
   return {out.loss, std::move(out.metrics), out.tokens};
+}
+
+std::vector<MacTrainingTask::Triple> MacTrainingTask::triples_of(const data::QADataset& dataset) {
+  std::vector<Triple> triples;
+  for (const auto& document : dataset.documents)
+    for (const auto& question : document.questions) triples.push_back({&document, &question});
+  return triples;
+}
+
+MacBatch MacTrainingTask::batch_of(const std::vector<Triple>& triples, const std::vector<size_t>& indices) const {
+  std::vector<std::string> documents, questions;
+  std::vector<const data::Question*> pairs;
+  for (const size_t i : indices) {
+    documents.push_back(triples[i].document->text);
+    questions.push_back(triples[i].question->text);
+    pairs.push_back(triples[i].question);
+  }
+  const auto& tokenizer = *mac_.base_tokenizer();
+  return {mac_.document_tokens(documents), mac_.question_tokens(questions),
+          train::qa_batch(tokenizer, pairs, max_tokens_).to(mac_.device()),
+          train::text_batch(tokenizer, documents, max_tokens_).to(mac_.device())};
+}
+
+train::Metrics MacTrainingTask::validation_losses() {
+  // As the reference: the validation triples in batches, each batch its own bank, all lifted;
+  // every metric is the mean over batches.
+  train::Metrics sums;
+  int64_t batches = 0;
+  for (size_t start = 0; start < val_triples_.size(); start += size_t(batch_size_), ++batches) {
+    std::vector<size_t> indices;
+    for (size_t i = start; i < std::min(val_triples_.size(), start + size_t(batch_size_)); ++i) indices.push_back(i);
+    const auto out = mac_objective(*mac_.networks(), mac_.base_lm(), batch_of(val_triples_, indices),
+                                   MacObjectiveOptions{1.0, false, true});
+    if (sums.empty()) sums.assign(out.metrics.size(), {"", 0.0});
+    for (size_t m = 0; m < out.metrics.size(); ++m) sums[m] = {out.metrics[m].first, sums[m].second + out.metrics[m].second};
+  }
+  for (auto& [name, value] : sums) value /= double(batches);
+  return sums;
 }
 
 train::Metrics MacTrainingTask::validate(const std::filesystem::path& output_dir) {
@@ -112,6 +142,7 @@ train::Metrics MacTrainingTask::validate(const std::filesystem::path& output_dir
       if (key != "questions") metrics.emplace_back(key + "_" + name, value);
     }
   }
+  for (const auto& loss : validation_losses()) metrics.push_back(loss);
   return metrics;
 }
 

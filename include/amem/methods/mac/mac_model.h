@@ -70,8 +70,8 @@ class MacModel {
   MacNetworks networks_{nullptr};
 };
 
-// Right-padded T5 tokens of `texts` (EOS appended as T5 does, kept when a text is cut to
-// max_tokens), padded with the tokenizer's PAD id, on `device`.
+// Right-padded T5 tokens of `texts` (train::text_batch, EOS appended as T5 does and kept when
+// a text is cut to max_tokens), padded with the tokenizer's PAD id, on `device`.
 T5Tokens t5_tokens(const text::Tokenizer& tokenizer, const std::vector<std::string>& texts, int64_t max_tokens,
                    torch::Device device);
 

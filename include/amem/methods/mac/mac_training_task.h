@@ -6,7 +6,8 @@
 // the memory bank every question of the batch reads. Validation builds the bank from the
 // validation documents (train.val_documents of data.val_path) and answers their questions
 // greedily under each question's aggregated prefix: EM/F1 of the plain aggregation ("em",
-// "f1"), then of hierarchical aggregation with each of mac.context_windows ("f1_window16", ...).
+// "f1"), then of hierarchical aggregation with each of mac.context_windows ("f1_window16", ...),
+// and the objective's losses on the validation triples in banks of train.batch_size ("qa_loss", ...).
 // save_model writes the trained networks alone (MacModel::save_networks), never the base LM.
 #pragma once
 
@@ -16,6 +17,7 @@
 #include "amem/config/config.h"
 #include "amem/data/qa_dataset.h"
 #include "amem/methods/mac/mac_model.h"
+#include "amem/methods/mac/mac_objective.h"
 #include "amem/train/epoch_sampler.h"
 #include "amem/train/training_task.h"
 
@@ -48,11 +50,16 @@ class MacTrainingTask : public train::TrainingTask {
     const data::Question* question;
   };
 
+  static std::vector<Triple> triples_of(const data::QADataset& dataset);
+  MacBatch batch_of(const std::vector<Triple>& triples, const std::vector<size_t>& indices) const;
+  // qa_loss, qa_gain_from_base, ... on the validation triples (mac_objective.h).
+  train::Metrics validation_losses();
+
   MacModel mac_;
   data::QADataset train_, val_;
-  std::vector<Triple> triples_;
+  std::vector<Triple> triples_, val_triples_;
   train::EpochSampler sampler_;
-  int64_t max_tokens_, max_new_tokens_, answer_batch_size_;
+  int64_t batch_size_, max_tokens_, max_new_tokens_, answer_batch_size_;
 };
 
 }  // namespace amem::methods
