@@ -1,5 +1,7 @@
 #include "amem/methods/mac/mac_settings.h"
 
+#include <sstream>
+
 #include "amem/core/error.h"
 
 namespace amem::methods {
@@ -50,9 +52,14 @@ MacSettings MacSettings::from(const config::Config& config) {
   s.prefix_mlp_hidden = config.get<int64_t>("mac.prefix_mlp_hidden");
   s.dropout = config.get<double>("mac.dropout");
   s.lift_ratio = config.get<double>("mac.lift_ratio");
+  std::ostringstream lift;
+  lift << s.lift_ratio;
   if (s.lift_ratio > 1.0)
-    throw ConfigError(config.source() + ": mac.lift_ratio: expected a share in (0, 1], got " +
-                      std::to_string(s.lift_ratio));
+    throw ConfigError(config.source() + ": mac.lift_ratio: expected a share in (0, 1], got " + lift.str());
+  const auto batch = config.get<int64_t>("train.batch_size");
+  if (double(batch) * s.lift_ratio < 1.0)
+    throw ConfigError(config.source() + ": mac.lift_ratio: " + lift.str() + " of train.batch_size " +
+                      std::to_string(batch) + " lifts no document; raise train.batch_size");
   s.gpt_drop = config.get<bool>("mac.gpt_drop");
   s.context_windows = config.get<std::vector<int64_t>>("mac.context_windows");
   for (const auto w : s.context_windows)

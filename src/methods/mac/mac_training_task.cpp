@@ -62,10 +62,6 @@ MacTrainingTask::MacTrainingTask(const config::Config& config)
   max_tokens_ = settings.max_tokens;
   max_new_tokens_ = eval.max_new_tokens;
   answer_batch_size_ = eval.batch_size;
-  if (double(settings.batch_size) * mac_.settings().lift_ratio < 1.0)
-    throw ConfigError(config.source() + ": mac.lift_ratio: " + std::to_string(mac_.settings().lift_ratio) +
-                      " of train.batch_size " + std::to_string(settings.batch_size) +
-                      " lifts no document; raise train.batch_size");
   triples_ = triples_of(train_);
   val_triples_ = triples_of(val_);
   batch_size_ = settings.batch_size;

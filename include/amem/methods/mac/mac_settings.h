@@ -30,7 +30,8 @@ struct MacSettings {
   int64_t max_question_tokens;            // T5 question tokens (aggregation)
 
   static void declare(config::Schema& schema);
-  // Throws amem::ConfigError when `mac.amortizer` is missing or a value is out of range.
+  // Throws amem::ConfigError when `mac.amortizer` is missing, a value is out of range, or a
+  // batch would lift no document (train.batch_size x mac.lift_ratio < 1).
   static MacSettings from(const config::Config& config);
 };
 

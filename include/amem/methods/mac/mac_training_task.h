@@ -26,8 +26,7 @@ namespace amem::methods {
 class MacTrainingTask : public train::TrainingTask {
  public:
   // Reads model.*, mac.*, data.train_path / val_path, train.batch_size / max_tokens /
-  // val_documents, eval.max_new_tokens / batch_size and run.seed. Throws amem::ConfigError
-  // when a batch would lift no document (train.batch_size x mac.lift_ratio < 1).
+  // val_documents, eval.max_new_tokens / batch_size and run.seed.
   explicit MacTrainingTask(const config::Config& config);
 
   train::NamedTensors trainable() override;
