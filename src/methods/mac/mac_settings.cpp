@@ -27,7 +27,7 @@ void MacSettings::declare(config::Schema& schema) {
       .at_least(0)
       .field<double>("lift_ratio", 1.0, "share of a batch's documents amortized with gradients (and questions asked)")
       .positive()
-      .field<bool>("gpt_drop", true, "run the base LM in train mode (dropout) for the QA loss")
+      .field<bool>("gpt_drop", true, "run the base LM in train mode for the QA loss (GPT-2 dropout; LLaMA-family checkpoints have none)")
       .field<std::vector<int64_t>>("context_windows", std::vector<int64_t>{16, 32},
                                    "hierarchical-aggregation windows evaluated in validation")
       .field<int64_t>("max_document_tokens", 1022, "documents are cut to this many T5 tokens (train.max_tokens: base-LM ones)")
