@@ -56,18 +56,18 @@ MacTrainingTask::MacTrainingTask(const config::Config& config)
       train_(data::read_qa_dataset(data::DataSettings::train(config))),
       val_(train::validation_documents(data::read_qa_dataset(data::DataSettings::val(config)),
                                        config.get<int64_t>("train.val_documents"))),
-      sampler_(1, 1, 0) {
+      triples_(triples_of(train_)),
+      val_triples_(triples_of(val_)),
+      // (at least one example, so that an empty file is reported below by name)
+      sampler_(std::max<size_t>(triples_.size(), 1), size_t(config.get<int64_t>("train.batch_size")),
+               uint64_t(run::RunSettings::from(config).seed)) {
+  if (triples_.empty()) throw Error(config.get<std::string>("data.train_path") + ": no questions to train on");
   const auto settings = train::TrainSettings::from(config);
   const auto eval = eval::EvalSettings::from(config);
+  batch_size_ = settings.batch_size;
   max_tokens_ = settings.max_tokens;
   max_new_tokens_ = eval.max_new_tokens;
   answer_batch_size_ = eval.batch_size;
-  triples_ = triples_of(train_);
-  val_triples_ = triples_of(val_);
-  batch_size_ = settings.batch_size;
-  if (triples_.empty()) throw Error(config.get<std::string>("data.train_path") + ": no questions to train on");
-  sampler_ = train::EpochSampler(triples_.size(), size_t(settings.batch_size),
-                                 uint64_t(run::RunSettings::from(config).seed));
 }
 
 train::NamedTensors MacTrainingTask::trainable() {
