@@ -10,7 +10,7 @@ namespace {
 const char* kHelp =
     "usage: amem train CONFIG [OVERRIDE...]\n"
     "\n"
-    "Trains the method named by train.method (mac) on data.train_path, validating on\n"
+    "Trains the method named by train.method (e.g. mac) on data.train_path, validating on\n"
     "data.val_path, in a new run folder: metrics.jsonl, validation/, checkpoint/ (resume with\n"
     "train.resume=<run>/checkpoint), best/ and last/ (the trained networks and config.yaml).\n"
     "Overrides: key=value (see `amem config keys`).\n";
