@@ -21,7 +21,9 @@ class AmortizationNetworkImpl : public torch::nn::Module {
   AmortizationNetworkImpl(T5ForConditionalGeneration t5, int64_t num_tokens, int64_t output_dim);
 
   // ids, mask: [B, L] T5 tokens (mask 1 for tokens, 0 for padding) -> [B, num_tokens, output_dim].
-  // The decoder does not attend to padding, so a text's output does not depend on its batch.
+  // The decoder does not attend to padding, so a text's output does not depend on its batch
+  // (the reference passes no encoder mask to the decoder, which then also reads the encodings
+  // of its max-length padding).
   torch::Tensor forward(const torch::Tensor& ids, const torch::Tensor& mask);
 
   int64_t num_tokens() const { return queries.size(1); }
