@@ -19,7 +19,7 @@ torch::Tensor AggregationNetworkImpl::encode_questions(const torch::Tensor& ids,
 }
 
 torch::Tensor AggregationNetworkImpl::attend(const torch::Tensor& queries, const torch::Tensor& memory) {
-  TORCH_CHECK(memory.dim() == 4 && memory.size(2) == queries.size(1) && memory.size(3) == queries.size(2),
+  TORCH_CHECK(memory.dim() == 4 && memory.size(3) == queries.size(2),
               "AggregationNetwork: memory ", memory.sizes(), " does not fit queries ", queries.sizes());
   // Entries side by side: every query token can read every token of every entry.
   const auto flat = memory.reshape({memory.size(0), memory.size(1) * memory.size(2), memory.size(3)});

@@ -34,8 +34,10 @@ class AggregationNetworkImpl : public torch::nn::Module {
   // T5 question tokens [B, L] -> the query tokens [B, num_tokens, d].
   torch::Tensor encode_questions(const torch::Tensor& ids, const torch::Tensor& mask);
 
-  // queries [B, T, d] read `memory` [Bm, N, T, d] (Bm = 1: one bank for all questions, or
-  // Bm = B: a bank per question) -> modulations [B, T, d].
+  // queries [B, Q, d] read `memory` [Bm, N, T, d] (Bm = 1: one bank for all questions, or
+  // Bm = B: a bank per row) -> [B, Q, d]. Q is a question's T tokens; since the blocks never
+  // attend among query tokens (each reads the memory on its own), the tokens of several
+  // questions may also share a row (hierarchical_aggregation.cpp does).
   torch::Tensor attend(const torch::Tensor& queries, const torch::Tensor& memory);
 
   // encode_questions then attend to the shared bank [N, T, d].

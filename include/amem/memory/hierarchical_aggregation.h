@@ -5,6 +5,8 @@
 // the question, into one entry; the entries so made form the next, smaller bank. This repeats
 // until the bank has at most `window` entries, which are then aggregated into the question's
 // modulation. Every question gets its own reduced bank, since the reduction depends on it.
+// (The reference's loop steps through the question's token count instead of the bank's
+// entries, which leaves entries out; this follows its evident intent.)
 #pragma once
 
 #include <torch/torch.h>
