@@ -59,12 +59,12 @@ amem::models::T5Config t5_shape(const std::string& checkpoint) {
 }
 
 // Random weights drawn on the GPU at a pre-trained model's scale (only finiteness matters here);
-// norm weights (1-D) keep their ones.
+// norms (1-D weights, and the per-token MLP banks' stacked LayerNorms) keep their ones.
 void randomise(torch::nn::Module& module, bool trainable) {
   torch::NoGradGuard no_grad;
-  for (auto& p : module.parameters()) {
-    if (p.dim() >= 2) p.normal_(0.0, 0.02);
-    p.set_requires_grad(trainable);
+  for (auto& p : module.named_parameters()) {
+    if (p.value().dim() >= 2 && p.key().find("norm_") == std::string::npos) p.value().normal_(0.0, 0.02);
+    p.value().set_requires_grad(trainable);
   }
 }
 
