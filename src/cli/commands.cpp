@@ -7,6 +7,7 @@ const std::vector<Command>& commands() {
       {"config", "show the resolved config of a config file and overrides", run_config},
       {"eval", "online evaluation: stream documents into an adapter, then answer their questions", run_eval},
       {"lm", "continue a prompt or score a text with a causal LM checkpoint", run_lm},
+      {"train", "meta-train a method (train.method: mac) and save its trained networks", run_train},
       {"inspect", "list the tensors of a safetensors file or checkpoint folder", run_inspect},
   };
   return table;

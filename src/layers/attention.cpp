@@ -24,26 +24,27 @@ int64_t group_count(const torch::Tensor& q, const torch::Tensor& k) {
 
 torch::Tensor attention_reference(const torch::Tensor& q, const torch::Tensor& k,
                                   const torch::Tensor& v, const std::optional<torch::Tensor>& bias,
-                                  double scale) {
+                                  double scale, double dropout_p) {
   const int64_t groups = group_count(q, k);
   const auto keys = repeat_kv(k, groups), values = repeat_kv(v, groups);
   auto scores = torch::matmul(q, keys.transpose(-1, -2)).to(torch::kFloat32);
   if (scale != 1.0) scores = scores * scale;
   if (bias) scores = scores + bias->to(torch::kFloat32);
   auto probs = torch::softmax(scores, -1).to(q.scalar_type());
+  if (dropout_p > 0) probs = torch::dropout(probs, dropout_p, /*train=*/true);
   return torch::matmul(probs, values);
 }
 
 torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                        const std::optional<torch::Tensor>& bias, double scale) {
+                        const std::optional<torch::Tensor>& bias, double scale, double dropout_p) {
 #if TORCH_VERSION_MAJOR >= 2
   const int64_t groups = group_count(q, k);
   std::optional<torch::Tensor> mask;
   if (bias) mask = bias->to(q.scalar_type());
   return at::scaled_dot_product_attention(q, repeat_kv(k, groups), repeat_kv(v, groups), mask,
-                                          /*dropout_p=*/0.0, /*is_causal=*/false, scale);
+                                          dropout_p, /*is_causal=*/false, scale);
 #else
-  return attention_reference(q, k, v, bias, scale);
+  return attention_reference(q, k, v, bias, scale, dropout_p);
 #endif
 }
 

@@ -16,6 +16,9 @@ Gpt2Config Gpt2Config::from(const HfConfig& c) {
   g.n_inner = c.integer("n_inner", 0);
   g.layer_norm_epsilon = c.number("layer_norm_epsilon", 1e-5);
   g.activation_function = c.string("activation_function", "gelu_new");
+  g.embd_pdrop = c.number("embd_pdrop", 0.1);
+  g.attn_pdrop = c.number("attn_pdrop", 0.1);
+  g.resid_pdrop = c.number("resid_pdrop", 0.1);
   if (g.n_embd % g.n_head != 0) c.fail("n_head", "must divide n_embd");
   // Variants of the attention that the reference supports but no released GPT-2 uses.
   for (const char* unsupported : {"scale_attn_by_inverse_layer_idx", "reorder_and_upcast_attn",
@@ -39,6 +42,8 @@ torch::Tensor Gpt2Conv1DImpl::forward(const torch::Tensor& x) {
 Gpt2BlockImpl::Gpt2BlockImpl(const Gpt2Config& config, size_t index)
     : index_(index),
       n_head_(config.n_head),
+      attn_pdrop_(config.attn_pdrop),
+      resid_pdrop_(config.resid_pdrop),
       act_(layers::activation_by_name(config.activation_function, "config.json: activation_function")) {
   const int64_t E = config.n_embd, inner = config.n_inner ? config.n_inner : 4 * E;
   auto norm = torch::nn::LayerNormOptions({E}).eps(config.layer_norm_epsilon);
@@ -62,10 +67,11 @@ torch::Tensor Gpt2BlockImpl::forward(const torch::Tensor& x, const torch::Tensor
   auto heads = [&](const torch::Tensor& t) { return t.view({B, L, n_head_, D}).transpose(1, 2); };
   auto q = heads(qkv[0]), k = heads(qkv[1]), v = heads(qkv[2]);
   if (cache) std::tie(k, v) = cache->append(index_, k, v);
-  auto a = layers::attention(q, k, v, bias, 1.0 / std::sqrt(double(D)));
-  auto h = x + attn_proj(a.transpose(1, 2).reshape({B, L, E}));
+  const bool training = is_training();
+  auto a = layers::attention(q, k, v, bias, 1.0 / std::sqrt(double(D)), training ? attn_pdrop_ : 0.0);
+  auto h = x + torch::dropout(attn_proj(a.transpose(1, 2).reshape({B, L, E})), resid_pdrop_, training);
   // Feed-forward.
-  return h + mlp_proj(act_(c_fc(ln_2(h))));
+  return h + torch::dropout(mlp_proj(act_(c_fc(ln_2(h)))), resid_pdrop_, training);
 }
 
 Gpt2LmHeadModel::Gpt2LmHeadModel(const Gpt2Config& config) : config_(config) {
@@ -86,7 +92,7 @@ torch::Tensor Gpt2LmHeadModel::hidden_states(const torch::Tensor& input_ids,
                                              const torch::Tensor& attention_mask,
                                              const torch::Tensor& position_ids, KvCache* cache) {
   const auto in = resolve_inputs(input_ids, attention_mask, position_ids, cache, shape_);
-  auto x = wte(input_ids) + wpe(in.position_ids);
+  auto x = torch::dropout(wte(input_ids) + wpe(in.position_ids), config_.embd_pdrop, is_training());
   const auto bias = layers::attention_bias(in.attention_mask, input_ids.size(1), /*causal=*/true,
                                            x.scalar_type());
   for (auto& block : blocks_) x = block(x, bias, cache);

@@ -16,7 +16,7 @@ torch::nn::Linear linear(int64_t in, int64_t out) {
 // ---- attention
 
 T5AttentionImpl::T5AttentionImpl(const T5Config& config, bool has_relative_bias, bool bidirectional)
-    : heads_(config.num_heads), d_kv_(config.d_kv) {
+    : heads_(config.num_heads), d_kv_(config.d_kv), dropout_(config.dropout_rate) {
   const int64_t inner = config.num_heads * config.d_kv;
   q = register_module("q", linear(config.d_model, inner));
   k = register_module("k", linear(config.d_model, inner));
@@ -40,7 +40,8 @@ torch::Tensor T5AttentionImpl::project_values(const torch::Tensor& x) { return s
 
 torch::Tensor T5AttentionImpl::forward(const torch::Tensor& hidden, const torch::Tensor& keys,
                                        const torch::Tensor& values, const torch::Tensor& bias) {
-  auto out = layers::attention(split_heads(q(hidden)), keys, values, bias, /*scale=*/1.0);
+  auto out = layers::attention(split_heads(q(hidden)), keys, values, bias, /*scale=*/1.0,
+                               is_training() ? dropout_ : 0.0);
   out = out.transpose(1, 2).reshape({hidden.size(0), hidden.size(1), heads_ * d_kv_});
   return o(out);
 }
@@ -48,7 +49,8 @@ torch::Tensor T5AttentionImpl::forward(const torch::Tensor& hidden, const torch:
 // ---- attention sub-layer
 
 T5AttentionLayerImpl::T5AttentionLayerImpl(const T5Config& config, const std::string& name,
-                                           bool has_relative_bias, bool bidirectional) {
+                                           bool has_relative_bias, bool bidirectional)
+    : dropout_(config.dropout_rate) {
   attention = register_module(name, T5Attention(config, has_relative_bias, bidirectional));
   layer_norm =
       register_module("layer_norm", layers::RMSNorm(config.d_model, config.layer_norm_epsilon));
@@ -67,7 +69,7 @@ torch::Tensor T5AttentionLayerImpl::self_attend(const torch::Tensor& hidden,
     cache->self_key = keys;
     cache->self_value = values;
   }
-  return hidden + attention(normed, keys, values, bias);
+  return hidden + torch::dropout(attention(normed, keys, values, bias), dropout_, is_training());
 }
 
 torch::Tensor T5AttentionLayerImpl::cross_attend(const torch::Tensor& hidden,
@@ -85,13 +87,14 @@ torch::Tensor T5AttentionLayerImpl::cross_attend(const torch::Tensor& hidden,
       cache->cross_value = values;
     }
   }
-  return hidden + attention(layer_norm(hidden), keys, values, bias);
+  return hidden + torch::dropout(attention(layer_norm(hidden), keys, values, bias), dropout_, is_training());
 }
 
 // ---- feed-forward sub-layer
 
 T5FeedForwardLayerImpl::T5FeedForwardLayerImpl(const T5Config& config)
-    : activation_(layers::activation_by_name(config.activation, "config.json: feed_forward_proj")) {
+    : activation_(layers::activation_by_name(config.activation, "config.json: feed_forward_proj")),
+      dropout_(config.dropout_rate) {
   auto dense = register_module("DenseReluDense", std::make_shared<torch::nn::Module>());
   if (config.gated_feed_forward) {
     wi_0_ = dense->register_module("wi_0", linear(config.d_model, config.d_ff));
@@ -107,7 +110,8 @@ T5FeedForwardLayerImpl::T5FeedForwardLayerImpl(const T5Config& config)
 torch::Tensor T5FeedForwardLayerImpl::forward(const torch::Tensor& hidden) {
   auto normed = layer_norm(hidden);
   auto inner = wi_ ? activation_(wi_(normed)) : activation_(wi_0_(normed)) * wi_1_(normed);
-  return hidden + wo_(inner);
+  inner = torch::dropout(inner, dropout_, is_training());
+  return hidden + torch::dropout(wo_(inner), dropout_, is_training());
 }
 
 // ---- block
@@ -136,7 +140,7 @@ torch::Tensor T5BlockImpl::forward(const torch::Tensor& hidden, const torch::Ten
 
 // ---- stack
 
-T5StackImpl::T5StackImpl(const T5Config& config, bool is_decoder) {
+T5StackImpl::T5StackImpl(const T5Config& config, bool is_decoder) : dropout_(config.dropout_rate) {
   auto block = register_module("block", torch::nn::ModuleList());
   const int64_t n = is_decoder ? config.num_decoder_layers : config.num_layers;
   for (int64_t i = 0; i < n; ++i) {
@@ -152,10 +156,10 @@ torch::Tensor T5StackImpl::encode(const torch::Tensor& embeds, const torch::Tens
   auto& table = blocks_.front()->self_attention->attention->relative_attention_bias;
   const auto bias =
       table(len, len) + layers::attention_bias(mask, len, /*causal=*/false, embeds.scalar_type());
-  auto h = embeds;
+  auto h = torch::dropout(embeds, dropout_, is_training());
   for (auto& block : blocks_)
     h = block->forward(h, bias, torch::Tensor(), torch::Tensor(), nullptr);
-  return final_layer_norm_(h);
+  return torch::dropout(final_layer_norm_(h), dropout_, is_training());
 }
 
 torch::Tensor T5StackImpl::decode(const torch::Tensor& embeds, const torch::Tensor& encoder_hidden,
@@ -172,11 +176,11 @@ torch::Tensor T5StackImpl::decode(const torch::Tensor& embeds, const torch::Tens
       {embeds.size(0), total}, torch::TensorOptions().dtype(torch::kLong).device(embeds.device()));
   const auto self_bias = table(len, total) + layers::attention_bias(all_keys, len, true, dtype);
   const auto cross_bias = layers::attention_bias(encoder_mask, len, false, dtype);
-  auto h = embeds;
+  auto h = torch::dropout(embeds, dropout_, is_training());
   for (size_t i = 0; i < blocks_.size(); ++i)
     h = blocks_[i]->forward(h, self_bias, encoder_hidden, cross_bias,
                             cache ? &(*cache)[i] : nullptr);
-  return final_layer_norm_(h);
+  return torch::dropout(final_layer_norm_(h), dropout_, is_training());
 }
 
 }  // namespace amem::models

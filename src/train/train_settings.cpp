@@ -6,6 +6,7 @@ namespace amem::train {
 
 void TrainSettings::declare(config::Schema& schema) {
   schema.section("train", "optimisation of `amem train` and `amem qa-tune`")
+      .optional<std::string>("method", "what `amem train` trains: a name in the table of methods/make_training_task.cpp")
       .field<int64_t>("steps", 1000, "optimiser steps")
       .at_least(1)
       .field<int64_t>("batch_size", 8, "examples per micro-batch")

@@ -301,3 +301,18 @@ TEST(T5, MatchesTransformersBf16OnCuda) {
   for (const auto& fixture : kFixtures)
     expect_parity(fixture, torch::kBFloat16, torch::kCUDA, 0, kBf16RelativeTolerance);
 }
+
+TEST(T5, DropoutOnlyInTrainMode) {
+  const auto dir = (kModels / "tiny-t5").string();
+  auto config = amem::models::read_t5_config(dir);
+  EXPECT_EQ(config.dropout_rate, 0.0);  // the fixture's config.json; t5-base's says 0.1
+  config.dropout_rate = 0.5;
+  torch::manual_seed(0);
+  amem::models::T5ForConditionalGeneration model(config);
+  const auto ids = golden("tiny-t5", "input_ids"), mask = golden("tiny-t5", "attention_mask");
+  const auto decoder_ids = golden("tiny-t5", "decoder_input_ids");
+  model->train();
+  EXPECT_FALSE(torch::equal(model(ids, mask, decoder_ids), model(ids, mask, decoder_ids)));
+  model->eval();
+  EXPECT_TRUE(torch::equal(model(ids, mask, decoder_ids), model(ids, mask, decoder_ids)));
+}

@@ -19,13 +19,14 @@ namespace amem::layers {
 // Uses at::scaled_dot_product_attention where LibTorch has it (2.x: fused kernels on CUDA),
 // and the plain matmul-softmax path otherwise. Both compute the softmax in float32 when the
 // inputs are half precision, as the reference implementations do.
+// dropout_p > 0 drops attention probabilities (training; the caller passes 0 in eval mode).
 torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                        const std::optional<torch::Tensor>& bias, double scale);
+                        const std::optional<torch::Tensor>& bias, double scale, double dropout_p = 0.0);
 
 // Same maths, always the plain path: the reference that tests compare the fused path against.
 torch::Tensor attention_reference(const torch::Tensor& q, const torch::Tensor& k,
                                   const torch::Tensor& v, const std::optional<torch::Tensor>& bias,
-                                  double scale);
+                                  double scale, double dropout_p = 0.0);
 
 // Additive bias that forbids attending to padding and (when causal) to later positions.
 //   key_mask: [B, Lk], 1 for real tokens (prefix tokens included), 0 for padding.

@@ -25,6 +25,8 @@ struct Gpt2Config {
   int64_t n_inner = 0;  // 0: 4 * n_embd
   double layer_norm_epsilon = 1e-5;
   std::string activation_function = "gelu_new";
+  // Dropout, active only in train mode (MAC's gpt_drop trains its prefix through it).
+  double embd_pdrop = 0.1, attn_pdrop = 0.1, resid_pdrop = 0.1;
 
   static Gpt2Config from(const HfConfig& config);
 };
@@ -47,6 +49,7 @@ class Gpt2BlockImpl : public torch::nn::Module {
  private:
   size_t index_;
   int64_t n_head_;
+  double attn_pdrop_, resid_pdrop_;
   layers::Activation act_;
   torch::nn::LayerNorm ln_1{nullptr}, ln_2{nullptr};
   torch::nn::ModuleDict attn{nullptr}, mlp{nullptr};

@@ -17,6 +17,10 @@ struct T5Config {
   int64_t relative_attention_num_buckets = 0;
   int64_t relative_attention_max_distance = 0;
   double layer_norm_epsilon = 0;
+  // Dropout in train mode, where transformers applies it (embeddings, attention probabilities,
+  // each sub-layer's output, the feed-forward's hidden layer, the stack's output). MAC trains
+  // its T5 networks with it; evaluation (eval mode) never drops.
+  double dropout_rate = 0;
   // From `feed_forward_proj`: "relu" / "gelu" give one input projection `wi`; "gated-gelu" /
   // "gated-silu" give two (`wi_0` through the activation, times `wi_1`).
   bool gated_feed_forward = false;

@@ -51,6 +51,7 @@ class T5AttentionImpl : public torch::nn::Module {
   torch::Tensor split_heads(const torch::Tensor& x) const;
   int64_t heads_;
   int64_t d_kv_;
+  double dropout_;
 };
 TORCH_MODULE(T5Attention);
 
@@ -69,6 +70,9 @@ class T5AttentionLayerImpl : public torch::nn::Module {
 
   T5Attention attention{nullptr};
   layers::RMSNorm layer_norm{nullptr};
+
+ private:
+  double dropout_;
 };
 TORCH_MODULE(T5AttentionLayer);
 
@@ -84,6 +88,7 @@ class T5FeedForwardLayerImpl : public torch::nn::Module {
  private:
   torch::nn::Linear wi_{nullptr}, wi_0_{nullptr}, wi_1_{nullptr}, wo_{nullptr};
   std::function<torch::Tensor(const torch::Tensor&)> activation_;
+  double dropout_;
 };
 TORCH_MODULE(T5FeedForwardLayer);
 
@@ -124,6 +129,7 @@ class T5StackImpl : public torch::nn::Module {
  private:
   std::vector<T5Block> blocks_;
   layers::RMSNorm final_layer_norm_{nullptr};
+  double dropout_;
 };
 TORCH_MODULE(T5Stack);
 

@@ -1,0 +1,170 @@
+// Speed and memory of one MAC meta-training step on CUDA, as `amem train` takes it: amortize a bank
+// of documents (the lifted ones with gradients), aggregate it for each lifted question, the base
+// LM's answer loss under the prefix plus the no-gradient metrics, backward, clipping, AdamW.
+//
+// The networks come from a MAC config (default configs/mac/gpt2_xl.yaml: T5-large amortizer,
+// T5-base question encoder, 24 virtual tokens) and the base LM is a random GPT-2 of a preset
+// shape, all built without checkpoint files. The base LM is bf16; the networks are float32
+// under bf16 autocast, as the config trains them. One process measures one lift ratio, because
+// the CUDA peak (torch's caching allocator, LibTorch >= 2.9) cannot be reset portably;
+// scripts/device/bench_mac.sh runs lift 1.0 and 0.25. Prints one JSON line.
+//
+// Usage: bench_mac_train [--config configs/mac/gpt2_xl.yaml] [--preset gpt2-xl] [--lift 0.25]
+//                        [--batch 8] [--doc-tokens 512] [--question-tokens 32] [--qa-tokens 64]
+//                        [--steps 5] [--warmup 2] [--device cuda|cpu]
+// --device cpu (float32 base LM) only checks that the program runs; its timings mean nothing.
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "amem/config/amem_schema.h"
+#include "amem/device/autocast.h"
+#include "amem/eval/peak_memory.h"
+#include "amem/methods/mac/mac_networks.h"
+#include "amem/methods/mac/mac_objective.h"
+#include "amem/models/gpt2.h"
+#include "amem/models/t5.h"
+#include "amem/train/lm_loss.h"
+
+namespace {
+
+struct Gpt2Shape {
+  int64_t n_embd, n_layer, n_head;
+};
+const std::map<std::string, Gpt2Shape> kGpt2 = {{"distilgpt2", {768, 6, 12}},
+                                                {"gpt2-large", {1280, 36, 20}},
+                                                {"gpt2-xl", {1600, 48, 25}}};
+
+// t5-base and t5-large as their config.json files describe them; the config's checkpoint folder
+// names pick one ("...t5-large..." or else base).
+amem::models::T5Config t5_shape(const std::string& checkpoint) {
+  amem::models::T5Config c;
+  const bool large = checkpoint.find("large") != std::string::npos;
+  c.vocab_size = 32128;
+  c.d_model = large ? 1024 : 768;
+  c.d_kv = 64;
+  c.d_ff = large ? 4096 : 3072;
+  c.num_layers = c.num_decoder_layers = large ? 24 : 12;
+  c.num_heads = large ? 16 : 12;
+  c.relative_attention_num_buckets = 32;
+  c.relative_attention_max_distance = 128;
+  c.layer_norm_epsilon = 1e-6;
+  c.activation = "relu";
+  return c;
+}
+
+// Random weights drawn on the GPU at a pre-trained model's scale (only finiteness matters here);
+// norms (1-D weights, and the per-token MLP banks' stacked LayerNorms) keep their ones.
+void randomise(torch::nn::Module& module, bool trainable) {
+  torch::NoGradGuard no_grad;
+  for (auto& p : module.named_parameters()) {
+    if (p.value().dim() >= 2 && p.key().find("norm_") == std::string::npos) p.value().normal_(0.0, 0.02);
+    p.value().set_requires_grad(trainable);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::map<std::string, std::string> args = {
+      {"--config", "configs/mac/gpt2_xl.yaml"}, {"--preset", "gpt2-xl"},   {"--lift", "0.25"},
+      {"--batch", "8"},                         {"--doc-tokens", "512"},   {"--question-tokens", "32"},
+      {"--qa-tokens", "64"},                    {"--steps", "5"},          {"--warmup", "2"},
+      {"--device", "cuda"}};
+  for (int i = 1; i < argc; i += 2) {
+    if (!args.count(argv[i]) || i + 1 >= argc) {
+      std::fprintf(stderr, "bench_mac_train: unknown option or missing value: %s\n", argv[i]);
+      return 2;
+    }
+    args[argv[i]] = argv[i + 1];
+  }
+  const bool on_cuda = args["--device"] == "cuda";
+  if ((on_cuda && !torch::cuda::is_available()) || !kGpt2.count(args["--preset"])) {
+    std::fprintf(stderr, "bench_mac_train: needs CUDA (or --device cpu) and a known --preset\n");
+    return 2;
+  }
+  const auto config = amem::config::load_config(amem::config::amem_schema(), args["--config"],
+                                                {"mac.lift_ratio=" + args["--lift"]});
+  const auto settings = amem::methods::MacSettings::from(config);
+  const int64_t batch = std::stoll(args["--batch"]), doc_tokens = std::stoll(args["--doc-tokens"]);
+  const int64_t question_tokens = std::stoll(args["--question-tokens"]), qa_tokens = std::stoll(args["--qa-tokens"]);
+  const int steps = std::stoi(args["--steps"]), warmup = std::stoi(args["--warmup"]);
+  const torch::Device device = on_cuda ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
+  const auto synchronize = [&] {
+    if (on_cuda) torch::cuda::synchronize();
+  };
+
+  torch::manual_seed(0);
+  const auto shape = kGpt2.at(args["--preset"]);
+  amem::models::Gpt2Config gpt2;
+  gpt2.n_embd = shape.n_embd;
+  gpt2.n_layer = shape.n_layer;
+  gpt2.n_head = shape.n_head;
+  amem::models::Gpt2LmHeadModel base(gpt2);
+  base.to(device, on_cuda ? torch::kBFloat16 : torch::kFloat32);
+  randomise(base, /*trainable=*/false);
+  base.eval();
+
+  amem::models::T5ForConditionalGeneration amortizer_t5(t5_shape(settings.amortizer));
+  amem::models::T5ForConditionalGeneration question_t5(t5_shape(settings.question_encoder));
+  amem::methods::MacNetworks networks(settings, amortizer_t5, question_t5, base.shape());
+  networks->to(device);
+  randomise(*networks, /*trainable=*/true);
+  networks->train();
+  std::vector<torch::Tensor> parameters = networks->parameters();
+  torch::optim::AdamW optimizer(parameters, torch::optim::AdamWOptions(1e-5));
+
+  const auto ids = torch::TensorOptions().dtype(torch::kLong).device(device);
+  amem::methods::MacBatch data;
+  data.documents = {torch::randint(2, 32000, {batch, doc_tokens}, ids), torch::ones({batch, doc_tokens}, ids)};
+  data.questions = {torch::randint(2, 32000, {batch, question_tokens}, ids),
+                    torch::ones({batch, question_tokens}, ids)};
+  const auto qa = torch::randint(0, 50256, {batch, qa_tokens}, ids);
+  data.qa = {qa, torch::ones_like(qa), qa.clone()};
+  data.qa.labels.slice(1, 0, qa_tokens / 2).fill_(amem::train::kIgnoreIndex);  // answer: the second half
+  const auto text = torch::randint(0, 50256, {batch, doc_tokens}, ids);
+  data.texts = {text, torch::ones_like(text), text.clone()};
+  const amem::methods::MacObjectiveOptions options{settings.lift_ratio, settings.gpt_drop, /*with_metrics=*/true};
+
+  int64_t tokens = 0;
+  double loss = 0;  // printed so that a non-finite step (a broken run) shows
+  auto step = [&] {
+    optimizer.zero_grad();
+    amem::methods::MacObjectiveOutput out;
+    {
+      amem::device::Bf16Autocast autocast(true, device);
+      out = amem::methods::mac_objective(*networks, base, data, options);
+    }
+    out.loss.backward();
+    torch::nn::utils::clip_grad_norm_(parameters, 100.0);
+    optimizer.step();
+    tokens = out.tokens;
+    loss = out.loss.item<double>();
+  };
+  for (int i = 0; i < warmup; ++i) step();
+  std::vector<double> times;
+  for (int i = 0; i < steps; ++i) {
+    synchronize();
+    const auto start = std::chrono::steady_clock::now();
+    step();
+    synchronize();
+    times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  std::sort(times.begin(), times.end());
+  const double median = times[times.size() / 2];
+  const auto peak = amem::eval::peak_memory();
+  std::printf(
+      "{\"impl\": \"amem\", \"torch\": \"%s\", \"config\": \"%s\", \"preset\": \"%s\", \"lift_ratio\": %.3f, "
+      "\"documents\": %lld, \"lifted\": %lld, \"doc_tokens\": %lld, \"loss\": %.4f, \"step_s\": %.4f, \"tokens_per_s\": %.1f, "
+      "\"peak_cuda_bytes\": %lld, \"peak_cuda_gib\": %.2f}\n",
+      TORCH_VERSION, args["--config"].c_str(), args["--preset"].c_str(), settings.lift_ratio, (long long)batch,
+      (long long)amem::methods::lifted_count(batch, settings.lift_ratio), (long long)doc_tokens, loss, median,
+      double(tokens) / median, (long long)peak.cuda_bytes.value_or(-1),
+      peak.cuda_bytes ? double(*peak.cuda_bytes) / double(1LL << 30) : -1.0);
+  return 0;
+}

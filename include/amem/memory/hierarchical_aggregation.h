@@ -1,0 +1,23 @@
+// Aggregating a memory bank larger than the aggregation network should read at once (MAC's
+// hierarchical aggregation, for banks bigger than those seen in training).
+//
+// The bank is cut into consecutive windows of `window` entries; each window is aggregated, with
+// the question, into one entry; the entries so made form the next, smaller bank. This repeats
+// until the bank has at most `window` entries, which are then aggregated into the question's
+// modulation. Every question gets its own reduced bank, since the reduction depends on it.
+// (The reference's loop steps through the question's token count instead of the bank's
+// entries, which leaves entries out; this follows its evident intent.)
+#pragma once
+
+#include <torch/torch.h>
+
+#include "amem/memory/aggregation_network.h"
+
+namespace amem::memory {
+
+// queries [B, T, d] (AggregationNetwork::encode_questions), bank [N, T, d], window >= 2
+// -> modulations [B, T, d]. With N <= window this is AggregationNetwork::attend on the bank.
+torch::Tensor aggregate_hierarchically(AggregationNetworkImpl& aggregator, const torch::Tensor& queries,
+                                       const torch::Tensor& bank, int64_t window);
+
+}  // namespace amem::memory

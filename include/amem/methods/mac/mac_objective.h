@@ -1,0 +1,57 @@
+// MAC's meta-training objective on one batch of (document, question, answer) triples.
+//
+// The batch's documents are amortized into a memory bank that every question reads; each
+// question's aggregated modulation becomes a prefix of the frozen base LM, and the loss is the
+// base LM's cross-entropy on the answer tokens alone under that prefix. Gradients reach the
+// networks through the prefix; the base LM's parameters are frozen.
+//
+// lift_ratio < 1 (the reference's memory-saving "lift"): of N documents only the first
+// floor(N x lift_ratio) are amortized with gradients, the rest under NoGradGuard, and only
+// the questions of those first documents are asked. The bank still holds all N, so each
+// question still has to find its document among N.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "amem/methods/mac/mac_model.h"
+#include "amem/methods/mac/mac_networks.h"
+#include "amem/models/causal_lm.h"
+#include "amem/train/lm_batch.h"
+
+namespace amem::methods {
+
+// Row i of every field belongs to triple i.
+struct MacBatch {
+  T5Tokens documents;   // amortization network input
+  T5Tokens questions;   // aggregation network input
+  train::LmBatch qa;     // base LM: question then answer, labels on the answer only
+  train::LmBatch texts;  // base LM: the documents (text-loss metrics only)
+};
+
+struct MacObjectiveOptions {
+  double lift_ratio = 1.0;
+  bool gpt_drop = true;       // base LM in train mode for the loss (while the networks train)
+  bool with_metrics = true;   // also the losses without prefix and on the documents (no grad)
+};
+
+struct MacObjectiveOutput {
+  torch::Tensor loss;  // answer-only cross-entropy under the aggregated prefix
+  std::vector<std::pair<std::string, double>> metrics;  // qa_loss, qa_gain_from_base, text_loss, ...
+  int64_t tokens = 0;  // real tokens read: documents, questions, question-answer pairs
+};
+
+MacObjectiveOutput mac_objective(MacNetworksImpl& networks, models::CausalLm& base_lm, const MacBatch& batch,
+                                 const MacObjectiveOptions& options);
+
+// The number of documents amortized with gradients (and questions asked) in a batch of n:
+// floor(n x lift_ratio), but at least one (an epoch's last batch may be short).
+int64_t lifted_count(int64_t n, double lift_ratio);
+
+// The base LM's loss on `tokens` under `prefix` (null: none). Logits in float32.
+torch::Tensor base_lm_loss(models::CausalLm& base_lm, const train::LmBatch& tokens, const models::Prefix* prefix);
+
+}  // namespace amem::methods

@@ -1,0 +1,64 @@
+// MAC's meta-training (`amem train` with train.method: mac): the amortization and aggregation
+// networks learn, over batches of (document, question, answer) triples from data.train_path,
+// to write the frozen base LM a prefix that answers the question (mac_objective.h).
+//
+// A micro-batch is train.batch_size triples drawn by a seeded epoch sampler; its documents are
+// the memory bank every question of the batch reads. Validation builds the bank from the
+// validation documents (train.val_documents of data.val_path) and answers their questions
+// greedily under each question's aggregated prefix: EM/F1 of the plain aggregation ("em",
+// "f1"), then of hierarchical aggregation with each of mac.context_windows ("f1_window16", ...),
+// and the objective's losses on the validation triples in banks of train.batch_size ("qa_loss", ...).
+// save_model writes the trained networks alone (MacModel::save_networks), never the base LM.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "amem/config/config.h"
+#include "amem/data/qa_dataset.h"
+#include "amem/methods/mac/mac_model.h"
+#include "amem/methods/mac/mac_objective.h"
+#include "amem/train/epoch_sampler.h"
+#include "amem/train/training_task.h"
+
+namespace amem::methods {
+
+class MacTrainingTask : public train::TrainingTask {
+ public:
+  // Reads model.*, mac.*, data.train_path / val_path, train.batch_size / max_tokens /
+  // val_documents, eval.max_new_tokens / batch_size and run.seed.
+  explicit MacTrainingTask(const config::Config& config);
+
+  train::NamedTensors trainable() override;
+  torch::Device device() const override { return mac_.device(); }
+  train::StepOutput compute_loss() override;
+  nlohmann::json data_position() const override { return sampler_.position(); }
+  void set_data_position(const nlohmann::json& position) override { sampler_.set_position(position); }
+  train::Metrics validate(const std::filesystem::path& output_dir) override;
+  void save_model(const std::filesystem::path& dir) override;
+
+  MacModel& model() { return mac_; }
+  // The objective on the given training triples (indices below triples()); compute_loss() is
+  // this on the sampler's next batch.
+  train::StepOutput loss_on(const std::vector<size_t>& triples);
+  size_t triples() const { return triples_.size(); }
+
+ private:
+  struct Triple {
+    const data::Document* document;
+    const data::Question* question;
+  };
+
+  static std::vector<Triple> triples_of(const data::QADataset& dataset);
+  MacBatch batch_of(const std::vector<Triple>& triples, const std::vector<size_t>& indices) const;
+  // qa_loss, qa_gain_from_base, ... on the validation triples (mac_objective.h).
+  train::Metrics validation_losses();
+
+  MacModel mac_;
+  data::QADataset train_, val_;
+  std::vector<Triple> triples_, val_triples_;
+  train::EpochSampler sampler_;
+  int64_t batch_size_, max_tokens_, max_new_tokens_, answer_batch_size_;
+};
+
+}  // namespace amem::methods

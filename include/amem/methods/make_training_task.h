@@ -1,0 +1,20 @@
+// The training task `amem train` runs, by the config's train.method: one line per method in
+// the table in make_training_task.cpp.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "amem/config/config.h"
+#include "amem/train/training_task.h"
+
+namespace amem::methods {
+
+// Throws amem::ConfigError when train.method is missing or names no method.
+std::unique_ptr<train::TrainingTask> make_training_task(const config::Config& config);
+
+// The method names the table knows, in its order.
+std::vector<std::string> training_methods();
+
+}  // namespace amem::methods

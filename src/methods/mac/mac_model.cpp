@@ -1,0 +1,91 @@
+#include "amem/methods/mac/mac_model.h"
+
+#include <filesystem>
+
+#include "amem/core/error.h"
+#include "amem/io/safetensors.h"
+#include "amem/memory/hierarchical_aggregation.h"
+#include "amem/models/load_causal_lm.h"
+#include "amem/models/t5.h"
+#include "amem/models/weight_loader.h"
+#include "amem/train/lm_batch.h"
+
+namespace amem::methods {
+
+namespace {
+
+constexpr const char* kNetworksFile = "model.safetensors";
+
+}  // namespace
+
+T5Tokens t5_tokens(const text::Tokenizer& tokenizer, const std::vector<std::string>& texts, int64_t max_tokens,
+                   torch::Device device) {
+  auto batch = train::text_batch(tokenizer, texts, max_tokens);
+  const auto& special = tokenizer.special();
+  if (special.add_eos && special.eos && batch.input_ids.size(1) == max_tokens) {
+    // Rows that fill max_tokens were cut (or end in their EOS already): T5's tokenizer keeps the
+    // EOS when it truncates, so the last token becomes EOS.
+    const auto full = batch.attention_mask.sum(1) == max_tokens;
+    batch.input_ids.select(1, max_tokens - 1).masked_fill_(full, *special.eos);
+  }
+  return {batch.input_ids.to(device), batch.attention_mask.to(device)};
+}
+
+MacModel::MacModel(const MacSettings& settings, const models::ModelSettings& base)
+    : settings_(settings), device_(torch::kCPU) {
+  const auto options = base.load_options(/*trainable=*/false);
+  device_ = options.device;
+  base_lm_ = models::load_causal_lm(base.path, options);
+  base_tokenizer_ = text::load_tokenizer(base.path);
+  document_tokenizer_ = text::load_tokenizer(settings.amortizer);
+  question_tokenizer_ = text::load_tokenizer(settings.question_encoder);
+  auto amortizer_t5 = models::load_t5(settings.amortizer, torch::kFloat32, device_, /*trainable=*/true);
+  auto question_t5 = models::load_t5(settings.question_encoder, torch::kFloat32, device_, /*trainable=*/true);
+  networks_ = MacNetworks(settings, amortizer_t5, question_t5, base_lm_->shape());
+  networks_->to(device_);
+  if (settings.networks) load_networks(*settings.networks);
+}
+
+torch::Tensor MacModel::amortize(const std::vector<std::string>& documents) {
+  const auto tokens = document_tokens(documents);
+  return networks_->amortizer(tokens.ids, tokens.mask);
+}
+
+torch::Tensor MacModel::aggregate(const std::vector<std::string>& questions, const torch::Tensor& bank,
+                                  std::optional<int64_t> window) {
+  const auto tokens = question_tokens(questions);
+  auto& aggregator = *networks_->aggregator;
+  const auto queries = aggregator.encode_questions(tokens.ids, tokens.mask);
+  if (window) return memory::aggregate_hierarchically(aggregator, queries, bank, *window);
+  return aggregator.attend(queries, bank.unsqueeze(0));
+}
+
+models::Prefix MacModel::to_prefix(const torch::Tensor& modulation) {
+  return networks_->to_prefix(modulation, base_lm_->parameters().front().scalar_type());
+}
+
+T5Tokens MacModel::document_tokens(const std::vector<std::string>& documents) const {
+  return t5_tokens(*document_tokenizer_, documents, settings_.max_document_tokens, device_);
+}
+
+T5Tokens MacModel::question_tokens(const std::vector<std::string>& questions) const {
+  return t5_tokens(*question_tokenizer_, questions, settings_.max_question_tokens, device_);
+}
+
+void MacModel::save_networks(const std::string& dir) const {
+  std::filesystem::create_directories(dir);
+  std::vector<std::pair<std::string, torch::Tensor>> tensors;
+  for (const auto& p : networks_->named_parameters()) tensors.emplace_back(p.key(), p.value().detach());
+  io::save_safetensors((std::filesystem::path(dir) / kNetworksFile).string(), tensors);
+}
+
+void MacModel::load_networks(const std::string& dir) {
+  const auto file = std::filesystem::path(dir) / kNetworksFile;
+  if (!std::filesystem::exists(file))
+    throw Error(dir + ": no " + kNetworksFile + " (expected trained MAC networks written by `amem train`)");
+  models::WeightLoadOptions opts;
+  opts.device = device_;
+  models::load_weights(*networks_, io::SafetensorsCheckpoint::open(file.string()), opts);
+}
+
+}  // namespace amem::methods

@@ -1,0 +1,19 @@
+#include "amem/methods/mac/mac_networks.h"
+
+namespace amem::methods {
+
+MacNetworksImpl::MacNetworksImpl(const MacSettings& s, models::T5ForConditionalGeneration amortizer_t5,
+                                 models::T5ForConditionalGeneration question_t5, const models::CausalLmShape& lm) {
+  const int64_t tokens = s.num_virtual_tokens, width = lm.hidden_size;
+  amortizer = register_module("amortizer", models::AmortizationNetwork(amortizer_t5, tokens, width));
+  aggregator = register_module(
+      "aggregator", memory::AggregationNetwork(models::AmortizationNetwork(question_t5, tokens, width),
+                                               memory::AggregationOptions{s.num_cross_attention_blocks,
+                                                                          s.cross_attention_heads,
+                                                                          s.cross_attention_head_dim, s.dropout}));
+  to_prefix = register_module(
+      "to_prefix", memory::ModulationToPrefix(memory::ModulationToPrefixOptions{
+                       tokens, width, s.layer_num_virtual_tokens, s.prefix_mlp_hidden, lm}));
+}
+
+}  // namespace amem::methods

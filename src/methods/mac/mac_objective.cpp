@@ -1,0 +1,74 @@
+#include "amem/methods/mac/mac_objective.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "amem/train/lm_loss.h"
+
+namespace amem::methods {
+
+namespace {
+
+train::LmBatch first_rows(const train::LmBatch& t, int64_t n) {
+  return {t.input_ids.slice(0, 0, n), t.attention_mask.slice(0, 0, n), t.labels.slice(0, 0, n)};
+}
+
+int64_t real_tokens(const torch::Tensor& mask) { return mask.sum().item<int64_t>(); }
+
+}  // namespace
+
+int64_t lifted_count(int64_t n, double lift_ratio) {
+  return std::max<int64_t>(1, static_cast<int64_t>(std::floor(static_cast<double>(n) * lift_ratio + 1e-9)));
+}
+
+torch::Tensor base_lm_loss(models::CausalLm& base_lm, const train::LmBatch& tokens, const models::Prefix* prefix) {
+  if (!prefix) return train::lm_loss(base_lm.forward(tokens.input_ids, tokens.attention_mask, {}, nullptr), tokens.labels);
+  auto cache = models::KvCache::from_prefix(*prefix);
+  // Prefix positions are real: every token attends to them, and positions count them.
+  const auto prefix_mask = torch::ones({tokens.attention_mask.size(0), prefix->length()}, tokens.attention_mask.options());
+  const auto mask = torch::cat({prefix_mask, tokens.attention_mask}, 1);
+  return train::lm_loss(base_lm.forward(tokens.input_ids, mask, {}, &cache), tokens.labels);
+}
+
+MacObjectiveOutput mac_objective(MacNetworksImpl& networks, models::CausalLm& base_lm, const MacBatch& batch,
+                                 const MacObjectiveOptions& options) {
+  const int64_t n = batch.documents.ids.size(0);
+  const int64_t lifted = lifted_count(n, options.lift_ratio);
+  auto amortize = [&](int64_t begin, int64_t end) {
+    return networks.amortizer(batch.documents.ids.slice(0, begin, end), batch.documents.mask.slice(0, begin, end));
+  };
+  torch::Tensor bank = amortize(0, lifted);
+  if (lifted < n) {
+    torch::Tensor rest;
+    {
+      torch::NoGradGuard no_grad;
+      rest = amortize(lifted, n);
+    }
+    bank = torch::cat({bank, rest}, 0);  // outside the guard, or the lifted entries lose their graph
+  }
+  const auto modulation =
+      networks.aggregator(batch.questions.ids.slice(0, 0, lifted), batch.questions.mask.slice(0, 0, lifted), bank);
+  const auto base_dtype = base_lm.parameters().front().scalar_type();
+  const auto prefix = networks.to_prefix(modulation, base_dtype);
+  const auto qa = first_rows(batch.qa, lifted);
+
+  MacObjectiveOutput out;
+  base_lm.train(options.gpt_drop && networks.is_training());
+  out.loss = base_lm_loss(base_lm, qa, &prefix);
+  base_lm.eval();
+  out.tokens = real_tokens(batch.documents.mask) + real_tokens(batch.questions.mask.slice(0, 0, lifted)) +
+               real_tokens(qa.attention_mask);
+  if (!options.with_metrics) return out;
+
+  torch::NoGradGuard no_grad;
+  const auto texts = first_rows(batch.texts, lifted);
+  const double qa_loss = out.loss.item<double>();
+  const double qa_base = base_lm_loss(base_lm, qa, nullptr).item<double>();
+  const double text_loss = base_lm_loss(base_lm, texts, &prefix).item<double>();
+  const double text_base = base_lm_loss(base_lm, texts, nullptr).item<double>();
+  out.metrics = {{"qa_loss", qa_loss},     {"qa_loss_base", qa_base},   {"qa_gain_from_base", qa_base - qa_loss},
+                 {"text_loss", text_loss}, {"text_loss_base", text_base}, {"text_gain_from_base", text_base - text_loss}};
+  return out;
+}
+
+}  // namespace amem::methods

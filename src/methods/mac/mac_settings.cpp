@@ -1,0 +1,74 @@
+#include "amem/methods/mac/mac_settings.h"
+
+#include <sstream>
+
+#include "amem/core/error.h"
+
+namespace amem::methods {
+
+void MacSettings::declare(config::Schema& schema) {
+  schema.section("mac", "MAC: amortization and aggregation networks over a frozen base LM (the model section)")
+      .optional<std::string>("amortizer", "T5 checkpoint folder of the amortization network (reads documents)")
+      .optional<std::string>("question_encoder", "T5 checkpoint folder that reads questions; null: the amortizer's")
+      .optional<std::string>("networks", "trained MAC networks to start from (a folder written by training)")
+      .field<int64_t>("num_virtual_tokens", 12, "tokens of one context modulation")
+      .at_least(1)
+      .field<int64_t>("layer_num_virtual_tokens", 2, "prefix positions per base-LM layer")
+      .at_least(1)
+      .field<int64_t>("num_cross_attention_blocks", 4, "cross-attention blocks of the aggregation network")
+      .at_least(1)
+      .field<int64_t>("cross_attention_heads", 8, "heads of each cross-attention block")
+      .at_least(1)
+      .field<int64_t>("cross_attention_head_dim", 96, "width of each head")
+      .at_least(1)
+      .field<int64_t>("prefix_mlp_hidden", 768, "hidden width of the MLPs that make prefix keys and values")
+      .at_least(1)
+      .field<double>("dropout", 0.0, "dropout in the cross-attention blocks")
+      .at_least(0)
+      .field<double>("lift_ratio", 1.0, "share of a batch's documents amortized with gradients (and questions asked)")
+      .positive()
+      .field<bool>("gpt_drop", true, "run the base LM in train mode for the QA loss (GPT-2 dropout; LLaMA-family checkpoints have none)")
+      .field<std::vector<int64_t>>("context_windows", std::vector<int64_t>{16, 32},
+                                   "hierarchical-aggregation windows evaluated in validation")
+      .field<int64_t>("max_document_tokens", 1022, "documents are cut to this many T5 tokens (train.max_tokens: base-LM ones)")
+      .at_least(2)
+      .field<int64_t>("max_question_tokens", 128, "questions are cut to this many T5 tokens")
+      .at_least(2);
+}
+
+MacSettings MacSettings::from(const config::Config& config) {
+  if (config.is_null("mac.amortizer"))
+    throw ConfigError(config.source() + ": mac.amortizer: missing (a T5 checkpoint folder is needed)");
+  MacSettings s;
+  s.amortizer = config.get<std::string>("mac.amortizer");
+  s.question_encoder =
+      config.is_null("mac.question_encoder") ? s.amortizer : config.get<std::string>("mac.question_encoder");
+  if (!config.is_null("mac.networks")) s.networks = config.get<std::string>("mac.networks");
+  s.num_virtual_tokens = config.get<int64_t>("mac.num_virtual_tokens");
+  s.layer_num_virtual_tokens = config.get<int64_t>("mac.layer_num_virtual_tokens");
+  s.num_cross_attention_blocks = config.get<int64_t>("mac.num_cross_attention_blocks");
+  s.cross_attention_heads = config.get<int64_t>("mac.cross_attention_heads");
+  s.cross_attention_head_dim = config.get<int64_t>("mac.cross_attention_head_dim");
+  s.prefix_mlp_hidden = config.get<int64_t>("mac.prefix_mlp_hidden");
+  s.dropout = config.get<double>("mac.dropout");
+  s.lift_ratio = config.get<double>("mac.lift_ratio");
+  std::ostringstream lift;
+  lift << s.lift_ratio;
+  if (s.lift_ratio > 1.0)
+    throw ConfigError(config.source() + ": mac.lift_ratio: expected a share in (0, 1], got " + lift.str());
+  const auto batch = config.get<int64_t>("train.batch_size");
+  if (double(batch) * s.lift_ratio < 1.0)
+    throw ConfigError(config.source() + ": mac.lift_ratio: " + lift.str() + " of train.batch_size " +
+                      std::to_string(batch) + " lifts no document; raise train.batch_size");
+  s.gpt_drop = config.get<bool>("mac.gpt_drop");
+  s.context_windows = config.get<std::vector<int64_t>>("mac.context_windows");
+  for (const auto w : s.context_windows)
+    if (w < 2)
+      throw ConfigError(config.source() + ": mac.context_windows: every window must be at least 2, got " +
+                        std::to_string(w));
+  s.max_document_tokens = config.get<int64_t>("mac.max_document_tokens");
+  s.max_question_tokens = config.get<int64_t>("mac.max_question_tokens");
+  return s;
+}
+
+}  // namespace amem::methods

@@ -1,0 +1,147 @@
+#include "amem/methods/mac/mac_training_task.h"
+
+#include <algorithm>
+#include <optional>
+#include <string>
+
+#include "amem/core/error.h"
+#include "amem/data/data_settings.h"
+#include "amem/eval/adapter.h"
+#include "amem/eval/eval_settings.h"
+#include "amem/eval/greedy_answerer.h"
+#include "amem/memory/memory_bank.h"
+#include "amem/methods/mac/mac_objective.h"
+#include "amem/run/run_settings.h"
+#include "amem/train/lm_batch.h"
+#include "amem/train/online_validation.h"
+#include "amem/train/train_settings.h"
+
+namespace amem::methods {
+
+namespace {
+
+// Validation as an online evaluation: each validation document is amortized into the bank as
+// it arrives, then every question aggregates the whole bank (hierarchically with a window).
+class MacValidationAdapter : public eval::Adapter {
+ public:
+  MacValidationAdapter(MacModel& mac, eval::GreedyAnswerer answerer, std::optional<int64_t> window)
+      : mac_(mac), answerer_(std::move(answerer)), window_(window) {}
+
+  std::string name() const override { return window_ ? "mac-window-" + std::to_string(*window_) : "mac"; }
+
+  void absorb(const data::Document& document) override {
+    torch::NoGradGuard no_grad;
+    bank_.append(document.id, mac_.amortize({document.text})[0]);
+  }
+
+  std::vector<std::string> answer(const std::vector<data::Question>& questions) override {
+    torch::NoGradGuard no_grad;
+    std::vector<std::string> texts;
+    for (const auto& q : questions) texts.push_back(q.text);
+    const auto prefix = mac_.to_prefix(mac_.aggregate(texts, bank_.modulations(), window_));
+    return answerer_.answer(questions, &prefix);
+  }
+
+ private:
+  MacModel& mac_;
+  eval::GreedyAnswerer answerer_;
+  std::optional<int64_t> window_;
+  memory::MemoryBank bank_;
+};
+
+}  // namespace
+
+MacTrainingTask::MacTrainingTask(const config::Config& config)
+    : mac_(MacSettings::from(config), models::ModelSettings::from(config)),
+      train_(data::read_qa_dataset(data::DataSettings::train(config))),
+      val_(train::validation_documents(data::read_qa_dataset(data::DataSettings::val(config)),
+                                       config.get<int64_t>("train.val_documents"))),
+      triples_(triples_of(train_)),
+      val_triples_(triples_of(val_)),
+      // (at least one example, so that an empty file is reported below by name)
+      sampler_(std::max<size_t>(triples_.size(), 1), size_t(config.get<int64_t>("train.batch_size")),
+               uint64_t(run::RunSettings::from(config).seed)) {
+  if (triples_.empty()) throw Error(config.get<std::string>("data.train_path") + ": no questions to train on");
+  const auto settings = train::TrainSettings::from(config);
+  const auto eval = eval::EvalSettings::from(config);
+  batch_size_ = settings.batch_size;
+  max_tokens_ = settings.max_tokens;
+  max_new_tokens_ = eval.max_new_tokens;
+  answer_batch_size_ = eval.batch_size;
+}
+
+train::NamedTensors MacTrainingTask::trainable() {
+  train::NamedTensors out;
+  for (const auto& p : mac_.networks()->named_parameters())
+    if (p.value().requires_grad()) out.emplace_back(p.key(), p.value());
+  return out;
+}
+
+train::StepOutput MacTrainingTask::compute_loss() { return loss_on(sampler_.next()); }
+
+train::StepOutput MacTrainingTask::loss_on(const std::vector<size_t>& triples) {
+  mac_.networks()->train();
+  const auto& s = mac_.settings();
+  auto out = mac_objective(*mac_.networks(), mac_.base_lm(), batch_of(triples_, triples),
+                           MacObjectiveOptions{s.lift_ratio, s.gpt_drop, true});
+  return {out.loss, std::move(out.metrics), out.tokens};
+}
+
+std::vector<MacTrainingTask::Triple> MacTrainingTask::triples_of(const data::QADataset& dataset) {
+  std::vector<Triple> triples;
+  for (const auto& document : dataset.documents)
+    for (const auto& question : document.questions) triples.push_back({&document, &question});
+  return triples;
+}
+
+MacBatch MacTrainingTask::batch_of(const std::vector<Triple>& triples, const std::vector<size_t>& indices) const {
+  std::vector<std::string> documents, questions;
+  std::vector<const data::Question*> pairs;
+  for (const size_t i : indices) {
+    documents.push_back(triples[i].document->text);
+    questions.push_back(triples[i].question->text);
+    pairs.push_back(triples[i].question);
+  }
+  const auto& tokenizer = *mac_.base_tokenizer();
+  return {mac_.document_tokens(documents), mac_.question_tokens(questions),
+          train::qa_batch(tokenizer, pairs, max_tokens_).to(mac_.device()),
+          train::text_batch(tokenizer, documents, max_tokens_).to(mac_.device())};
+}
+
+train::Metrics MacTrainingTask::validation_losses() {
+  // As the reference: the validation triples in batches, each batch its own bank, all lifted;
+  // every metric is the mean over batches.
+  train::Metrics sums;
+  int64_t batches = 0;
+  for (size_t start = 0; start < val_triples_.size(); start += size_t(batch_size_), ++batches) {
+    std::vector<size_t> indices;
+    for (size_t i = start; i < std::min(val_triples_.size(), start + size_t(batch_size_)); ++i) indices.push_back(i);
+    const auto out = mac_objective(*mac_.networks(), mac_.base_lm(), batch_of(val_triples_, indices),
+                                   MacObjectiveOptions{1.0, false, true});
+    if (sums.empty()) sums.assign(out.metrics.size(), {"", 0.0});
+    for (size_t m = 0; m < out.metrics.size(); ++m) sums[m] = {out.metrics[m].first, sums[m].second + out.metrics[m].second};
+  }
+  for (auto& [name, value] : sums) value /= double(batches);
+  return sums;
+}
+
+train::Metrics MacTrainingTask::validate(const std::filesystem::path& output_dir) {
+  mac_.networks()->eval();
+  const eval::GreedyAnswerer answerer(mac_.base_lm_ptr(), mac_.base_tokenizer(), max_new_tokens_);
+  MacValidationAdapter plain(mac_, answerer, std::nullopt);
+  auto metrics = train::validate_online(plain, val_, answer_batch_size_, output_dir / "plain");
+  for (const int64_t window : mac_.settings().context_windows) {
+    MacValidationAdapter hierarchical(mac_, answerer, window);
+    const auto name = "window" + std::to_string(window);
+    for (const auto& [key, value] :
+         train::validate_online(hierarchical, val_, answer_batch_size_, output_dir / name)) {
+      if (key != "questions") metrics.emplace_back(key + "_" + name, value);
+    }
+  }
+  for (const auto& loss : validation_losses()) metrics.push_back(loss);
+  return metrics;
+}
+
+void MacTrainingTask::save_model(const std::filesystem::path& dir) { mac_.save_networks(dir.string()); }
+
+}  // namespace amem::methods

@@ -1,0 +1,45 @@
+#include "amem/methods/make_training_task.h"
+
+#include <functional>
+#include <utility>
+
+#include "amem/core/error.h"
+#include "amem/methods/mac/mac_training_task.h"
+
+namespace amem::methods {
+
+namespace {
+
+using Factory = std::function<std::unique_ptr<train::TrainingTask>(const config::Config&)>;
+
+const std::vector<std::pair<std::string, Factory>>& table() {
+  static const std::vector<std::pair<std::string, Factory>> methods = {
+      {"mac", [](const config::Config& c) { return std::make_unique<MacTrainingTask>(c); }},
+  };
+  return methods;
+}
+
+std::string joined_names() {
+  std::string out;
+  for (const auto& name : training_methods()) out += (out.empty() ? "" : ", ") + name;
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> training_methods() {
+  std::vector<std::string> names;
+  for (const auto& [name, factory] : table()) names.push_back(name);
+  return names;
+}
+
+std::unique_ptr<train::TrainingTask> make_training_task(const config::Config& config) {
+  if (config.is_null("train.method"))
+    throw ConfigError(config.source() + ": train.method: missing (one of: " + joined_names() + ")");
+  const auto method = config.get<std::string>("train.method");
+  for (const auto& [name, factory] : table())
+    if (name == method) return factory(config);
+  throw ConfigError(config.source() + ": train.method: expected one of " + joined_names() + ", got '" + method + "'");
+}
+
+}  // namespace amem::methods

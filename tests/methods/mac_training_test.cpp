@@ -1,0 +1,114 @@
+// MAC meta-training end to end on the tiny checkpoints and the StreamingQA sample (CPU).
+#include "amem/methods/mac/mac_training_task.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <numeric>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "amem/config/amem_schema.h"
+#include "amem/run/metrics_log.h"
+#include "amem/train/train_settings.h"
+#include "amem/train/training_loop.h"
+#include "support/temp_dir.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using amem::methods::MacTrainingTask;
+
+const fs::path kSource = AMEM_SOURCE_DIR;
+
+amem::config::Config tiny_config(const std::string& file, std::vector<std::string> overrides) {
+  const auto models = kSource / "tests" / "data" / "models";
+  const auto data = kSource / "data" / "streamingqa-sample";
+  overrides.insert(overrides.begin(), {"model.path=" + (models / "tiny-gpt2").string(),
+                                       "mac.amortizer=" + (models / "tiny-t5").string(),
+                                       "mac.question_encoder=" + (models / "tiny-t5").string(),
+                                       "data.train_path=" + (data / "train.csv").string(),
+                                       "data.val_path=" + (data / "val.csv").string()});
+  return amem::config::load_config(amem::config::amem_schema(), (kSource / "configs" / "mac" / file).string(),
+                                   overrides);
+}
+
+// Trains as `amem train` does (seed, task, loop) into `dir`; returns the loop's summary.
+amem::train::TrainingSummary train_into(const fs::path& dir, const amem::config::Config& config) {
+  torch::manual_seed(0);
+  MacTrainingTask task(config);
+  amem::run::MetricsLog metrics((dir / "metrics.jsonl").string());
+  return amem::train::run_training(task, amem::train::TrainSettings::from(config),
+                                   {dir, &metrics, config.to_yaml()});
+}
+
+std::vector<double> logged_losses(const fs::path& dir) {
+  std::vector<double> losses;
+  std::istringstream lines(amem::testing::read_file(dir / "metrics.jsonl"));
+  for (std::string line; std::getline(lines, line);) {
+    const auto j = nlohmann::json::parse(line);
+    if (j.contains("loss")) losses.push_back(j["loss"].get<double>());
+  }
+  return losses;
+}
+
+TEST(MacTraining, QaLossOnTheTrainingBatchFalls) {
+  const auto dir = amem::testing::fresh_dir("mac_training_falls");
+  // The whole sample (7 triples) is the batch; no base-LM dropout, so losses compare exactly.
+  const auto config = tiny_config("tiny_gpt2.yaml", {"train.batch_size=7", "train.steps=20", "train.save_every=0",
+                                                     "mac.gpt_drop=false"});
+  torch::manual_seed(0);
+  MacTrainingTask task(config);
+  std::vector<size_t> all(task.triples());
+  std::iota(all.begin(), all.end(), size_t(0));
+  const double before = task.loss_on(all).loss.item<double>();
+  amem::run::MetricsLog metrics((dir / "metrics.jsonl").string());
+  amem::train::run_training(task, amem::train::TrainSettings::from(config), {dir, &metrics, config.to_yaml()});
+  const double after = task.loss_on(all).loss.item<double>();
+  EXPECT_LT(after, 0.6 * before) << "before " << before << ", after " << after;
+  // What training saved: the networks alone, and the config beside them.
+  EXPECT_TRUE(fs::exists(dir / "last" / "model.safetensors"));
+  EXPECT_TRUE(fs::exists(dir / "last" / "config.yaml"));
+  EXPECT_TRUE(fs::exists(dir / "validation" / "step-000020" / "window2" / "predictions.jsonl"));
+
+  // A model loaded with mac.networks=<run>/last computes what the trained one does.
+  const auto saved = tiny_config("tiny_gpt2.yaml", {"+mac.networks=" + (dir / "last").string()});
+  amem::methods::MacModel reloaded(amem::methods::MacSettings::from(saved), amem::models::ModelSettings::from(saved));
+  torch::NoGradGuard no_grad;
+  task.model().networks()->eval();
+  reloaded.networks()->eval();
+  const std::vector<std::string> documents = {"The library opened in March.", "It holds 40,000 books."};
+  const auto bank = task.model().amortize(documents);
+  EXPECT_TRUE(torch::equal(reloaded.amortize(documents), bank));
+  EXPECT_TRUE(torch::equal(reloaded.aggregate({"When did it open?"}, bank), task.model().aggregate({"When did it open?"}, bank)));
+}
+
+TEST(MacTraining, ResumingFromACheckpointContinuesTheRunExactly) {
+  // With the base LM's dropout on (gpt_drop) and lift 0.5: the resumed run must restore the
+  // networks, AdamW's moments, the data position and the generator.
+  const std::vector<std::string> common = {"train.log_every=1", "train.save_every=0", "mac.lift_ratio=0.5",
+                                           "train.schedule=constant"};
+  auto with = [&](std::vector<std::string> extra) {
+    extra.insert(extra.begin(), common.begin(), common.end());
+    return extra;
+  };
+  const auto whole = amem::testing::fresh_dir("mac_resume_whole");
+  const auto first = amem::testing::fresh_dir("mac_resume_first");
+  const auto second = amem::testing::fresh_dir("mac_resume_second");
+  train_into(whole, tiny_config("tiny_gpt2.yaml", with({"train.steps=12"})));
+  train_into(first, tiny_config("tiny_gpt2.yaml", with({"train.steps=6"})));
+  train_into(second, tiny_config("tiny_gpt2.yaml",
+                                 with({"train.steps=12", "+train.resume=" + (first / "checkpoint").string()})));
+  const auto uninterrupted = logged_losses(whole), before = logged_losses(first), after = logged_losses(second);
+  ASSERT_EQ(uninterrupted.size(), 12u);
+  ASSERT_EQ(before.size(), 6u);
+  ASSERT_EQ(after.size(), 6u);
+  for (size_t i = 0; i < 6; ++i) {
+    EXPECT_EQ(before[i], uninterrupted[i]) << "step " << i + 1;
+    EXPECT_EQ(after[i], uninterrupted[6 + i]) << "step " << i + 7;
+  }
+}
+
+}  // namespace
