@@ -61,12 +61,12 @@ TEST(ParameterSubstitution, GradientsFlowIntoTheReplacementsNotTheRegisteredPara
 
 TEST(ParameterSubstitution, UnknownNamesAndWrongShapesAreErrors) {
   auto model = models::load_causal_lm(model_dir("tiny-gpt2"));
-  EXPECT_EQ(testing::error_of([&] {
+  EXPECT_EQ(amem::testing::error_of([&] {
               models::ParameterSubstitution s(*model, {{"h.0.attn.nope", torch::zeros({1})}});
             }),
             "parameter substitution: 'h.0.attn.nope' is not a parameter of a Linear, Embedding, LayerNorm, "
             "Gpt2Conv1D or RMSNorm module");
-  EXPECT_EQ(testing::error_of([&] {
+  EXPECT_EQ(amem::testing::error_of([&] {
               models::ParameterSubstitution s(*model, {{"ln_f.weight", torch::zeros({3})}});
             }),
             "parameter substitution: 'ln_f.weight' has shape [64], the replacement [3]");

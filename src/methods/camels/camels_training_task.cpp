@@ -182,11 +182,19 @@ void CamelsTrainingTask::write_weight_picture(const std::filesystem::path& path)
     torch::NoGradGuard no_grad;
     weights = weight_model_->forward(batch.input_ids, batch.attention_mask)[0].to(torch::kFloat64).cpu();
   }
-  const auto ids = batch.input_ids[0].cpu();
+  // Each token's text is what it adds to the decoded prefix, so that sentencepiece's word-initial
+  // spaces show (decoding a piece alone drops them).
+  std::vector<int64_t> prefix;
+  std::string decoded;
   std::vector<std::string> tokens;
   std::vector<double> values;
-  for (int64_t i = 0; i < ids.size(0); ++i) {
-    tokens.push_back(tokenizer_->decode({ids[i].item<int64_t>()}, /*skip_special=*/false));
+  for (int64_t i = 0; i < weights.size(0); ++i) {
+    prefix.push_back(batch.input_ids[0][i].item<int64_t>());
+    auto longer = tokenizer_->decode(prefix, /*skip_special=*/false);
+    tokens.push_back(longer.compare(0, decoded.size(), decoded) == 0
+                         ? longer.substr(decoded.size())
+                         : tokenizer_->decode({prefix.back()}, /*skip_special=*/false));
+    decoded = std::move(longer);
     values.push_back(weights[i].item<double>());
   }
   io::write_file_atomic(path.string(),
@@ -194,6 +202,9 @@ void CamelsTrainingTask::write_weight_picture(const std::filesystem::path& path)
 }
 
 train::Metrics CamelsTrainingTask::validate(const std::filesystem::path& output_dir) {
+  // The loop validates under no_grad, but CaMeLS's validation fine-tunes the base LM (the online
+  // evaluation) and takes inner gradient steps (the meta losses).
+  torch::AutoGradMode enable_grad(true);
   weight_model_->eval();
   write_weight_picture(output_dir / "token_weights.html");
   auto metrics = meta_validation();

@@ -144,7 +144,7 @@ TEST(CamelsMetaStep, LossesOnHandWorkedCases) {
   const auto labels = torch::tensor({{0, 1, 2}}, torch::kLong);
   const auto weights = torch::tensor({{9.0, 1.0, 3.0}}, torch::kFloat64);
   EXPECT_NEAR(weighted_lm_loss(logits, labels, weights).item<double>(), std::log(4.0) * (1.0 + 3.0) / 2, 1e-12);
-  const auto padded = torch::tensor({{0, 1, train::kIgnoreIndex}}, torch::kLong);
+  const auto padded = torch::tensor({{int64_t{0}, int64_t{1}, train::kIgnoreIndex}});
   EXPECT_NEAR(weighted_lm_loss(logits, padded, weights).item<double>(), std::log(4.0) * 1.0 / 2, 1e-12);
 
   // KL(p ‖ q) for p = (1/2, 1/2), q = (1/4, 3/4) at the one unmasked position.

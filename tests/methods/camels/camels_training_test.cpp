@@ -71,7 +71,7 @@ TEST(CamelsTraining, TheOuterLossFalls) {
 }
 
 TEST(CamelsTraining, TrainsValidatesSavesAndTheSavedWeightModelEvaluates) {
-  const auto run_dir = testing::fresh_dir("camels_training");
+  const auto run_dir = amem::testing::fresh_dir("camels_training");
   torch::manual_seed(0);
   const auto config = tiny_config("configs/camels/tiny_streamingqa.yaml", {});
   methods::camels::CamelsTrainingTask task(config);
@@ -80,20 +80,22 @@ TEST(CamelsTraining, TrainsValidatesSavesAndTheSavedWeightModelEvaluates) {
       train::run_training(task, train::TrainSettings::from(config), {run_dir, &metrics, "run:\n  seed: 0\n"});
   EXPECT_EQ(summary.steps, 4);
   ASSERT_TRUE(summary.best_f1.has_value());
-  const auto picture = testing::read_file(run_dir / "validation" / "step-2" / "token_weights.html");
+  const auto picture = amem::testing::read_file(run_dir / "validation" / "step-000002" / "token_weights.html");
   EXPECT_NE(picture.find("<span title=\""), std::string::npos);
-  const auto best = run_dir / "best";
   for (const char* file : {"config.json", "model.safetensors", methods::camels::kTokenWeightingHeadFile})
-    EXPECT_TRUE(std::filesystem::exists(best / file)) << file;
+    EXPECT_TRUE(std::filesystem::exists(run_dir / "best" / file)) << file;
+  const auto last = run_dir / "last";
 
   // The saved weight model is the trained one, and the "camels" adapter evaluates with it.
-  auto saved = methods::camels::load_weight_model(best.string(), {}, {});
+  auto saved = methods::camels::load_weight_model(last.string(), {}, {});
   EXPECT_TRUE(saved->trained_head());
   const auto ids = torch::tensor({{5, 6, 7, 8}}), mask = torch::ones({1, 4}, torch::kLong);
-  torch::NoGradGuard no_grad;
-  EXPECT_TRUE(torch::allclose(saved->forward(ids, mask), task.weight_model().forward(ids, mask)));
+  {
+    torch::NoGradGuard no_grad;
+    EXPECT_TRUE(torch::allclose(saved->forward(ids, mask), task.weight_model().forward(ids, mask)));
+  }
   const auto eval_config = tiny_config("configs/eval/streamingqa_camels.yaml",
-                                       {"camels.weight_model_path=" + best.string(), "camels.untrained_head=false"});
+                                       {"camels.weight_model_path=" + last.string(), "camels.untrained_head=false"});
   auto adapter = methods::make_adapter(eval_config);
   EXPECT_EQ(adapter->name(), "camels");
   const auto results = eval::run_online_eval(
@@ -103,11 +105,11 @@ TEST(CamelsTraining, TrainsValidatesSavesAndTheSavedWeightModelEvaluates) {
 
 TEST(CamelsTraining, AnUntrainedWeightModelNeedsToBeAllowed) {
   const auto config = tiny_config("configs/eval/streamingqa_camels.yaml", {"camels.untrained_head=false"});
-  EXPECT_NE(testing::error_of([&] { methods::make_adapter(config); }).find("has no trained head"), std::string::npos);
+  EXPECT_NE(amem::testing::error_of([&] { methods::make_adapter(config); }).find("has no trained head"), std::string::npos);
 }
 
 TEST(CamelsTraining, TheResetPeriodMustBeWholeBatches) {
-  EXPECT_NE(testing::error_of([&] {
+  EXPECT_NE(amem::testing::error_of([&] {
               methods::camels::CamelsTrainingTask(
                   tiny_config("configs/camels/tiny_squad.yaml", {"train.batch_size=3", "camels.reset_base_freq=4"}));
             }).find("camels.reset_base_freq: 4 is not a multiple of train.batch_size (3)"),
