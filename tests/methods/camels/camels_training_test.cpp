@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
+#include <map>
 #include <iostream>
 #include <numeric>
 
@@ -101,6 +103,21 @@ TEST(CamelsTraining, TrainsValidatesSavesAndTheSavedWeightModelEvaluates) {
   const auto results = eval::run_online_eval(
       *adapter, data::read_qa_dataset(data::DataSettings::from(eval_config).test), eval::OnlineEvalOptions{});
   EXPECT_GT(results.questions, 0u);
+}
+
+TEST(CamelsTraining, EveryTinyConfigTakesAMetaStepAndValidates) {
+  for (const std::string name : {"squad", "streamingqa", "archivalqa"}) {
+    torch::manual_seed(0);
+    methods::camels::CamelsTrainingTask task(tiny_config("configs/camels/tiny_" + name + ".yaml", {}));
+    auto step = task.compute_loss();
+    step.loss.backward();
+    EXPECT_TRUE(std::isfinite(step.loss.item<double>())) << name;
+    const auto dir = amem::testing::fresh_dir("camels_tiny_" + name);
+    const auto metrics = task.validate(dir);
+    const std::map<std::string, double> by_name(metrics.begin(), metrics.end());
+    EXPECT_TRUE(by_name.count("f1") && by_name.count("meta_qa_loss")) << name;
+    EXPECT_TRUE(std::filesystem::exists(dir / "token_weights.html")) << name;
+  }
 }
 
 TEST(CamelsTraining, AnUntrainedWeightModelNeedsToBeAllowed) {
