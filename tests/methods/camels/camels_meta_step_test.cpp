@@ -174,3 +174,31 @@ TEST(CamelsWeightModel, StartsUniformAndZeroOnPadding) {
   const auto wn = n->forward(torch::tensor({{4, 5, 6}, {7, 8, 0}}), torch::tensor({{1, 1, 1}, {1, 1, 0}}));
   EXPECT_TRUE(torch::allclose(wn, torch::tensor({{1.0, 1.0, 1.0}, {1.0, 1.0, 0.0}}).to(wn.dtype())));
 }
+
+TEST(CamelsMetaStep, CudaSecondOrderGradientsMatchTheCpu) {
+  // On LibTorch 2.x the fused attention kernels have no second derivative: the meta step must take
+  // the plain path there (layers::TwiceDifferentiableAttention).
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  Fixture f(torch::kFloat64);
+  MetaObjective objective;
+  objective.inner_lr = 2.0;
+  std::map<std::string, torch::Tensor> cpu;
+  for (const bool cuda : {false, true}) {
+    if (cuda) {
+      f.base->to(torch::kCUDA);
+      f.weight_model->to(torch::kCUDA);
+    }
+    const auto device = f.base->parameters().front().device();
+    auto batch = meta_batch(*f.tokenizer);
+    batch = {batch.documents.to(device), batch.questions.to(device), batch.locality.to(device)};
+    f.weight_model->zero_grad();
+    meta_step(*f.weight_model, *f.base, current_parameters(*f.base), batch, objective, true).loss.backward();
+    for (const auto& item : f.weight_model->named_parameters()) {
+      if (!cuda) {
+        cpu[item.key()] = item.value().grad().clone();
+        continue;
+      }
+      EXPECT_TRUE(torch::allclose(item.value().grad().cpu(), cpu.at(item.key()), 1e-6, 1e-9)) << item.key();
+    }
+  }
+}
