@@ -202,3 +202,15 @@ TEST(CamelsMetaStep, CudaSecondOrderGradientsMatchTheCpu) {
     }
   }
 }
+
+TEST(CamelsWeightModel, AFrozenBodyLeavesOnlyTheHeadToTrain) {
+  WeightModelOptions frozen;
+  frozen.freeze_body = true;
+  auto model = load_weight_model(kModel, frozen, {});
+  std::vector<std::string> names;
+  for (const auto& [name, tensor] : model->trainable()) names.push_back(name);
+  EXPECT_EQ(names, (std::vector<std::string>{"fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"}));
+  EXPECT_FALSE(model->forward(torch::tensor({{4, 5, 6}}), torch::ones({1, 3}, torch::kLong)).grad_fn() == nullptr);
+  auto trainable_body = load_weight_model(kModel, {}, {});
+  EXPECT_GT(trainable_body->trainable().size(), names.size());
+}

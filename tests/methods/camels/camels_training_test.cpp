@@ -2,8 +2,8 @@
 
 #include <cmath>
 #include <filesystem>
-#include <map>
 #include <iostream>
+#include <map>
 #include <numeric>
 
 #include "amem/config/amem_schema.h"
@@ -122,7 +122,8 @@ TEST(CamelsTraining, EveryTinyConfigTakesAMetaStepAndValidates) {
 
 TEST(CamelsTraining, AnUntrainedWeightModelNeedsToBeAllowed) {
   const auto config = tiny_config("configs/eval/streamingqa_camels.yaml", {"camels.untrained_head=false"});
-  EXPECT_NE(amem::testing::error_of([&] { methods::make_adapter(config); }).find("has no trained head"), std::string::npos);
+  EXPECT_NE(amem::testing::error_of([&] { methods::make_adapter(config); }).find("has no trained head"),
+            std::string::npos);
 }
 
 TEST(CamelsTraining, TheResetPeriodMustBeWholeBatches) {
