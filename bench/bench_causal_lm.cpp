@@ -7,40 +7,13 @@
 //                        [--prompt 128] [--new-tokens 64] [--repeats 5]
 #include <torch/torch.h>
 
-#include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <map>
 #include <string>
-#include <vector>
 
 #include "amem/generation/generate.h"
 #include "amem/models/gpt2.h"
-
-namespace {
-
-struct Shape {
-  int64_t n_embd, n_layer, n_head;
-};
-const std::map<std::string, Shape> kPresets = {{"distilgpt2", {768, 6, 12}},    {"gpt2", {768, 12, 12}},
-                                               {"gpt2-medium", {1024, 24, 16}}, {"gpt2-large", {1280, 36, 20}},
-                                               {"gpt2-xl", {1600, 48, 25}}};
-
-template <typename Fn>
-double median_seconds(Fn&& fn, int repeats) {
-  std::vector<double> times;
-  for (int i = 0; i < repeats; ++i) {
-    torch::cuda::synchronize();
-    const auto start = std::chrono::steady_clock::now();
-    fn();
-    torch::cuda::synchronize();
-    times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  }
-  std::sort(times.begin(), times.end());
-  return times[times.size() / 2];
-}
-
-}  // namespace
+#include "gpt2_presets.h"
 
 int main(int argc, char** argv) {
   std::map<std::string, std::string> args = {{"--preset", "gpt2-xl"}, {"--dtype", "bf16"}, {"--batch", "8"},
@@ -53,31 +26,22 @@ int main(int argc, char** argv) {
     }
     args[argv[i]] = argv[i + 1];
   }
-  if (!torch::cuda::is_available() || !kPresets.count(args["--preset"])) {
+  if (!torch::cuda::is_available() || !amem::bench::kGpt2Presets.count(args["--preset"])) {
     std::fprintf(stderr, "bench_causal_lm: needs CUDA and a known --preset\n");
     return 2;
   }
-  const auto shape = kPresets.at(args["--preset"]);
   const int64_t batch = std::stoll(args["--batch"]), seq = std::stoll(args["--seq"]);
   const int64_t prompt_len = std::stoll(args["--prompt"]), new_tokens = std::stoll(args["--new-tokens"]);
   const int repeats = std::stoi(args["--repeats"]);
   const auto dtype = args["--dtype"] == "bf16" ? torch::kBFloat16 : torch::kFloat32;
   const torch::Device cuda(torch::kCUDA, 0);
 
-  amem::models::Gpt2Config config;  // vocabulary 50257, 1024 positions, as the Python side
-  config.n_embd = shape.n_embd;
-  config.n_layer = shape.n_layer;
-  config.n_head = shape.n_head;
   torch::manual_seed(0);
-  amem::models::Gpt2LmHeadModel model(config);
+  amem::models::Gpt2LmHeadModel model(amem::bench::gpt2_config(args["--preset"]));  // as the Python side
   model.to(cuda, dtype);
   model.eval();
-  {
-    // GPT-2's initialisation scale (drawn on the GPU: a 1.5B model on the CPU takes a while);
-    // only finiteness matters for speed.
-    torch::NoGradGuard no_grad;
-    for (auto& p : model.parameters()) p.normal_(0.0, 0.02).set_requires_grad(false);
-  }
+  amem::bench::randomise(model);
+  for (auto& p : model.parameters()) p.set_requires_grad(false);
 
   auto ids = torch::randint(0, 50256, {batch, seq}, torch::TensorOptions().dtype(torch::kLong).device(cuda));
   auto prompt = ids.narrow(1, 0, prompt_len).contiguous();
@@ -89,8 +53,8 @@ int main(int argc, char** argv) {
   auto generate = [&] { amem::generation::greedy_search(model, {prompt, torch::ones_like(prompt)}, options); };
   forward();
   generate();
-  const double t_forward = median_seconds(forward, repeats);
-  const double t_generate = median_seconds(generate, repeats);
+  const double t_forward = amem::bench::median_cuda_seconds(forward, repeats);
+  const double t_generate = amem::bench::median_cuda_seconds(generate, repeats);
   std::printf(
       "{\"impl\": \"amem\", \"torch\": \"%s\", \"preset\": \"%s\", \"dtype\": \"%s\", \"batch\": %lld, "
       "\"seq\": %lld, \"prompt\": %lld, \"new_tokens\": %lld, \"forward_s\": %.6f, \"forward_tokens_per_s\": %.1f, "

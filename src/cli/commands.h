@@ -23,5 +23,6 @@ int run_eval(const Args& args);     // eval_command.cpp
 int run_inspect(const Args& args);  // inspect_command.cpp
 int run_lm(const Args& args);       // lm_command.cpp
 int run_train(const Args& args);    // train_command.cpp
+int run_qa_tune(const Args& args);  // qa_tune_command.cpp
 
 }  // namespace amem::cli

@@ -3,6 +3,7 @@
 #include "amem/data/data_settings.h"
 #include "amem/eval/eval_settings.h"
 #include "amem/methods/adapt_settings.h"
+#include "amem/methods/camels/camels_settings.h"
 #include "amem/methods/mac/mac_settings.h"
 #include "amem/models/model_settings.h"
 #include "amem/run/run_settings.h"
@@ -18,6 +19,7 @@ const Schema& amem_schema() {
     data::DataSettings::declare(s);
     eval::EvalSettings::declare(s);
     methods::AdaptSettings::declare(s);
+    methods::camels::CamelsSettings::declare(s);
     train::TrainSettings::declare(s);
     methods::MacSettings::declare(s);
     return s;

@@ -168,7 +168,9 @@ Config Schema::validate(const ConfigTree& tree) const {
   for (const auto& section : sections_) {
     for (const auto& field : section.fields()) {
       const YAML::Node given = lookup(tree.root(), field.key);
-      YAML::Node value = field.default_value;
+      // A copy: assigning to a yaml-cpp Node that shares the default's node would rewrite the
+      // schema's default for every later config of the process.
+      YAML::Node value = YAML::Clone(field.default_value);
       if (!given.IsDefined() || (given.IsNull() && field.required)) {
         if (field.required)
           throw ConfigError(tree.source() + ": " + field.key + ": missing required key (" +

@@ -6,8 +6,9 @@ void EvalSettings::declare(config::Schema& schema) {
   schema.section("eval", "online evaluation: adapt to the stream, then answer every question")
       .field<std::string>("adapter", "none",
                           "how the model takes in each document: none (frozen), uniform (fine-tune on "
-                          "its LM loss), salient (fine-tune on its salient-span tokens only)")
-      .one_of({"none", "uniform", "salient"})
+                          "its LM loss), salient (fine-tune on its salient-span tokens only), camels (fine-tune on "
+                          "its tokens weighted by CaMeLS's weight model)")
+      .one_of({"none", "uniform", "salient", "camels"})
       .field<int64_t>("max_new_tokens", 24, "greedy answer length in tokens (cut at the first newline)")
       .at_least(1)
       .field<int64_t>("batch_size", 16, "questions answered per generation batch")

@@ -20,16 +20,23 @@ int64_t group_count(const torch::Tensor& q, const torch::Tensor& k) {
   return q.size(1) / k.size(1);
 }
 
+thread_local bool plain_path_only = false;
+
 }  // namespace
+
+TwiceDifferentiableAttention::TwiceDifferentiableAttention() : previous_(plain_path_only) { plain_path_only = true; }
+TwiceDifferentiableAttention::~TwiceDifferentiableAttention() { plain_path_only = previous_; }
 
 torch::Tensor attention_reference(const torch::Tensor& q, const torch::Tensor& k,
                                   const torch::Tensor& v, const std::optional<torch::Tensor>& bias,
                                   double scale, double dropout_p) {
   const int64_t groups = group_count(q, k);
   const auto keys = repeat_kv(k, groups), values = repeat_kv(v, groups);
-  auto scores = torch::matmul(q, keys.transpose(-1, -2)).to(torch::kFloat32);
+  // float32 for half precision; float64 inputs (gradient checks) stay float64.
+  const auto score_type = at::promote_types(q.scalar_type(), torch::kFloat32);
+  auto scores = torch::matmul(q, keys.transpose(-1, -2)).to(score_type);
   if (scale != 1.0) scores = scores * scale;
-  if (bias) scores = scores + bias->to(torch::kFloat32);
+  if (bias) scores = scores + bias->to(score_type);
   auto probs = torch::softmax(scores, -1).to(q.scalar_type());
   if (dropout_p > 0) probs = torch::dropout(probs, dropout_p, /*train=*/true);
   return torch::matmul(probs, values);
@@ -38,6 +45,7 @@ torch::Tensor attention_reference(const torch::Tensor& q, const torch::Tensor& k
 torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                         const std::optional<torch::Tensor>& bias, double scale, double dropout_p) {
 #if TORCH_VERSION_MAJOR >= 2
+  if (plain_path_only) return attention_reference(q, k, v, bias, scale);
   const int64_t groups = group_count(q, k);
   std::optional<torch::Tensor> mask;
   if (bias) mask = bias->to(q.scalar_type());

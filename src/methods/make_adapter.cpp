@@ -1,7 +1,10 @@
 #include "amem/methods/make_adapter.h"
 
+#include "amem/core/error.h"
 #include "amem/data/data_settings.h"
 #include "amem/eval/eval_settings.h"
+#include "amem/methods/camels/camels_adapter.h"
+#include "amem/methods/camels/camels_settings.h"
 #include "amem/models/load_causal_lm.h"
 #include "amem/models/model_settings.h"
 #include "amem/methods/no_adaptation.h"
@@ -10,6 +13,27 @@
 #include "amem/run/run_settings.h"
 
 namespace amem::methods {
+
+namespace {
+
+std::unique_ptr<eval::Adapter> make_camels_adapter(const config::Config& config, std::shared_ptr<models::CausalLm> model,
+                                                   std::shared_ptr<const text::Tokenizer> tokenizer,
+                                                   const AdaptSettings& adapt, int64_t max_new_tokens,
+                                                   LightTuneData light_tune) {
+  const auto camels = camels::CamelsSettings::from(config);
+  const auto device = model->parameters().front().device();
+  models::LoadOptions load;
+  load.device = device;
+  auto weight_model = camels::load_weight_model(camels.weight_model_path, {camels.freeze_body, camels.normalize_weights}, load);
+  if (!weight_model->trained_head() && !camels.untrained_head)
+    throw ConfigError(config.source() + ": camels.weight_model_path: '" + camels.weight_model_path + "' has no trained head (" +
+                      camels::kTokenWeightingHeadFile + "); set camels.untrained_head: true to evaluate uniform weights");
+  weight_model->eval();
+  return std::make_unique<camels::CamelsAdapter>(model, tokenizer, weight_model, adapt, max_new_tokens,
+                                                 std::move(light_tune));
+}
+
+}  // namespace
 
 std::unique_ptr<eval::Adapter> make_adapter(const config::Config& config) {
   const auto eval = eval::EvalSettings::from(config);
@@ -25,6 +49,8 @@ std::unique_ptr<eval::Adapter> make_adapter(const config::Config& config) {
       for (auto& question : document.questions) light_tune.pairs.push_back(std::move(question));
     light_tune.seed = uint64_t(run::RunSettings::from(config).seed);
   }
+  if (eval.adapter == "camels")
+    return make_camels_adapter(config, model, tokenizer, adapt, eval.max_new_tokens, std::move(light_tune));
   if (eval.adapter == "salient")
     return std::make_unique<SalientSpanFineTuning>(model, tokenizer, adapt, eval.max_new_tokens, std::move(light_tune));
   return std::make_unique<UniformFineTuning>(model, tokenizer, adapt, eval.max_new_tokens, std::move(light_tune));

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "amem/core/error.h"
+#include "amem/methods/camels/camels_training_task.h"
 #include "amem/methods/mac/mac_training_task.h"
 
 namespace amem::methods {
@@ -15,6 +16,7 @@ using Factory = std::function<std::unique_ptr<train::TrainingTask>(const config:
 const std::vector<std::pair<std::string, Factory>>& table() {
   static const std::vector<std::pair<std::string, Factory>> methods = {
       {"mac", [](const config::Config& c) { return std::make_unique<MacTrainingTask>(c); }},
+      {"camels", [](const config::Config& c) { return std::make_unique<camels::CamelsTrainingTask>(c); }},
   };
   return methods;
 }

@@ -28,6 +28,11 @@ torch::Tensor UniformFineTuning::document_ids(const data::Document& document) co
 
 torch::Tensor UniformFineTuning::labels(const data::Document&, const torch::Tensor& ids) const { return ids; }
 
+torch::Tensor UniformFineTuning::document_loss(const torch::Tensor&, const torch::Tensor& logits,
+                                               const torch::Tensor& labels) {
+  return train::lm_loss(logits, labels);
+}
+
 void UniformFineTuning::absorb(const data::Document& document) {
   const auto ids = document_ids(document);
   if (ids.size(1) < 2) return;  // nothing to predict
@@ -37,7 +42,7 @@ void UniformFineTuning::absorb(const data::Document& document) {
   model_->eval();
   for (int64_t step = 0; step < settings_.steps_per_document; ++step) {
     optimizer_->zero_grad();
-    const auto loss = train::lm_loss(model_->forward(ids, {}, {}, nullptr), target);
+    const auto loss = document_loss(ids, model_->forward(ids, {}, {}, nullptr), target);
     loss.backward();
     optimizer_->step();
   }

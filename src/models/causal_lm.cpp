@@ -4,6 +4,10 @@
 
 namespace amem::models {
 
+torch::Tensor output_logits(const torch::Tensor& logits) {
+  return logits.to(at::promote_types(logits.scalar_type(), torch::kFloat32));
+}
+
 torch::Tensor positions_from_mask(const torch::Tensor& attention_mask) {
   auto mask = attention_mask.to(torch::kLong);
   return (mask.cumsum(-1) - 1).masked_fill(mask == 0, 1);

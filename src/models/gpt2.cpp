@@ -103,8 +103,8 @@ torch::Tensor Gpt2LmHeadModel::forward(const torch::Tensor& input_ids,
                                        const torch::Tensor& attention_mask,
                                        const torch::Tensor& position_ids, KvCache* cache) {
   // The output layer is the token embedding, transposed (tied weights).
-  return torch::matmul(hidden_states(input_ids, attention_mask, position_ids, cache), wte->weight.t())
-      .to(torch::kFloat32);
+  return output_logits(
+      torch::matmul(hidden_states(input_ids, attention_mask, position_ids, cache), wte->weight.t()));
 }
 
 }  // namespace amem::models

@@ -137,7 +137,7 @@ torch::Tensor LlamaForCausalLm::forward(const torch::Tensor& input_ids,
                                         const torch::Tensor& position_ids, KvCache* cache) {
   auto h = hidden_states(input_ids, attention_mask, position_ids, cache);
   auto logits = lm_head ? lm_head(h) : torch::matmul(h, embed_tokens->weight.t());
-  return logits.to(torch::kFloat32);
+  return output_logits(logits);
 }
 
 }  // namespace amem::models

@@ -6,7 +6,8 @@ namespace {
 
 std::pair<torch::Tensor, torch::Tensor> shifted(const torch::Tensor& logits, const torch::Tensor& labels) {
   const int64_t L = logits.size(1);
-  auto predicted = logits.narrow(1, 0, L - 1).to(torch::kFloat32);
+  auto predicted = logits.narrow(1, 0, L - 1);
+  predicted = predicted.to(at::promote_types(predicted.scalar_type(), torch::kFloat32));
   auto targets = labels.narrow(1, 1, L - 1);
   return {predicted.reshape({-1, predicted.size(-1)}), targets.reshape({-1})};
 }

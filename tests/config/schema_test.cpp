@@ -177,3 +177,15 @@ TEST(ConfigSchema, DeclaringTwiceIsAProgrammingError) {
 }
 
 }  // namespace
+
+TEST(ConfigSchema, ASetValueDoesNotBecomeTheDefaultOfLaterConfigs) {
+  const auto dir = amem::testing::fresh_dir("ConfigSchema_SetValueIsNotDefault");
+  const auto set = (dir / "set.yaml").string(), unset = (dir / "unset.yaml").string();
+  amem::testing::write_file(set, "train: {lr: 3e-5, data: d.json, max_tokens: 64}\n");
+  amem::testing::write_file(unset, "train: {data: d.json}\n");
+  const Schema schema = test_schema();
+  EXPECT_DOUBLE_EQ(load_config(schema, set).get<double>("train.lr"), 3e-5);
+  const Config later = load_config(schema, unset);
+  EXPECT_DOUBLE_EQ(later.get<double>("train.lr"), 1e-4);
+  EXPECT_TRUE(later.is_null("train.max_tokens"));
+}

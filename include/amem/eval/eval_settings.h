@@ -10,7 +10,7 @@
 namespace amem::eval {
 
 struct EvalSettings {
-  std::string adapter;     // none, uniform or salient (methods/make_adapter.h)
+  std::string adapter;     // none, uniform, salient or camels (methods/make_adapter.h)
   int64_t max_new_tokens;  // greedy answer length; MAC and CaMeLS use 16 to 24
   int64_t batch_size;      // questions answered per generation batch
 

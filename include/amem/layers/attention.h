@@ -23,6 +23,19 @@ namespace amem::layers {
 torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                         const std::optional<torch::Tensor>& bias, double scale, double dropout_p = 0.0);
 
+// While one lives, attention() on this thread takes the plain path: the fused kernels have no
+// second derivative, and meta-learning (CaMeLS) backpropagates through a gradient step.
+class TwiceDifferentiableAttention {
+ public:
+  TwiceDifferentiableAttention();
+  ~TwiceDifferentiableAttention();
+  TwiceDifferentiableAttention(const TwiceDifferentiableAttention&) = delete;
+  TwiceDifferentiableAttention& operator=(const TwiceDifferentiableAttention&) = delete;
+
+ private:
+  bool previous_;
+};
+
 // Same maths, always the plain path: the reference that tests compare the fused path against.
 torch::Tensor attention_reference(const torch::Tensor& q, const torch::Tensor& k,
                                   const torch::Tensor& v, const std::optional<torch::Tensor>& bias,

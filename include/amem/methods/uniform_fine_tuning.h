@@ -39,6 +39,10 @@ class UniformFineTuning : public eval::Adapter {
  protected:
   // Which tokens the loss counts: labels [1, L] for ids [1, L], -100 where ignored.
   virtual torch::Tensor labels(const data::Document& document, const torch::Tensor& ids) const;
+  // The loss one optimiser step minimises, from the model's logits [1, L, V] on ids [1, L]: the
+  // mean over the labelled tokens. CaMeLS weights the tokens instead.
+  virtual torch::Tensor document_loss(const torch::Tensor& ids, const torch::Tensor& logits,
+                                      const torch::Tensor& labels);
   const text::Tokenizer& tokenizer() const { return *tokenizer_; }
 
  private:

@@ -24,7 +24,8 @@ struct CausalLmShape {
 
 class CausalLm : public torch::nn::Module {
  public:
-  // Logits [B, L, V] (float32 whatever the weights' dtype, as HF's loss upcasts them).
+  // Logits [B, L, V] (float32 whatever the weights' dtype, as HF's loss upcasts them; float64
+  // for a float64 model, which gradient checks use).
   //   input_ids       [B, L]
   //   attention_mask  [B, cached + L]: 1 for real tokens, 0 for (left) padding; the first
   //                   `cached` columns describe what `cache` holds (prefix included).
@@ -50,6 +51,10 @@ class CausalLm : public torch::nn::Module {
 // Hugging Face's positions for a left-padded batch: the number of real tokens before each
 // position (padding gets 1, a harmless value it never uses). mask: [B, L] -> [B, L] int64.
 torch::Tensor positions_from_mask(const torch::Tensor& attention_mask);
+
+// The logits a forward returns: float32 for float32, bfloat16 and float16 weights, float64 for
+// float64 ones.
+torch::Tensor output_logits(const torch::Tensor& logits);
 
 // The mask and positions a forward needs when it is not given them (see CausalLm::forward).
 // A forward spanning more than shape.max_positions (cached + L) is an amem::Error naming the

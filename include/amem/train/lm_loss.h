@@ -1,6 +1,6 @@
 // Next-token cross-entropy as Hugging Face's causal-LM loss computes it: position t predicts
 // label t+1, labels equal to -100 are ignored (padding, or the question in an answer-only QA
-// loss), and the mean is over the counted tokens. Logits are taken in float32.
+// loss), and the mean is over the counted tokens. Logits are taken in float32 (float64 stays float64).
 #pragma once
 
 #include <torch/torch.h>

@@ -1,0 +1,22 @@
+// `amem qa-tune CONFIG [OVERRIDE...]`: QA pre-tuning of a base LM (train/qa_tuning_task.h).
+#include "amem/train/qa_tuning_task.h"
+#include "cli/training_command.h"
+
+namespace amem::cli {
+
+int run_qa_tune(const Args& args) {
+  static const char* help =
+      "usage: amem qa-tune CONFIG [OVERRIDE...]\n\n"
+      "Fine-tunes the base LM (model.path) on the question-answer pairs of data.train_path with\n"
+      "the answer-only loss, as CaMeLS and MAC prepare their base models. Optimisation from\n"
+      "train.* (AdamW, schedule, grad_accum, max_grad_norm, bf16_autocast); every\n"
+      "train.eval_every steps the validation questions (data.val_path) are answered greedily\n"
+      "and scored. The run folder gets metrics.jsonl, validation/step-N/, best/ (highest F1)\n"
+      "and last/ as Hugging Face checkpoints, and checkpoint/ to resume with\n"
+      "train.resume=<run>/checkpoint.\n";
+  return run_training_command(args, help, [](const config::Config& config) {
+    return std::make_unique<train::QaTuningTask>(config);
+  });
+}
+
+}  // namespace amem::cli
