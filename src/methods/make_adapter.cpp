@@ -7,6 +7,7 @@
 #include "amem/methods/camels/camels_settings.h"
 #include "amem/models/load_causal_lm.h"
 #include "amem/models/model_settings.h"
+#include "amem/methods/mac/mac_adapter.h"
 #include "amem/methods/no_adaptation.h"
 #include "amem/methods/salient_span_fine_tuning.h"
 #include "amem/methods/uniform_fine_tuning.h"
@@ -38,6 +39,11 @@ std::unique_ptr<eval::Adapter> make_camels_adapter(const config::Config& config,
 std::unique_ptr<eval::Adapter> make_adapter(const config::Config& config) {
   const auto eval = eval::EvalSettings::from(config);
   const auto model_settings = models::ModelSettings::from(config);
+  if (eval.adapter == "mac") {
+    auto mac = std::make_shared<MacModel>(MacSettings::from(config), model_settings);
+    eval::GreedyAnswerer answerer(mac->base_lm_ptr(), mac->base_tokenizer(), eval.max_new_tokens);
+    return std::make_unique<MacAdapter>(mac, std::move(answerer), std::nullopt);
+  }
   const bool fine_tunes = eval.adapter != "none";
   std::shared_ptr<const text::Tokenizer> tokenizer = text::load_tokenizer(model_settings.path);
   auto model = models::load_causal_lm(model_settings.path, model_settings.load_options(fine_tunes));

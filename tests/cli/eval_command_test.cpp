@@ -60,3 +60,13 @@ TEST(EvalCommand, TheQaLightTuneReadsTrainingPairsFromTheTrainingFile) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("uniform: EM "), std::string::npos) << r.output;
 }
+
+TEST(EvalCommand, MacAmortizesTheStreamIntoItsMemoryAndAnswersEveryQuestion) {
+  const auto out = amem::testing::fresh_dir("eval_command_mac");
+  const auto r = run_amem("eval configs/eval/streamingqa_mac.yaml run.output_dir=" + out.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("mac: EM "), std::string::npos) << r.output;
+  const auto results = nlohmann::json::parse(amem::testing::read_file(only_run(out) / "results.json"));
+  EXPECT_EQ(results["adapter"], "mac");
+  EXPECT_GT(results["questions"].get<int>(), 0);
+}

@@ -10,6 +10,7 @@
 #include "amem/eval/eval_settings.h"
 #include "amem/eval/greedy_answerer.h"
 #include "amem/memory/memory_bank.h"
+#include "amem/methods/mac/mac_adapter.h"
 #include "amem/methods/mac/mac_objective.h"
 #include "amem/run/run_settings.h"
 #include "amem/train/lm_batch.h"
@@ -17,39 +18,6 @@
 #include "amem/train/train_settings.h"
 
 namespace amem::methods {
-
-namespace {
-
-// Validation as an online evaluation: each validation document is amortized into the bank as
-// it arrives, then every question aggregates the whole bank (hierarchically with a window).
-class MacValidationAdapter : public eval::Adapter {
- public:
-  MacValidationAdapter(MacModel& mac, eval::GreedyAnswerer answerer, std::optional<int64_t> window)
-      : mac_(mac), answerer_(std::move(answerer)), window_(window) {}
-
-  std::string name() const override { return window_ ? "mac-window-" + std::to_string(*window_) : "mac"; }
-
-  void absorb(const data::Document& document) override {
-    torch::NoGradGuard no_grad;
-    bank_.append(document.id, mac_.amortize({document.text})[0]);
-  }
-
-  std::vector<std::string> answer(const std::vector<data::Question>& questions) override {
-    torch::NoGradGuard no_grad;
-    std::vector<std::string> texts;
-    for (const auto& q : questions) texts.push_back(q.text);
-    const auto prefix = mac_.to_prefix(mac_.aggregate(texts, bank_.modulations(), window_));
-    return answerer_.answer(questions, &prefix);
-  }
-
- private:
-  MacModel& mac_;
-  eval::GreedyAnswerer answerer_;
-  std::optional<int64_t> window_;
-  memory::MemoryBank bank_;
-};
-
-}  // namespace
 
 MacTrainingTask::MacTrainingTask(const config::Config& config)
     : mac_(MacSettings::from(config), models::ModelSettings::from(config)),
@@ -128,10 +96,10 @@ train::Metrics MacTrainingTask::validation_losses() {
 train::Metrics MacTrainingTask::validate(const std::filesystem::path& output_dir) {
   mac_.networks()->eval();
   const eval::GreedyAnswerer answerer(mac_.base_lm_ptr(), mac_.base_tokenizer(), max_new_tokens_);
-  MacValidationAdapter plain(mac_, answerer, std::nullopt);
+  MacAdapter plain(mac_, answerer, std::nullopt);
   auto metrics = train::validate_online(plain, val_, answer_batch_size_, output_dir / "plain");
   for (const int64_t window : mac_.settings().context_windows) {
-    MacValidationAdapter hierarchical(mac_, answerer, window);
+    MacAdapter hierarchical(mac_, answerer, window);
     const auto name = "window" + std::to_string(window);
     for (const auto& [key, value] :
          train::validate_online(hierarchical, val_, answer_batch_size_, output_dir / name)) {
