@@ -22,11 +22,12 @@ namespace {
 void print_help() {
   std::cout << "usage: amem eval CONFIG [OVERRIDE...]\n\n"
                "Streams the test documents (data.*) into the adapter eval.adapter names (none,\n"
-               "uniform, salient), then answers every question greedily with the adapted model and\n"
-               "scores it (SQuAD v1.1 EM and F1 against all gold answers). The run folder gets\n"
-               "config.yaml, log.txt, metrics.jsonl (seconds per document), predictions.jsonl\n"
-               "and results.json. Overrides as in `amem config show`, e.g.\n"
-               "eval.adapter=uniform adapt.lr=1e-4.\n";
+               "uniform, salient, camels, mac), then answers every question greedily with the\n"
+               "adapted model and scores it (SQuAD v1.1 EM and F1 against all gold answers). The\n"
+               "run folder gets config.yaml, log.txt, metrics.jsonl (seconds per document),\n"
+               "predictions.jsonl and results.json; with mac also memory_bank.safetensors\n"
+               "(memory.save), which memory.load=PATH reuses. Overrides as in `amem config show`,\n"
+               "e.g. eval.adapter=uniform adapt.lr=1e-4.\n";
 }
 
 }  // namespace
@@ -50,11 +51,16 @@ int run_eval(const Args& args) {
   options.batch_size = eval.batch_size;
   options.metrics = &run_dir.metrics();
   const auto results = eval::run_online_eval(*adapter, stream, options);
+  adapter->save(run_dir.path());
   eval::write_online_eval(results, run_dir.path());
   std::printf("%s: EM %.2f F1 %.2f over %zu questions on %zu documents; adaptation %.4f s/document (median), "
               "%.4f (mean); results in %s\n",
               results.adapter.c_str(), results.exact_match, results.f1, results.questions, results.documents,
               results.adapt_seconds_median, results.adapt_seconds_mean, run_dir.path().string().c_str());
+  if (const auto& m = results.stored_memory)
+    std::printf("memory bank: %lld documents (%lld from memory.load), %lld bytes per document, %.2f MB in all\n",
+                static_cast<long long>(m->documents), static_cast<long long>(m->loaded),
+                static_cast<long long>(m->bytes_per_document), double(m->bytes) / 1e6);
   return 0;
 }
 

@@ -2,6 +2,7 @@
 
 #include "amem/data/data_settings.h"
 #include "amem/eval/eval_settings.h"
+#include "amem/memory/memory_settings.h"
 #include "amem/methods/adapt_settings.h"
 #include "amem/methods/camels/camels_settings.h"
 #include "amem/methods/mac/mac_settings.h"
@@ -22,6 +23,7 @@ const Schema& amem_schema() {
     methods::camels::CamelsSettings::declare(s);
     train::TrainSettings::declare(s);
     methods::MacSettings::declare(s);
+    memory::MemorySettings::declare(s);
     return s;
   }();
   return schema;

@@ -85,6 +85,7 @@ OnlineEvalResults run_online_eval(Adapter& adapter, const data::QADataset& strea
   adapter.finish_stream();
   if (torch::cuda::is_available()) torch::cuda::synchronize();
   r.finish_stream_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  r.stored_memory = adapter.stored_memory();
   r.adapt_seconds_median = median(seconds);
   r.adapt_seconds_mean = seconds.empty() ? 0 : std::accumulate(seconds.begin(), seconds.end(), 0.0) / double(seconds.size());
   r.predictions = answer_stream(adapter, stream, options);
@@ -110,6 +111,10 @@ void write_online_eval(const OnlineEvalResults& results, const std::filesystem::
       out << to_json_text(line, -1) << "\n";
     }
   });
+  nlohmann::ordered_json memory;  // null unless the adapter stores something per document
+  if (const auto& m = results.stored_memory)
+    memory = {{"documents", m->documents}, {"loaded", m->loaded}, {"bytes", m->bytes},
+              {"bytes_per_document", m->bytes_per_document}};
   nlohmann::ordered_json summary = {
       {"adapter", results.adapter},
       {"exact_match", results.exact_match},
@@ -120,6 +125,7 @@ void write_online_eval(const OnlineEvalResults& results, const std::filesystem::
       {"finish_stream_seconds", results.finish_stream_seconds},
       {"peak_cpu_memory_bytes", results.peak.cpu_bytes},
       {"peak_cuda_memory_bytes", results.peak.cuda_bytes ? nlohmann::ordered_json(*results.peak.cuda_bytes) : nlohmann::ordered_json()},
+      {"memory_bank", memory},
   };
   io::write_file_atomic((dir / "results.json").string(), to_json_text(summary, 2) + "\n");
 }

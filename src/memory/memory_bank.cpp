@@ -1,9 +1,9 @@
 #include "amem/memory/memory_bank.h"
 
-#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "amem/core/error.h"
+#include "amem/io/content_hash.h"
 #include "amem/io/safetensors.h"
 
 namespace amem::memory {
@@ -13,18 +13,7 @@ namespace {
 constexpr const char* kFormat = "amem.memory_bank";
 constexpr const char* kVersion = "1";
 
-std::string fnv1a_hex(const torch::Tensor& tensor) {
-  const auto bytes = tensor.contiguous().cpu();
-  const auto* p = static_cast<const uint8_t*>(bytes.data_ptr());
-  uint64_t hash = 1469598103934665603ULL;
-  for (size_t i = 0, n = size_t(bytes.numel()) * bytes.element_size(); i < n; ++i) {
-    hash ^= p[i];
-    hash *= 1099511628211ULL;
-  }
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(hash));
-  return hex;
-}
+std::string checksum_of(const torch::Tensor& modulations) { return io::ContentHash().update(modulations).hex(); }
 
 std::string metadata_field(const io::SafetensorsFile& file, const std::string& key) {
   const auto& metadata = file.metadata();
@@ -54,10 +43,14 @@ void MemoryBank::append(const std::string& document_id, const torch::Tensor& mod
                 " dimensions");
   if (!entries_.empty() && modulation.sizes() != entries_.front().sizes())
     throw Error("memory bank: document '" + document_id + "' has a modulation of another shape than the bank's");
+  if (!index_.emplace(document_id, size()).second)
+    throw Error("memory bank: document '" + document_id + "' is in the bank already");
   ids_.push_back(document_id);
   entries_.push_back(modulation.detach());
   stacked_ = torch::Tensor();
 }
+
+bool MemoryBank::contains(const std::string& document_id) const { return index_.count(document_id) > 0; }
 
 torch::Tensor MemoryBank::modulations() const {
   if (!stacked_.defined() && !entries_.empty()) stacked_ = torch::stack(entries_);
@@ -75,7 +68,7 @@ void MemoryBank::save(const std::string& path, const std::string& producer) cons
                        {{"format", kFormat},
                         {"version", kVersion},
                         {"document_ids", nlohmann::json(ids_).dump()},
-                        {"checksum", fnv1a_hex(tensor)},
+                        {"checksum", checksum_of(tensor)},
                         {"producer", producer}});
 }
 
@@ -85,7 +78,7 @@ MemoryBank MemoryBank::load(const std::string& path, const std::string& producer
   if (!producer.empty() && stored_producer != producer)
     throw Error(path + ": made by '" + stored_producer + "', but this run's amortizer is '" + producer + "'");
   const auto tensor = file->load("modulations");
-  if (fnv1a_hex(tensor) != metadata_field(*file, "checksum"))
+  if (checksum_of(tensor) != metadata_field(*file, "checksum"))
     throw Error(path + ": checksum mismatch: the modulations were changed after the bank was written");
   nlohmann::json ids;
   try {
@@ -99,7 +92,11 @@ MemoryBank MemoryBank::load(const std::string& path, const std::string& producer
   const auto on_device = tensor.to(device);
   for (int64_t i = 0; i < tensor.size(0); ++i) {
     if (!ids[size_t(i)].is_string()) throw Error(path + ": document_ids: expected strings");
-    bank.append(ids[size_t(i)].get<std::string>(), on_device[i]);
+    try {
+      bank.append(ids[size_t(i)].get<std::string>(), on_device[i]);
+    } catch (const Error& e) {
+      throw Error(path + ": " + e.what());
+    }
   }
   return bank;
 }

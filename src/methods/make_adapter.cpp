@@ -5,9 +5,10 @@
 #include "amem/eval/eval_settings.h"
 #include "amem/methods/camels/camels_adapter.h"
 #include "amem/methods/camels/camels_settings.h"
+#include "amem/memory/memory_settings.h"
+#include "amem/methods/mac/mac_adapter.h"
 #include "amem/models/load_causal_lm.h"
 #include "amem/models/model_settings.h"
-#include "amem/methods/mac/mac_adapter.h"
 #include "amem/methods/no_adaptation.h"
 #include "amem/methods/salient_span_fine_tuning.h"
 #include "amem/methods/uniform_fine_tuning.h"
@@ -42,7 +43,7 @@ std::unique_ptr<eval::Adapter> make_adapter(const config::Config& config) {
   if (eval.adapter == "mac") {
     auto mac = std::make_shared<MacModel>(MacSettings::from(config), model_settings);
     eval::GreedyAnswerer answerer(mac->base_lm_ptr(), mac->base_tokenizer(), eval.max_new_tokens);
-    return std::make_unique<MacAdapter>(mac, std::move(answerer), std::nullopt);
+    return std::make_unique<MacAdapter>(mac, std::move(answerer), memory::MemorySettings::from(config));
   }
   const bool fine_tunes = eval.adapter != "none";
   std::shared_ptr<const text::Tokenizer> tokenizer = text::load_tokenizer(model_settings.path);

@@ -26,6 +26,7 @@ TEST(EvalCommand, UniformFineTuningOnTheStreamingQaSampleWritesItsResults) {
   for (std::string line; std::getline(lines, line);) ++count;
   EXPECT_EQ(count, results["questions"].get<int>());
   EXPECT_TRUE(std::filesystem::exists(run / "config.yaml"));
+  EXPECT_TRUE(results["memory_bank"].is_null()) << "fine-tuning keeps no per-document memory";
 }
 
 TEST(EvalCommand, ConfigMistakesExitWithTwoAndNameTheKey) {
@@ -69,4 +70,6 @@ TEST(EvalCommand, MacAmortizesTheStreamIntoItsMemoryAndAnswersEveryQuestion) {
   const auto results = nlohmann::json::parse(amem::testing::read_file(only_run(out) / "results.json"));
   EXPECT_EQ(results["adapter"], "mac");
   EXPECT_GT(results["questions"].get<int>(), 0);
+  EXPECT_EQ(results["memory_bank"]["documents"], results["documents"]);
+  EXPECT_TRUE(std::filesystem::exists(only_run(out) / "memory_bank.safetensors"));
 }

@@ -65,5 +65,11 @@ TEST(MemoryBank, RefusesAnotherProducerAlteredBytesAndForeignFiles) {
   MemoryBank mixed;
   mixed.append("a", torch::zeros({3, 8}));
   EXPECT_THROW(mixed.append("b", torch::zeros({4, 8})), amem::Error);
+  // A document is stored once: a second "a" is refused, and the bank stays as it was.
+  EXPECT_NE(amem::testing::error_of([&] { mixed.append("a", torch::ones({3, 8})); }).find("'a' is in the bank already"),
+            std::string::npos);
+  EXPECT_TRUE(mixed.contains("a"));
+  EXPECT_FALSE(mixed.contains("b"));
+  EXPECT_EQ(mixed.size(), 1);
   EXPECT_THROW(MemoryBank().save((dir / "empty.safetensors").string(), "x"), amem::Error);
 }

@@ -3,12 +3,23 @@
 // memory methods implement it; the harness (online_eval.h) only sees this interface.
 #pragma once
 
+#include <cstdint>
+#include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "amem/data/qa_document.h"
 
 namespace amem::eval {
+
+// What an adapter stores per document besides the base LM (MAC: its memory bank).
+struct StoredMemory {
+  int64_t documents = 0;           // entries held, including ones loaded from a file
+  int64_t loaded = 0;              // of which came from a saved bank rather than this stream
+  int64_t bytes = 0;               // documents x bytes_per_document
+  int64_t bytes_per_document = 0;
+};
 
 class Adapter {
  public:
@@ -26,6 +37,13 @@ class Adapter {
 
   // One prediction per question, in order. The harness batches the questions.
   virtual std::vector<std::string> answer(const std::vector<data::Question>& questions) = 0;
+
+  // The per-document store, for results.json; none for adapters that change weights instead.
+  virtual std::optional<StoredMemory> stored_memory() const { return std::nullopt; }
+
+  // Writes what the adapter built from the stream into the run folder, if it keeps anything
+  // worth reloading (MAC: memory_bank.safetensors). Nothing by default.
+  virtual void save(const std::filesystem::path& run_dir) const { (void)run_dir; }
 };
 
 }  // namespace amem::eval

@@ -9,11 +9,14 @@
 //   results.json       adapter, exact_match and f1 (percent, mean over questions), documents,
 //                      questions, adapt_seconds_per_document {median, mean},
 //                      finish_stream_seconds (the adapter's step after the stream, e.g. the
-//                      QA light-tune), peak memory bytes
+//                      QA light-tune), peak memory bytes, memory_bank (documents, loaded,
+//                      bytes, bytes_per_document; null for adapters that store nothing per
+//                      document)
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,6 +44,7 @@ struct OnlineEvalResults {
   double adapt_seconds_median = 0, adapt_seconds_mean = 0;  // wall time of absorb() per document
   double finish_stream_seconds = 0;                           // wall time of finish_stream()
   PeakMemory peak;
+  std::optional<StoredMemory> stored_memory;  // Adapter::stored_memory() after the stream
   std::vector<ScoredPrediction> predictions;  // stream order
 };
 

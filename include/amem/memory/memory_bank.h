@@ -8,7 +8,7 @@
 //   format          "amem.memory_bank"
 //   version         "1"; files of other versions are refused
 //   document_ids    JSON array of the N ids
-//   checksum        FNV-1a 64 of the tensor bytes (hex): a file altered after writing is
+//   checksum        io::ContentHash of the tensor (hex): a file altered after writing is
 //                   refused on load
 //   producer        the caller's description of what made the modulations (the MAC
 //                   checkpoint); a bank made by another amortizer is refused
@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace amem::memory {
@@ -27,12 +28,13 @@ class MemoryBank {
   MemoryBank() = default;
 
   // Appends one document's modulation [T, d] (stored detached). Every entry has the shape of
-  // the first; amem::Error otherwise.
+  // the first, and a document is stored once; amem::Error otherwise.
   void append(const std::string& document_id, const torch::Tensor& modulation);
 
   int64_t size() const { return int64_t(ids_.size()); }
   bool empty() const { return ids_.empty(); }
   const std::vector<std::string>& document_ids() const { return ids_; }
+  bool contains(const std::string& document_id) const;
   // All entries, [N, T, d] (undefined while empty).
   torch::Tensor modulations() const;
   // Bytes one document adds to the bank (T × d × element size).
@@ -55,6 +57,7 @@ class MemoryBank {
 
  private:
   std::vector<std::string> ids_;
+  std::unordered_map<std::string, int64_t> index_;  // id -> position
   std::vector<torch::Tensor> entries_;
   mutable torch::Tensor stacked_;  // modulations(), rebuilt after an append
 };

@@ -1,18 +1,38 @@
 #include "amem/methods/mac/mac_adapter.h"
 
+#include "amem/core/error.h"
+#include "amem/methods/mac/mac_memory.h"
+
 namespace amem::methods {
 
-void MacAdapter::absorb(const data::Document& document) {
-  torch::NoGradGuard no_grad;
-  bank_.append(document.id, mac_.amortize({document.text})[0]);
-}
+MacAdapter::MacAdapter(std::shared_ptr<MacModel> mac, eval::GreedyAnswerer answerer,
+                       const memory::MemorySettings& memory)
+    : owned_(std::move(mac)),
+      mac_(*owned_),
+      answerer_(std::move(answerer)),
+      window_(memory.window),
+      bank_(start_bank(mac_, memory.load)),
+      loaded_(bank_.size()),
+      save_(memory.save) {}
+
+void MacAdapter::absorb(const data::Document& document) { amortize_into(mac_, bank_, {&document}); }
 
 std::vector<std::string> MacAdapter::answer(const std::vector<data::Question>& questions) {
+  if (bank_.empty()) throw Error("mac: questions asked of an empty memory bank (no document was absorbed)");
   torch::NoGradGuard no_grad;
   std::vector<std::string> texts;
   for (const auto& q : questions) texts.push_back(q.text);
   const auto prefix = mac_.to_prefix(mac_.aggregate(texts, bank_.modulations(), window_));
   return answerer_.answer(questions, &prefix);
+}
+
+std::optional<eval::StoredMemory> MacAdapter::stored_memory() const {
+  const int64_t per_document = bank_.bytes_per_document();
+  return eval::StoredMemory{bank_.size(), loaded_, bank_.size() * per_document, per_document};
+}
+
+void MacAdapter::save(const std::filesystem::path& run_dir) const {
+  if (save_ && !bank_.empty()) save_bank(mac_, bank_, run_dir / memory::kBankFile);
 }
 
 }  // namespace amem::methods

@@ -43,6 +43,8 @@ MacModel::MacModel(const MacSettings& settings, const models::ModelSettings& bas
   auto question_t5 = models::load_t5(settings.question_encoder, torch::kFloat32, device_, /*trainable=*/true);
   networks_ = MacNetworks(settings, amortizer_t5, question_t5, base_lm_->shape());
   networks_->to(device_);
+  // Inference (eval, memory build) needs T5's dropout off; training switches train() on per step.
+  networks_->eval();
   if (settings.networks) load_networks(*settings.networks);
 }
 

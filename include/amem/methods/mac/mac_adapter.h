@@ -1,6 +1,10 @@
 // MAC in the online evaluation: each streamed document is amortized into the memory bank as it
 // arrives (one forward, no gradient), then every question aggregates the whole bank
 // (hierarchically with a window) into the prefix under which the frozen base LM answers.
+//
+// Under `amem eval` the memory section applies (memory/memory_settings.h): the bank may start
+// from a saved one (documents it holds are not amortized again) and is saved into the run
+// folder, so a later run can answer from it without reading the documents.
 #pragma once
 
 #include <memory>
@@ -11,22 +15,25 @@
 #include "amem/eval/adapter.h"
 #include "amem/eval/greedy_answerer.h"
 #include "amem/memory/memory_bank.h"
+#include "amem/memory/memory_settings.h"
 #include "amem/methods/mac/mac_model.h"
 
 namespace amem::methods {
 
 class MacAdapter : public eval::Adapter {
  public:
-  // `mac` must outlive the adapter.
+  // An empty bank that is never saved (validation while training). `mac` must outlive the adapter.
   MacAdapter(MacModel& mac, eval::GreedyAnswerer answerer, std::optional<int64_t> window)
       : mac_(mac), answerer_(std::move(answerer)), window_(window) {}
-  // Owning `mac` (amem eval builds the model for the adapter alone).
-  MacAdapter(std::shared_ptr<MacModel> mac, eval::GreedyAnswerer answerer, std::optional<int64_t> window)
-      : owned_(std::move(mac)), mac_(*owned_), answerer_(std::move(answerer)), window_(window) {}
+  // Owning `mac` (amem eval builds the model for the adapter alone), as `memory` says: its
+  // window, the bank to start from (loaded here), and whether save() writes the bank.
+  MacAdapter(std::shared_ptr<MacModel> mac, eval::GreedyAnswerer answerer, const memory::MemorySettings& memory);
 
   std::string name() const override { return window_ ? "mac-window-" + std::to_string(*window_) : "mac"; }
   void absorb(const data::Document& document) override;
   std::vector<std::string> answer(const std::vector<data::Question>& questions) override;
+  std::optional<eval::StoredMemory> stored_memory() const override;
+  void save(const std::filesystem::path& run_dir) const override;
 
   const memory::MemoryBank& bank() const { return bank_; }
 
@@ -36,6 +43,8 @@ class MacAdapter : public eval::Adapter {
   eval::GreedyAnswerer answerer_;
   std::optional<int64_t> window_;
   memory::MemoryBank bank_;
+  int64_t loaded_ = 0;  // entries that came from memory.load
+  bool save_ = false;
 };
 
 }  // namespace amem::methods

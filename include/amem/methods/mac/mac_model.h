@@ -34,7 +34,7 @@ struct T5Tokens {
 class MacModel {
  public:
   // Loads the base LM (frozen, eval mode) as `base` says, and both T5 checkpoints (trainable,
-  // float32, on the base LM's device; bf16 comes from autocast). With mac.networks set, every
+  // float32, on the base LM's device, in eval mode; bf16 comes from autocast). With mac.networks set, every
   // trained tensor is then read from that folder (see save_networks).
   MacModel(const MacSettings& settings, const models::ModelSettings& base);
 

@@ -1,0 +1,31 @@
+// The `memory` section of a config: how MAC's memory bank is read at answer time, saved and
+// reused — by `amem eval` (eval.adapter: mac) and `amem memory build`.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "amem/config/config.h"
+#include "amem/config/schema.h"
+
+namespace amem::memory {
+
+// The file a bank is saved as inside a run folder.
+inline constexpr const char* kBankFile = "memory_bank.safetensors";
+
+struct MemorySettings {
+  // Aggregate the bank hierarchically in windows of this many entries when answering
+  // (hierarchical_aggregation.h); unset: the whole bank in one cross-attention.
+  std::optional<int64_t> window;
+  // A bank file to start from: documents already in it are not amortized again, and its
+  // other entries stay part of the memory.
+  std::optional<std::string> load;
+  bool save;           // write the bank into the run folder (kBankFile)
+  int64_t batch_size;  // documents per amortizer forward in `amem memory build`
+
+  static void declare(config::Schema& schema);
+  static MemorySettings from(const config::Config& config);
+};
+
+}  // namespace amem::memory

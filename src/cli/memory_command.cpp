@@ -1,0 +1,117 @@
+// `amem memory build CONFIG [OVERRIDE...]` and `amem memory info PATH [--ids]`: MAC's memory
+// bank as a file. build amortizes a stream's documents into a bank (what `amem eval` does
+// document by document, here in batches) so that evaluations can answer from it; info says
+// what a bank file holds and checks it.
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+
+#include "amem/config/amem_schema.h"
+#include "amem/core/error.h"
+#include "amem/data/data_settings.h"
+#include "amem/memory/memory_bank.h"
+#include "amem/memory/memory_settings.h"
+#include "amem/methods/mac/mac_memory.h"
+#include "amem/methods/mac/mac_settings.h"
+#include "amem/models/model_settings.h"
+#include "amem/run/progress.h"
+#include "amem/run/run_dir.h"
+#include "amem/run/run_settings.h"
+#include "cli/commands.h"
+
+namespace amem::cli {
+
+namespace {
+
+void print_help() {
+  std::cout << "usage: amem memory build CONFIG [OVERRIDE...]\n"
+               "       amem memory info PATH [--ids]\n\n"
+               "build: amortizes the documents of the test stream (data.*, as `amem eval` streams\n"
+               "them) with the MAC networks of mac.* (mac.networks: a trained folder) into a memory\n"
+               "bank, memory.batch_size documents per forward, starting from memory.load if set.\n"
+               "The run folder gets config.yaml, log.txt, metrics.jsonl and memory_bank.safetensors;\n"
+               "`amem eval CONFIG memory.load=<run>/memory_bank.safetensors` answers from it.\n"
+               "info: the bank's producer (the amortizer that made it), size and bytes per\n"
+               "document, after checking its checksum; --ids lists its document ids in order.\n";
+}
+
+int build(const Args& args) {
+  if (args.empty()) throw ConfigError("memory build: expected a config file (see amem memory --help)");
+  const Args overrides(args.begin() + 1, args.end());
+  const auto config = config::load_config(config::amem_schema(), args[0], overrides);
+  // Every setting is read before the run folder exists, so a config mistake leaves no folder.
+  const auto data = data::DataSettings::from(config);
+  const auto memory = memory::MemorySettings::from(config);
+  const auto mac_settings = methods::MacSettings::from(config);
+  const auto model_settings = models::ModelSettings::from(config);
+  torch::manual_seed(uint64_t(run::RunSettings::from(config).seed));
+  methods::MacModel mac(mac_settings, model_settings);
+  auto bank = methods::start_bank(mac, memory.load);
+  const int64_t loaded = bank.size();
+
+  run::RunDir run_dir(config);
+  const auto stream = data::make_stream(data::read_qa_dataset(data.test), data.stream);
+  run::Progress progress("amortize", int64_t(stream.documents.size()));
+  const auto start = std::chrono::steady_clock::now();
+  int64_t amortized = 0;
+  for (size_t begin = 0, step = 0; begin < stream.documents.size(); begin += size_t(memory.batch_size), ++step) {
+    const size_t end = std::min(stream.documents.size(), begin + size_t(memory.batch_size));
+    std::vector<const data::Document*> batch;
+    for (size_t i = begin; i < end; ++i) batch.push_back(&stream.documents[i]);
+    const auto batch_start = std::chrono::steady_clock::now();
+    const int64_t added = methods::amortize_into(mac, bank, batch);
+    if (torch::cuda::is_available()) torch::cuda::synchronize();
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - batch_start).count();
+    run_dir.metrics().log(int64_t(step), {{"documents", double(end - begin)}, {"amortized", double(added)},
+                                          {"seconds", seconds}});
+    amortized += added;
+    progress.advance(int64_t(end - begin));
+  }
+  progress.finish();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (bank.empty()) throw Error(data.test.path + ": no documents to build a memory bank from");
+  const auto path = run_dir.path() / memory::kBankFile;
+  methods::save_bank(mac, bank, path);
+  std::printf("memory bank: %lld documents (%lld amortized, %lld from memory.load), %lld bytes per document, "
+              "%.2f MB in all; %.4f s per amortized document; %s\n",
+              static_cast<long long>(bank.size()), static_cast<long long>(amortized),
+              static_cast<long long>(loaded), static_cast<long long>(bank.bytes_per_document()),
+              double(bank.size() * bank.bytes_per_document()) / 1e6, amortized ? seconds / double(amortized) : 0.0,
+              path.string().c_str());
+  return 0;
+}
+
+int info(const Args& args) {
+  const bool list_ids = args.size() == 2 && args[1] == "--ids";
+  if (args.empty() || args.size() > 2 || (args.size() == 2 && !list_ids))
+    throw ConfigError("memory info: expected PATH [--ids] (see amem memory --help)");
+  const auto& path = args[0];
+  const auto bank = memory::MemoryBank::load(path);  // checks format, version, checksum, ids
+  const auto header = memory::MemoryBank::inspect(path);
+  std::printf("%s\n  producer    %s\n  documents   %lld\n  modulation  %lld tokens x %lld, %s\n"
+              "  bytes       %lld per document, %.2f MB in all\n  checksum    ok\n",
+              path.c_str(), header.producer.c_str(), static_cast<long long>(header.documents),
+              static_cast<long long>(header.tokens), static_cast<long long>(header.width), header.dtype.c_str(),
+              static_cast<long long>(header.bytes_per_document),
+              double(header.documents * header.bytes_per_document) / 1e6);
+  if (list_ids)
+    for (const auto& id : bank.document_ids()) std::printf("%s\n", id.c_str());
+  return 0;
+}
+
+}  // namespace
+
+int run_memory(const Args& args) {
+  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+    print_help();
+    return args.empty() ? 2 : 0;
+  }
+  const Args rest(args.begin() + 1, args.end());
+  if (args[0] == "build") return build(rest);
+  if (args[0] == "info") return info(rest);
+  throw ConfigError("memory: unknown action '" + args[0] + "' (expected build or info; see amem memory --help)");
+}
+
+}  // namespace amem::cli
