@@ -25,50 +25,10 @@
 #include "amem/config/amem_schema.h"
 #include "amem/device/autocast.h"
 #include "amem/eval/peak_memory.h"
-#include "amem/methods/mac/mac_networks.h"
 #include "amem/methods/mac/mac_objective.h"
-#include "amem/models/gpt2.h"
-#include "amem/models/t5.h"
 #include "amem/train/lm_loss.h"
-
-namespace {
-
-struct Gpt2Shape {
-  int64_t n_embd, n_layer, n_head;
-};
-const std::map<std::string, Gpt2Shape> kGpt2 = {{"distilgpt2", {768, 6, 12}},
-                                                {"gpt2-large", {1280, 36, 20}},
-                                                {"gpt2-xl", {1600, 48, 25}}};
-
-// t5-base and t5-large as their config.json files describe them; the config's checkpoint folder
-// names pick one ("...t5-large..." or else base).
-amem::models::T5Config t5_shape(const std::string& checkpoint) {
-  amem::models::T5Config c;
-  const bool large = checkpoint.find("large") != std::string::npos;
-  c.vocab_size = 32128;
-  c.d_model = large ? 1024 : 768;
-  c.d_kv = 64;
-  c.d_ff = large ? 4096 : 3072;
-  c.num_layers = c.num_decoder_layers = large ? 24 : 12;
-  c.num_heads = large ? 16 : 12;
-  c.relative_attention_num_buckets = 32;
-  c.relative_attention_max_distance = 128;
-  c.layer_norm_epsilon = 1e-6;
-  c.activation = "relu";
-  return c;
-}
-
-// Random weights drawn on the GPU at a pre-trained model's scale (only finiteness matters here);
-// norms (1-D weights, and the per-token MLP banks' stacked LayerNorms) keep their ones.
-void randomise(torch::nn::Module& module, bool trainable) {
-  torch::NoGradGuard no_grad;
-  for (auto& p : module.named_parameters()) {
-    if (p.value().dim() >= 2 && p.key().find("norm_") == std::string::npos) p.value().normal_(0.0, 0.02);
-    p.value().set_requires_grad(trainable);
-  }
-}
-
-}  // namespace
+#include "gpt2_presets.h"
+#include "mac_presets.h"
 
 int main(int argc, char** argv) {
   std::map<std::string, std::string> args = {
@@ -84,7 +44,7 @@ int main(int argc, char** argv) {
     args[argv[i]] = argv[i + 1];
   }
   const bool on_cuda = args["--device"] == "cuda";
-  if ((on_cuda && !torch::cuda::is_available()) || !kGpt2.count(args["--preset"])) {
+  if ((on_cuda && !torch::cuda::is_available()) || !amem::bench::kGpt2Presets.count(args["--preset"])) {
     std::fprintf(stderr, "bench_mac_train: needs CUDA (or --device cpu) and a known --preset\n");
     return 2;
   }
@@ -100,21 +60,13 @@ int main(int argc, char** argv) {
   };
 
   torch::manual_seed(0);
-  const auto shape = kGpt2.at(args["--preset"]);
-  amem::models::Gpt2Config gpt2;
-  gpt2.n_embd = shape.n_embd;
-  gpt2.n_layer = shape.n_layer;
-  gpt2.n_head = shape.n_head;
-  amem::models::Gpt2LmHeadModel base(gpt2);
+  amem::models::Gpt2LmHeadModel base(amem::bench::gpt2_config(args["--preset"]));
   base.to(device, on_cuda ? torch::kBFloat16 : torch::kFloat32);
-  randomise(base, /*trainable=*/false);
+  amem::bench::randomise(base);
+  for (auto& p : base.parameters()) p.set_requires_grad(false);
   base.eval();
 
-  amem::models::T5ForConditionalGeneration amortizer_t5(t5_shape(settings.amortizer));
-  amem::models::T5ForConditionalGeneration question_t5(t5_shape(settings.question_encoder));
-  amem::methods::MacNetworks networks(settings, amortizer_t5, question_t5, base.shape());
-  networks->to(device);
-  randomise(*networks, /*trainable=*/true);
+  auto networks = amem::bench::random_mac_networks(settings, base.shape(), device, /*trainable=*/true);
   networks->train();
   std::vector<torch::Tensor> parameters = networks->parameters();
   torch::optim::AdamW optimizer(parameters, torch::optim::AdamWOptions(1e-5));

@@ -30,3 +30,20 @@ printf 'Super Bowl 50 was an American football game to determine the champion.\n
 for folder in "$qa_runs"/*/best "$qa_runs"/*/last; do
   python3 scripts/device/check_hf_export.py "$build/bin/amem" "$folder" "$qa_runs/text.txt"
 done
+
+# MAC's memory bank on the GPU (bf16 base LM): amem eval amortizes on CUDA and saves its bank;
+# amem memory build makes it again in batches and info checks it; an eval that loads the saved
+# bank amortizes nothing and must answer exactly as the first.
+mac_runs=$(mktemp -d)
+mac="configs/eval/squad_mac.yaml model.device=cuda model.dtype=bf16"
+"$build/bin/amem" eval $mac run.output_dir="$mac_runs/eval" > "$log_dir/mac_eval.log" 2>&1 ||
+  { tail -20 "$log_dir/mac_eval.log"; exit 1; }
+tail -2 "$log_dir/mac_eval.log"
+first=$(ls -d "$mac_runs"/eval/*)
+"$build/bin/amem" memory build $mac memory.batch_size=4 run.output_dir="$mac_runs/build" 2>&1 | tail -1
+"$build/bin/amem" memory info "$first/memory_bank.safetensors"
+"$build/bin/amem" eval $mac memory.load="$first/memory_bank.safetensors" run.output_dir="$mac_runs/reuse" \
+  > "$log_dir/mac_reuse.log" 2>&1 || { tail -20 "$log_dir/mac_reuse.log"; exit 1; }
+tail -1 "$log_dir/mac_reuse.log"
+cmp "$first/predictions.jsonl" "$mac_runs"/reuse/*/predictions.jsonl &&
+  echo "check: MAC answers from the saved bank are identical to the run that amortized the stream"
