@@ -18,6 +18,7 @@
 #include "amem/eval/peak_memory.h"
 #include "amem/methods/camels/camels_meta_step.h"
 #include "amem/methods/camels/weight_model.h"
+#include "bench_options.h"
 #include "gpt2_presets.h"
 
 namespace {
@@ -38,13 +39,7 @@ int main(int argc, char** argv) {
   std::map<std::string, std::string> args = {
       {"--base", "distilgpt2"},     {"--batch", "6"},      {"--doc-tokens", "512"}, {"--qa-tokens", "32"},
       {"--locality-tokens", "512"}, {"--sequential", "1"}, {"--repeats", "5"}};
-  for (int i = 1; i < argc; i += 2) {
-    if (!args.count(argv[i]) || i + 1 >= argc) {
-      std::fprintf(stderr, "bench_camels_step: unknown option or missing value: %s\n", argv[i]);
-      return 2;
-    }
-    args[argv[i]] = argv[i + 1];
-  }
+  if (!amem::bench::read_options(argc, argv, "bench_camels_step", args)) return 2;
   if (!torch::cuda::is_available() || !amem::bench::kGpt2Presets.count(args["--base"])) {
     std::fprintf(stderr, "bench_camels_step: needs CUDA and a known --base preset\n");
     return 2;

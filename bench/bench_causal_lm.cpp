@@ -13,19 +13,14 @@
 
 #include "amem/generation/generate.h"
 #include "amem/models/gpt2.h"
+#include "bench_options.h"
 #include "gpt2_presets.h"
 
 int main(int argc, char** argv) {
   std::map<std::string, std::string> args = {{"--preset", "gpt2-xl"}, {"--dtype", "bf16"}, {"--batch", "8"},
                                              {"--seq", "512"},         {"--prompt", "128"},  {"--new-tokens", "64"},
                                              {"--repeats", "5"}};
-  for (int i = 1; i < argc; i += 2) {
-    if (!args.count(argv[i]) || i + 1 >= argc) {
-      std::fprintf(stderr, "bench_causal_lm: unknown option or missing value: %s\n", argv[i]);
-      return 2;
-    }
-    args[argv[i]] = argv[i + 1];
-  }
+  if (!amem::bench::read_options(argc, argv, "bench_causal_lm", args)) return 2;
   if (!torch::cuda::is_available() || !amem::bench::kGpt2Presets.count(args["--preset"])) {
     std::fprintf(stderr, "bench_causal_lm: needs CUDA and a known --preset\n");
     return 2;

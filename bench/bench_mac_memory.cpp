@@ -23,6 +23,7 @@
 #include "amem/config/amem_schema.h"
 #include "amem/device/autocast.h"
 #include "amem/memory/hierarchical_aggregation.h"
+#include "bench_options.h"
 #include "gpt2_presets.h"
 #include "mac_presets.h"
 
@@ -31,13 +32,7 @@ int main(int argc, char** argv) {
       {"--config", "configs/mac/gpt2_xl.yaml"}, {"--preset", "gpt2-xl"}, {"--doc-tokens", "512"},
       {"--batch", "8"},        {"--questions", "16"}, {"--question-tokens", "32"},
       {"--banks", "16,128,1024"}, {"--window", "16"}, {"--repeats", "5"}};
-  for (int i = 1; i < argc; i += 2) {
-    if (!args.count(argv[i]) || i + 1 >= argc) {
-      std::fprintf(stderr, "bench_mac_memory: unknown option or missing value: %s\n", argv[i]);
-      return 2;
-    }
-    args[argv[i]] = argv[i + 1];
-  }
+  if (!amem::bench::read_options(argc, argv, "bench_mac_memory", args)) return 2;
   if (!torch::cuda::is_available() || !amem::bench::kGpt2Presets.count(args["--preset"])) {
     std::fprintf(stderr, "bench_mac_memory: needs CUDA and a known --preset\n");
     return 2;

@@ -27,6 +27,7 @@
 #include "amem/eval/peak_memory.h"
 #include "amem/methods/mac/mac_objective.h"
 #include "amem/train/lm_loss.h"
+#include "bench_options.h"
 #include "gpt2_presets.h"
 #include "mac_presets.h"
 
@@ -36,13 +37,7 @@ int main(int argc, char** argv) {
       {"--batch", "8"},                         {"--doc-tokens", "512"},   {"--question-tokens", "32"},
       {"--qa-tokens", "64"},                    {"--steps", "5"},          {"--warmup", "2"},
       {"--device", "cuda"}};
-  for (int i = 1; i < argc; i += 2) {
-    if (!args.count(argv[i]) || i + 1 >= argc) {
-      std::fprintf(stderr, "bench_mac_train: unknown option or missing value: %s\n", argv[i]);
-      return 2;
-    }
-    args[argv[i]] = argv[i + 1];
-  }
+  if (!amem::bench::read_options(argc, argv, "bench_mac_train", args)) return 2;
   const bool on_cuda = args["--device"] == "cuda";
   if ((on_cuda && !torch::cuda::is_available()) || !amem::bench::kGpt2Presets.count(args["--preset"])) {
     std::fprintf(stderr, "bench_mac_train: needs CUDA (or --device cpu) and a known --preset\n");
