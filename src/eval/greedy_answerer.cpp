@@ -28,13 +28,7 @@ size_t GreedyAnswerer::prompt_budget(int64_t prefix_length) const {
 }
 
 std::vector<int64_t> GreedyAnswerer::prompt(const data::Question& question, int64_t prefix_length) const {
-  auto ids = tokenizer_->encode_for_model(question.text);
-  const size_t budget = prompt_budget(prefix_length);
-  if (ids.size() <= budget) return ids;
-  const auto& bos = tokenizer_->special().bos;
-  const size_t keep_first = tokenizer_->special().add_bos && bos && ids.front() == *bos ? 1 : 0;
-  ids.erase(ids.begin() + std::ptrdiff_t(keep_first), ids.end() - std::ptrdiff_t(budget - keep_first));
-  return ids;
+  return tokenizer_->keep_last(tokenizer_->encode_for_model(question.text), prompt_budget(prefix_length));
 }
 
 std::vector<std::string> GreedyAnswerer::answer(const std::vector<data::Question>& questions,

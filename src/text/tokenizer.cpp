@@ -11,4 +11,13 @@ std::vector<int64_t> Tokenizer::encode_for_model(std::string_view text) const {
   return ids;
 }
 
+std::vector<int64_t> Tokenizer::keep_last(std::vector<int64_t> ids, size_t budget) const {
+  if (ids.size() <= budget) return ids;
+  if (budget == 0) return {};
+  const bool keeps_bos = special_.add_bos && special_.bos && ids.front() == *special_.bos;
+  const size_t first = keeps_bos ? 1 : 0;
+  ids.erase(ids.begin() + std::ptrdiff_t(first), ids.end() - std::ptrdiff_t(budget - first));
+  return ids;
+}
+
 }  // namespace amem::text

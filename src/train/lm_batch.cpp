@@ -55,14 +55,12 @@ LmBatch qa_batch(const text::Tokenizer& tokenizer, const std::vector<const data:
   if (!eos) throw Error("qa_batch: the tokenizer has no EOS token, which ends every answer");
   std::vector<Example> examples;
   for (const auto* q : questions) {
-    auto question = tokenizer.encode_for_model(q->text);
     auto answer = tokenizer.encode(" " + q->target);
     answer.push_back(*eos);
     const auto limit = static_cast<size_t>(std::max<int64_t>(max_tokens, 1));
     if (answer.size() > limit) answer.resize(limit);
-    const size_t keep = std::min(question.size(), limit - answer.size());
     Example e;
-    e.ids.assign(question.end() - static_cast<std::ptrdiff_t>(keep), question.end());
+    e.ids = tokenizer.keep_last(tokenizer.encode_for_model(q->text), limit - answer.size());
     e.prompt = e.ids.size();
     e.ids.insert(e.ids.end(), answer.begin(), answer.end());
     examples.push_back(std::move(e));

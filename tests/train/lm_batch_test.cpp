@@ -59,6 +59,26 @@ TEST(LmBatch, TooLongQaExampleLosesTheStartOfItsQuestionNotItsAnswer) {
   EXPECT_EQ(std::vector<int64_t>(ids.begin() + 2, ids.end()), answer);
 }
 
+TEST(LmBatch, ACutLlamaQuestionKeepsItsBosAsTheAnswererDoes) {
+  const auto tokenizer = amem::text::load_tokenizer(std::string(AMEM_TEST_DATA_DIR) + "/models/tiny-llama");
+  const int64_t bos = *tokenizer->special().bos;
+  amem::data::Question q{"1", "which team represented the american football conference", {"Denver"}, "Denver"};
+  const auto answer = concat(tokenizer->encode(" Denver"), {*tokenizer->special().eos});
+  const auto question = tokenizer->encode_for_model(q.text);
+  ASSERT_EQ(question.front(), bos);
+  ASSERT_GT(question.size(), 4u);
+  const auto batch = qa_batch(*tokenizer, {&q}, int64_t(answer.size()) + 3);
+  const auto ids = row(batch.input_ids, 0);
+  // BOS, the question's last two tokens, the answer.
+  EXPECT_EQ(std::vector<int64_t>(ids.begin(), ids.begin() + 3),
+            (std::vector<int64_t>{bos, question[question.size() - 2], question.back()}));
+  EXPECT_EQ(std::vector<int64_t>(ids.begin() + 3, ids.end()), answer);
+  EXPECT_EQ(tokenizer->keep_last(question, 3), std::vector<int64_t>(ids.begin(), ids.begin() + 3));
+  EXPECT_EQ(tokenizer->keep_last(question, 1), std::vector<int64_t>{bos});
+  EXPECT_TRUE(tokenizer->keep_last(question, 0).empty());
+  EXPECT_EQ(tokenizer->keep_last(question, question.size()), question);
+}
+
 TEST(LmBatch, TextBatchesAreCutAndLabelledEverywhereButPadding) {
   const auto tokenizer = amem::text::load_tokenizer(std::string(AMEM_TEST_DATA_DIR) + "/models/tiny-gpt2");
   const auto batch = text_batch(*tokenizer, {"Super Bowl 50 was an American football game", "Denver"}, 5);

@@ -42,6 +42,10 @@ class Tokenizer {
   void set_special(const SpecialTokens& special) { special_ = special; }
   // encode() plus the checkpoint's BOS/EOS convention.
   std::vector<int64_t> encode_for_model(std::string_view text) const;
+  // The last `budget` ids of a model input longer than that, keeping a leading BOS the
+  // convention added (a question cut to fit the context loses its start, never the BOS the
+  // model was trained with). Inputs within the budget are returned as they are.
+  std::vector<int64_t> keep_last(std::vector<int64_t> ids, size_t budget) const;
 
  protected:
   SpecialTokens special_;
