@@ -50,9 +50,11 @@ int build(const Args& args) {
   methods::MacModel mac(mac_settings, model_settings);
   auto bank = methods::start_bank(mac, memory.load);
   const int64_t loaded = bank.size();
+  const auto stream = data::make_stream(data::read_qa_dataset(data.test), data.stream);
+  if (stream.documents.empty() && bank.empty())
+    throw Error(data.test.path + ": no documents to build a memory bank from");
 
   run::RunDir run_dir(config);
-  const auto stream = data::make_stream(data::read_qa_dataset(data.test), data.stream);
   run::Progress progress("amortize", int64_t(stream.documents.size()));
   const auto start = std::chrono::steady_clock::now();
   int64_t amortized = 0;
@@ -71,7 +73,6 @@ int build(const Args& args) {
   }
   progress.finish();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (bank.empty()) throw Error(data.test.path + ": no documents to build a memory bank from");
   const auto path = run_dir.path() / memory::kBankFile;
   methods::save_bank(mac, bank, path);
   std::printf("memory bank: %lld documents (%lld amortized, %lld from memory.load), %lld bytes per document, "

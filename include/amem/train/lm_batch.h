@@ -32,7 +32,8 @@ struct LmBatch {
 
 // Answer-only QA batch of the questions' `target` answers. An example longer than `max_tokens`
 // loses the start of its question after any BOS (Tokenizer::keep_last, as the answerer cuts
-// prompts; the answer is what is learned); an answer that alone does not fit is cut at its end. Throws amem::Error if the tokenizer has no EOS token.
+// prompts; the answer is what is learned); an answer that alone does not fit is cut at its
+// end. Throws amem::Error if the tokenizer has no EOS token.
 LmBatch qa_batch(const text::Tokenizer& tokenizer, const std::vector<const data::Question*>& questions,
                  int64_t max_tokens);
 
