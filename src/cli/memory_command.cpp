@@ -47,7 +47,8 @@ int build(const Args& args) {
   const auto mac_settings = methods::MacSettings::from(config);
   const auto model_settings = models::ModelSettings::from(config);
   torch::manual_seed(uint64_t(run::RunSettings::from(config).seed));
-  methods::MacModel mac(mac_settings, model_settings);
+  // A bank needs the base LM's sizes only, not its weights.
+  methods::MacModel mac(mac_settings, model_settings, methods::MacModel::BaseLm::kShapeOnly);
   auto bank = methods::start_bank(mac, memory.load);
   const int64_t loaded = bank.size();
   const auto stream = data::make_stream(data::read_qa_dataset(data.test), data.stream);

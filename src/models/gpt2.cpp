@@ -74,9 +74,12 @@ torch::Tensor Gpt2BlockImpl::forward(const torch::Tensor& x, const torch::Tensor
   return h + torch::dropout(mlp_proj(act_(c_fc(ln_2(h)))), resid_pdrop_, training);
 }
 
+CausalLmShape Gpt2Config::shape() const {
+  return {vocab_size, n_embd, n_layer, n_head, n_head, n_embd / n_head, n_positions};
+}
+
 Gpt2LmHeadModel::Gpt2LmHeadModel(const Gpt2Config& config) : config_(config) {
-  shape_ = {config.vocab_size, config.n_embd, config.n_layer, config.n_head, config.n_head,
-            config.n_embd / config.n_head, config.n_positions};
+  shape_ = config.shape();
   wte = register_module("wte", torch::nn::Embedding(config.vocab_size, config.n_embd));
   wpe = register_module("wpe", torch::nn::Embedding(config.n_positions, config.n_embd));
   auto h = register_module("h", torch::nn::ModuleList());

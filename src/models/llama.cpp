@@ -102,10 +102,13 @@ torch::Tensor LlamaDecoderLayerImpl::forward(const torch::Tensor& x, const torch
   return out + down_proj(act_(gate_proj(f)) * up_proj(f));
 }
 
+CausalLmShape LlamaConfig::shape() const {
+  return {vocab_size, hidden_size, num_hidden_layers, num_attention_heads, num_key_value_heads,
+          head_dim, max_position_embeddings};
+}
+
 LlamaForCausalLm::LlamaForCausalLm(const LlamaConfig& config) : config_(config) {
-  shape_ = {config.vocab_size, config.hidden_size, config.num_hidden_layers,
-            config.num_attention_heads, config.num_key_value_heads, config.head_dim,
-            config.max_position_embeddings};
+  shape_ = config.shape();
   embed_tokens = torch::nn::Embedding(config.vocab_size, config.hidden_size);
   auto layer_list = torch::nn::ModuleList();
   for (int64_t i = 0; i < config.num_hidden_layers; ++i) {

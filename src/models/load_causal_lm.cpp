@@ -8,6 +8,26 @@
 
 namespace amem::models {
 
+namespace {
+
+bool is_llama_family(const std::string& model_type) {
+  return model_type == "llama" || model_type == "qwen2" || model_type == "mistral";
+}
+
+[[noreturn]] void unsupported(const HfConfig& config, const std::string& model_type) {
+  config.fail("model_type", "'" + model_type + "' is not a supported causal LM (expected gpt2, llama, qwen2 or mistral)");
+}
+
+}  // namespace
+
+CausalLmShape read_causal_lm_shape(const std::string& dir) {
+  const auto config = HfConfig::read(dir);
+  const std::string model_type = config.string("model_type");
+  if (model_type == "gpt2") return Gpt2Config::from(config).shape();
+  if (is_llama_family(model_type)) return LlamaConfig::from(config).shape();
+  unsupported(config, model_type);
+}
+
 std::shared_ptr<CausalLm> load_causal_lm(const std::string& dir, const LoadOptions& options) {
   const auto config = HfConfig::read(dir);
   const std::string model_type = config.string("model_type");
@@ -21,13 +41,13 @@ std::shared_ptr<CausalLm> load_causal_lm(const std::string& dir, const LoadOptio
     // the causal-mask buffers older checkpoints carry have no module of their own.
     weights.prefixes = {model->checkpoint_prefix(), ""};
     weights.ignore_unexpected = {R"(lm_head\.weight)", R"((transformer\.)?h\.\d+\.attn\.(masked_)?bias)"};
-  } else if (model_type == "llama" || model_type == "qwen2" || model_type == "mistral") {
+  } else if (is_llama_family(model_type)) {
     const auto llama = LlamaConfig::from(config);
     model = std::make_shared<LlamaForCausalLm>(llama);
     if (llama.tie_word_embeddings) weights.ignore_unexpected = {R"(lm_head\.weight)"};
     weights.ignore_unexpected.push_back(R"(model\.layers\.\d+\.self_attn\.rotary_emb\.inv_freq)");
   } else {
-    config.fail("model_type", "'" + model_type + "' is not a supported causal LM (expected gpt2, llama, qwen2 or mistral)");
+    unsupported(config, model_type);
   }
   for (auto& p : model->parameters()) p.set_requires_grad(options.trainable);
   load_weights(*model, io::SafetensorsCheckpoint::open(dir), weights);

@@ -20,7 +20,7 @@ using amem::methods::MacObjectiveOptions;
 const fs::path kSource = AMEM_SOURCE_DIR;
 
 // The tiny MAC config with its checkpoint paths made absolute (tests run in the build folder).
-MacModel tiny_mac(const std::vector<std::string>& extra = {}) {
+MacModel tiny_mac(const std::vector<std::string>& extra = {}, MacModel::BaseLm base_lm = MacModel::BaseLm::kLoad) {
   const auto models = kSource / "tests" / "data" / "models";
   std::vector<std::string> overrides = {"model.path=" + (models / "tiny-gpt2").string(),
                                         "mac.amortizer=" + (models / "tiny-t5").string(),
@@ -29,7 +29,7 @@ MacModel tiny_mac(const std::vector<std::string>& extra = {}) {
   const auto config = amem::config::load_config(amem::config::amem_schema(),
                                                 (kSource / "configs" / "mac" / "tiny_gpt2.yaml").string(), overrides);
   torch::manual_seed(0);
-  return MacModel(amem::methods::MacSettings::from(config), amem::models::ModelSettings::from(config));
+  return MacModel(amem::methods::MacSettings::from(config), amem::models::ModelSettings::from(config), base_lm);
 }
 
 // N random triples: T5 documents and questions, base-LM question-answer pairs whose second
@@ -62,6 +62,21 @@ TEST(MacModel, AmortizesAggregatesAndMakesThePrefix) {
   const auto prefix = mac.to_prefix(modulation);
   ASSERT_EQ(prefix.keys.size(), 2u);  // tiny GPT-2's layers
   EXPECT_EQ(prefix.keys[1].sizes(), (std::vector<int64_t>{2, 4, 2, 16}));
+}
+
+TEST(MacModel, WithoutItsBaseLmItMakesTheSameNetworksAndModulations) {
+  auto full = tiny_mac();
+  auto shape_only = tiny_mac({}, MacModel::BaseLm::kShapeOnly);
+  torch::NoGradGuard no_grad;
+  const std::vector<std::string> documents = {"The library opened in March.", "It holds 40,000 books."};
+  EXPECT_TRUE(torch::equal(shape_only.amortize(documents), full.amortize(documents)));
+  const auto full_parameters = full.networks()->named_parameters();
+  for (const auto& p : shape_only.networks()->named_parameters())
+    EXPECT_TRUE(torch::equal(p.value(), full_parameters[p.key()])) << p.key();
+  EXPECT_EQ(shape_only.to_prefix(full.aggregate({"When?"}, full.amortize(documents))).keys[0].scalar_type(),
+            torch::kFloat32);
+  EXPECT_THROW(shape_only.base_lm(), std::logic_error);
+  EXPECT_EQ(shape_only.base_lm_ptr(), nullptr);
 }
 
 TEST(MacModel, T5TokensKeepTheirEosWhenCut) {

@@ -68,6 +68,7 @@ TEST(MacTraining, QaLossOnTheTrainingBatchFalls) {
   amem::train::run_training(task, amem::train::TrainSettings::from(config), {dir, &metrics, config.to_yaml()});
   const double after = task.loss_on(all).loss.item<double>();
   EXPECT_LT(after, 0.6 * before) << "before " << before << ", after " << after;
+  RecordProperty("qa_loss_before_after", std::to_string(before) + " " + std::to_string(after));  // for notes
   // What training saved: the networks alone, and the config beside them.
   EXPECT_TRUE(fs::exists(dir / "last" / "model.safetensors"));
   EXPECT_TRUE(fs::exists(dir / "last" / "config.yaml"));

@@ -29,6 +29,7 @@ struct Gpt2Config {
   double embd_pdrop = 0.1, attn_pdrop = 0.1, resid_pdrop = 0.1;
 
   static Gpt2Config from(const HfConfig& config);
+  CausalLmShape shape() const;
 };
 
 // A linear layer with GPT-2's [in, out] weight layout.

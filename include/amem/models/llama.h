@@ -37,6 +37,7 @@ struct LlamaConfig {
   // Reads both the classic keys (rope_theta, rope_scaling) and transformers 5's
   // rope_parameters. Qwen2 has q/k/v bias without a flag.
   static LlamaConfig from(const HfConfig& config);
+  CausalLmShape shape() const;
 };
 
 class LlamaDecoderLayerImpl : public torch::nn::Module {

@@ -22,4 +22,8 @@ struct LoadOptions {
 // The model is returned in eval mode.
 std::shared_ptr<CausalLm> load_causal_lm(const std::string& dir, const LoadOptions& options = {});
 
+// The shape the checkpoint's config.json describes, without building the model or reading
+// weights (for what needs only the base LM's sizes, e.g. amortizing documents). Errors as above.
+CausalLmShape read_causal_lm_shape(const std::string& dir);
+
 }  // namespace amem::models

@@ -31,21 +31,31 @@ T5Tokens t5_tokens(const text::Tokenizer& tokenizer, const std::vector<std::stri
   return {batch.input_ids.to(device), batch.attention_mask.to(device)};
 }
 
-MacModel::MacModel(const MacSettings& settings, const models::ModelSettings& base)
+MacModel::MacModel(const MacSettings& settings, const models::ModelSettings& base, BaseLm base_lm)
     : settings_(settings), device_(torch::kCPU) {
   const auto options = base.load_options(/*trainable=*/false);
   device_ = options.device;
-  base_lm_ = models::load_causal_lm(base.path, options);
+  base_dtype_ = options.dtype;
   base_tokenizer_ = text::load_tokenizer(base.path);
   document_tokenizer_ = text::load_tokenizer(settings.amortizer);
   question_tokenizer_ = text::load_tokenizer(settings.question_encoder);
+  // The networks are built before the base LM is, from its config.json alone: their random
+  // initialisation (learned queries, MLPs) then draws the same numbers whether or not the
+  // base LM is loaded, so both ways make the same untrained networks for a seed.
+  const auto shape = models::read_causal_lm_shape(base.path);
   auto amortizer_t5 = models::load_t5(settings.amortizer, torch::kFloat32, device_, /*trainable=*/true);
   auto question_t5 = models::load_t5(settings.question_encoder, torch::kFloat32, device_, /*trainable=*/true);
-  networks_ = MacNetworks(settings, amortizer_t5, question_t5, base_lm_->shape());
+  networks_ = MacNetworks(settings, amortizer_t5, question_t5, shape);
   networks_->to(device_);
   // Inference (eval, memory build) needs T5's dropout off; training switches train() on per step.
   networks_->eval();
   if (settings.networks) load_networks(*settings.networks);
+  if (base_lm == BaseLm::kLoad) base_lm_ = models::load_causal_lm(base.path, options);
+}
+
+models::CausalLm& MacModel::base_lm() {
+  if (!base_lm_) throw std::logic_error("MacModel: built with BaseLm::kShapeOnly, so it has no base LM to run");
+  return *base_lm_;
 }
 
 torch::Tensor MacModel::amortize(const std::vector<std::string>& documents) {
@@ -63,7 +73,7 @@ torch::Tensor MacModel::aggregate(const std::vector<std::string>& questions, con
 }
 
 models::Prefix MacModel::to_prefix(const torch::Tensor& modulation) {
-  return networks_->to_prefix(modulation, base_lm_->parameters().front().scalar_type());
+  return networks_->to_prefix(modulation, base_dtype_);
 }
 
 T5Tokens MacModel::document_tokens(const std::vector<std::string>& documents) const {

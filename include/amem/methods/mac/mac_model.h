@@ -33,10 +33,14 @@ struct T5Tokens {
 
 class MacModel {
  public:
+  // Whether the base LM's weights are loaded. Amortizing documents into a bank (amem memory
+  // build) needs only its sizes: kShapeOnly reads its config.json, and base_lm() then throws.
+  enum class BaseLm { kLoad, kShapeOnly };
+
   // Loads the base LM (frozen, eval mode) as `base` says, and both T5 checkpoints (trainable,
-  // float32, on the base LM's device, in eval mode; bf16 comes from autocast). With mac.networks set, every
-  // trained tensor is then read from that folder (see save_networks).
-  MacModel(const MacSettings& settings, const models::ModelSettings& base);
+  // float32, on the base LM's device, in eval mode; bf16 comes from autocast). With
+  // mac.networks set, every trained tensor is then read from that folder (see save_networks).
+  MacModel(const MacSettings& settings, const models::ModelSettings& base, BaseLm base_lm = BaseLm::kLoad);
 
   // Documents -> their context modulations [N, T, d].
   torch::Tensor amortize(const std::vector<std::string>& documents);
@@ -57,7 +61,7 @@ class MacModel {
 
   const MacSettings& settings() const { return settings_; }
   MacNetworks& networks() { return networks_; }
-  models::CausalLm& base_lm() { return *base_lm_; }
+  models::CausalLm& base_lm();
   const std::shared_ptr<models::CausalLm>& base_lm_ptr() const { return base_lm_; }
   const std::shared_ptr<const text::Tokenizer>& base_tokenizer() const { return base_tokenizer_; }
   torch::Device device() const { return device_; }
@@ -65,7 +69,8 @@ class MacModel {
  private:
   MacSettings settings_;
   torch::Device device_;
-  std::shared_ptr<models::CausalLm> base_lm_;
+  torch::ScalarType base_dtype_;  // the prefix's dtype
+  std::shared_ptr<models::CausalLm> base_lm_;  // null with BaseLm::kShapeOnly
   std::shared_ptr<const text::Tokenizer> base_tokenizer_, document_tokenizer_, question_tokenizer_;
   MacNetworks networks_{nullptr};
 };
