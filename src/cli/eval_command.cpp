@@ -60,7 +60,7 @@ int run_eval(const Args& args) {
   if (const auto& m = results.stored_memory)
     std::printf("memory bank: %lld documents (%lld from memory.load), %lld bytes per document, %.2f MB in all\n",
                 static_cast<long long>(m->documents), static_cast<long long>(m->loaded),
-                static_cast<long long>(m->bytes_per_document), double(m->bytes) / 1e6);
+                static_cast<long long>(m->bytes_per_document), double(m->bytes()) / 1e6);
   return 0;
 }
 

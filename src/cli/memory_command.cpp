@@ -50,7 +50,8 @@ int build(const Args& args) {
   torch::manual_seed(uint64_t(run::RunSettings::from(config).seed));
   // A bank needs the base LM's sizes only, not its weights.
   methods::MacModel mac(mac_settings, model_settings, methods::MacModel::BaseLm::kShapeOnly);
-  auto bank = methods::start_bank(mac, memory.load);
+  const auto producer = methods::bank_producer(mac);
+  auto bank = methods::start_bank(mac, memory.load, producer);
   const int64_t loaded = bank.size();
   const auto stream = data::make_stream(data::read_qa_dataset(data.test), data.stream);
   if (stream.documents.empty() && bank.empty())
@@ -76,7 +77,7 @@ int build(const Args& args) {
   progress.finish();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const auto path = run_dir.path() / memory::kBankFile;
-  methods::save_bank(mac, bank, path);
+  bank.save(path.string(), producer);
   std::printf("memory bank: %lld documents (%lld amortized, %lld from memory.load), %lld bytes per document, "
               "%.2f MB in all; %.4f s per amortized document; %s\n",
               static_cast<long long>(bank.size()), static_cast<long long>(amortized),

@@ -113,7 +113,7 @@ void write_online_eval(const OnlineEvalResults& results, const std::filesystem::
   });
   nlohmann::ordered_json memory;  // null unless the adapter stores something per document
   if (const auto& m = results.stored_memory)
-    memory = {{"documents", m->documents}, {"loaded", m->loaded}, {"bytes", m->bytes},
+    memory = {{"documents", m->documents}, {"loaded", m->loaded}, {"bytes", m->bytes()},
               {"bytes_per_document", m->bytes_per_document}};
   nlohmann::ordered_json summary = {
       {"adapter", results.adapter},

@@ -17,8 +17,9 @@ namespace amem::eval {
 struct StoredMemory {
   int64_t documents = 0;           // entries held, including ones loaded from a file
   int64_t loaded = 0;              // of which came from a saved bank rather than this stream
-  int64_t bytes = 0;               // documents x bytes_per_document
   int64_t bytes_per_document = 0;
+
+  int64_t bytes() const { return documents * bytes_per_document; }
 };
 
 class Adapter {

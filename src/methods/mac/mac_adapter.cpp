@@ -11,7 +11,8 @@ MacAdapter::MacAdapter(std::shared_ptr<MacModel> mac, eval::GreedyAnswerer answe
       mac_(*owned_),
       answerer_(std::move(answerer)),
       window_(memory.window),
-      bank_(start_bank(mac_, memory.load)),
+      producer_(memory.load || memory.save ? bank_producer(mac_) : ""),
+      bank_(start_bank(mac_, memory.load, producer_)),
       loaded_(bank_.size()),
       save_(memory.save) {}
 
@@ -27,12 +28,11 @@ std::vector<std::string> MacAdapter::answer(const std::vector<data::Question>& q
 }
 
 std::optional<eval::StoredMemory> MacAdapter::stored_memory() const {
-  const int64_t per_document = bank_.bytes_per_document();
-  return eval::StoredMemory{bank_.size(), loaded_, bank_.size() * per_document, per_document};
+  return eval::StoredMemory{bank_.size(), loaded_, bank_.bytes_per_document()};
 }
 
 void MacAdapter::save(const std::filesystem::path& run_dir) const {
-  if (save_ && !bank_.empty()) save_bank(mac_, bank_, run_dir / memory::kBankFile);
+  if (save_ && !bank_.empty()) bank_.save((run_dir / memory::kBankFile).string(), producer_);
 }
 
 }  // namespace amem::methods

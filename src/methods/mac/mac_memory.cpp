@@ -12,9 +12,9 @@ std::string bank_producer(MacModel& mac) {
   return "MAC amortizer " + hash.hex();
 }
 
-memory::MemoryBank start_bank(MacModel& mac, const std::optional<std::string>& load) {
+memory::MemoryBank start_bank(MacModel& mac, const std::optional<std::string>& load, const std::string& producer) {
   if (!load) return {};
-  return memory::MemoryBank::load(*load, bank_producer(mac), mac.device());
+  return memory::MemoryBank::load(*load, producer, mac.device());
 }
 
 int64_t amortize_into(MacModel& mac, memory::MemoryBank& bank, const std::vector<const data::Document*>& documents) {
@@ -28,10 +28,6 @@ int64_t amortize_into(MacModel& mac, memory::MemoryBank& bank, const std::vector
   const auto modulations = mac.amortize(texts);
   for (size_t i = 0; i < missing.size(); ++i) bank.append(missing[i]->id, modulations[int64_t(i)]);
   return int64_t(missing.size());
-}
-
-void save_bank(MacModel& mac, const memory::MemoryBank& bank, const std::filesystem::path& path) {
-  bank.save(path.string(), bank_producer(mac));
 }
 
 }  // namespace amem::methods

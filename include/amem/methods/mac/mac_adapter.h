@@ -42,6 +42,7 @@ class MacAdapter : public eval::Adapter {
   MacModel& mac_;
   eval::GreedyAnswerer answerer_;
   std::optional<int64_t> window_;
+  std::string producer_;  // bank_producer(), computed once when the bank is loaded or saved
   memory::MemoryBank bank_;
   int64_t loaded_ = 0;  // entries that came from memory.load
   bool save_ = false;

@@ -5,7 +5,6 @@
 // weights, another modulation size or another document cut is refused on load.
 #pragma once
 
-#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,19 +16,17 @@
 namespace amem::methods {
 
 // "MAC amortizer <hash>": a hash of the amortization network's parameters (names and values),
-// the modulation size and mac.max_document_tokens. Hashes every amortizer weight (about a
-// second for t5-large), so callers compute it once, when a bank is saved or loaded.
+// the modulation size and mac.max_document_tokens; what a saved bank is stamped with
+// (MemoryBank::save) and checked against. Hashes every amortizer weight (about a second for
+// t5-large), so a run computes it once and passes it to both.
 std::string bank_producer(MacModel& mac);
 
-// The bank a run starts from: the file `load` names (on the model's device, refused when
-// another amortizer made it), or an empty one.
-memory::MemoryBank start_bank(MacModel& mac, const std::optional<std::string>& load);
+// The bank a run starts from: the file `load` names (on the model's device, refused unless
+// `producer` made it), or an empty one.
+memory::MemoryBank start_bank(MacModel& mac, const std::optional<std::string>& load, const std::string& producer);
 
 // Amortizes `documents` (one forward for all of them, no gradient) and appends those the bank
 // does not hold yet, in order. Returns how many were appended.
 int64_t amortize_into(MacModel& mac, memory::MemoryBank& bank, const std::vector<const data::Document*>& documents);
-
-// Writes `bank` atomically to `path`, stamped with bank_producer(mac).
-void save_bank(MacModel& mac, const memory::MemoryBank& bank, const std::filesystem::path& path);
 
 }  // namespace amem::methods
