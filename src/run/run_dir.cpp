@@ -46,7 +46,7 @@ RunDir::RunDir(const config::Config& config, std::chrono::system_clock::time_poi
   const RunSettings settings = RunSettings::from(config);
   if (settings.name.empty() || settings.name.find('/') != std::string::npos ||
       settings.name == "." || settings.name == "..")
-    throw ConfigError(config.source() + ": run.name: expected a plain folder name, got '" +
+    throw ConfigError(config.source_of("run.name") + ": run.name: expected a plain folder name, got '" +
                       settings.name + "'");
   path_ = create_unique_folder(settings.output_dir, settings.name + "-" + timestamp(start));
   io::write_file_atomic((path_ / "config.yaml").string(), config.to_yaml());

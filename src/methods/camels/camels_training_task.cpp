@@ -40,7 +40,7 @@ std::vector<std::string> document_texts(const data::QADataset& dataset) {
 int64_t checked_batch_size(const config::Config& config, const CamelsSettings& settings) {
   const auto batch_size = config.get<int64_t>("train.batch_size");
   if (settings.reset_base_freq % batch_size != 0)
-    throw ConfigError(config.source() + ": camels.reset_base_freq: " + std::to_string(settings.reset_base_freq) +
+    throw ConfigError(config.source_of("camels.reset_base_freq") + ": camels.reset_base_freq: " + std::to_string(settings.reset_base_freq) +
                       " is not a multiple of train.batch_size (" + std::to_string(batch_size) + ")");
   return batch_size;
 }

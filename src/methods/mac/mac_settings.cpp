@@ -63,7 +63,7 @@ MacSettings MacSettings::from(const config::Config& config) {
   lift << s.lift_ratio;
   const auto batch = config.get<int64_t>("train.batch_size");
   if (double(batch) * s.lift_ratio < 1.0)
-    throw ConfigError(config.source() + ": mac.lift_ratio: " + lift.str() + " of train.batch_size " +
+    throw ConfigError(config.source_of("mac.lift_ratio") + ": mac.lift_ratio: " + lift.str() + " of train.batch_size " +
                       std::to_string(batch) + " lifts no document; raise train.batch_size");
   s.gpt_drop = config.get<bool>("mac.gpt_drop");
   s.context_windows = config.get<std::vector<int64_t>>("mac.context_windows");
