@@ -1,7 +1,6 @@
 // amem config: inspect configurations without running anything.
 #include <algorithm>
 #include <iostream>
-#include <sstream>
 
 #include "amem/config/amem_schema.h"
 #include "amem/config/config.h"
@@ -37,11 +36,7 @@ void print_keys(const config::Schema& schema) {
     for (const auto& field : section.fields()) {
       std::string line = "  " + field.key + std::string(width - field.key.size() + 2, ' ') +
                          config::describe(field.type);
-      if (field.minimum) {
-        std::ostringstream bound;
-        bound << (field.minimum_exclusive ? " > " : " >= ") << *field.minimum;
-        line += bound.str();
-      }
+      if (const std::string range = config::describe_range(field); !range.empty()) line += " " + range;
       for (size_t i = 0; i < field.choices.size(); ++i)
         line += (i == 0 ? " (one of " : ", ") + field.choices[i] +
                 (i + 1 == field.choices.size() ? ")" : "");

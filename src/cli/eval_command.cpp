@@ -1,5 +1,6 @@
 // `amem eval CONFIG [OVERRIDE...]`: the online-adaptation evaluation (eval/online_eval.h)
 // of the adapter a config names, recorded in a new run folder.
+#include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
 #include <cstdio>
@@ -39,28 +40,36 @@ int run_eval(const Args& args) {
   }
   const Args overrides(args.begin() + 1, args.end());
   const auto config = config::load_config(config::amem_schema(), args[0], overrides);
-  // Every setting is read before the run folder exists, so a config mistake leaves no folder.
+  // Every setting, the data and the models are read before the run folder exists, so a
+  // mistake in any of them leaves no folder.
   const auto data = data::DataSettings::from(config);
   const auto eval = eval::EvalSettings::from(config);
   torch::manual_seed(uint64_t(run::RunSettings::from(config).seed));
+  const auto stream = data::make_stream(data::read_qa_dataset(data.test), data.stream);
   auto adapter = methods::make_adapter(config);
 
   run::RunDir run_dir(config);
-  const auto stream = data::make_stream(data::read_qa_dataset(data.test), data.stream);
-  eval::OnlineEvalOptions options;
-  options.batch_size = eval.batch_size;
-  options.metrics = &run_dir.metrics();
-  const auto results = eval::run_online_eval(*adapter, stream, options);
-  adapter->save(run_dir.path());
-  eval::write_online_eval(results, run_dir.path());
-  std::printf("%s: EM %.2f F1 %.2f over %zu questions on %zu documents; adaptation %.4f s/document (median), "
-              "%.4f (mean); results in %s\n",
-              results.adapter.c_str(), results.exact_match, results.f1, results.questions, results.documents,
-              results.adapt_seconds_median, results.adapt_seconds_mean, run_dir.path().string().c_str());
-  if (const auto& m = results.stored_memory)
-    std::printf("memory bank: %lld documents (%lld from memory.load), %lld bytes per document, %.2f MB in all\n",
-                static_cast<long long>(m->documents), static_cast<long long>(m->loaded),
-                static_cast<long long>(m->bytes_per_document), double(m->bytes()) / 1e6);
+  spdlog::info("{}: {} documents and {} questions in the stream", data.test.path, stream.documents.size(),
+               stream.question_count());
+  try {
+    eval::OnlineEvalOptions options;
+    options.batch_size = eval.batch_size;
+    options.metrics = &run_dir.metrics();
+    const auto results = eval::run_online_eval(*adapter, stream, options);
+    adapter->save(run_dir.path());
+    eval::write_online_eval(results, run_dir.path());
+    std::printf("%s: EM %.2f F1 %.2f over %zu questions on %zu documents; adaptation %.4f s/document (median), "
+                "%.4f (mean); results in %s\n",
+                results.adapter.c_str(), results.exact_match, results.f1, results.questions, results.documents,
+                results.adapt_seconds_median, results.adapt_seconds_mean, run_dir.path().string().c_str());
+    if (const auto& m = results.stored_memory)
+      std::printf("memory bank: %lld documents (%lld from memory.load), %lld bytes per document, %.2f MB in all\n",
+                  static_cast<long long>(m->documents), static_cast<long long>(m->loaded),
+                  static_cast<long long>(m->bytes_per_document), double(m->bytes()) / 1e6);
+  } catch (const std::exception& e) {
+    run_dir.mark_failed(e);
+    throw;
+  }
   return 0;
 }
 

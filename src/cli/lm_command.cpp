@@ -1,12 +1,11 @@
 // `amem lm`: use a causal LM checkpoint directly — continue a prompt, or score a text.
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "amem/core/error.h"
 #include "amem/generation/generate.h"
+#include "amem/io/utf8_file.h"
 #include "amem/models/load_causal_lm.h"
 #include "amem/text/tokenizer.h"
 #include "amem/train/lm_loss.h"
@@ -87,14 +86,11 @@ int score(const Args& args) {
   const std::string dir = flags.text("model"), path = flags.text("text");
   const auto load = load_options(flags, "lm score");
   flags.reject_unknown();
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot be read");
-  std::stringstream contents;
-  contents << in.rdbuf();
+  const std::string text = io::read_utf8_file(path);
 
   const auto tokenizer = text::load_tokenizer(dir);
   auto model = models::load_causal_lm(dir, load);
-  const auto ids = tokenizer->encode_for_model(contents.str());
+  const auto ids = tokenizer->encode_for_model(text);
   if (ids.size() < 2) throw Error(path + ": needs at least two tokens to score");
   torch::NoGradGuard no_grad;
   auto input = ids_tensor(ids, load.device);

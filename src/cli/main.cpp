@@ -6,6 +6,7 @@
 #include <string>
 
 #include "amem/core/error.h"
+#include "amem/core/error_line.h"
 #include "cli/commands.h"
 
 namespace {
@@ -19,13 +20,6 @@ void print_help() {
     std::cout << "  " << name << c.summary << "\n";
   }
   std::cout << "\n`amem <command> --help` describes one command.\n";
-}
-
-// c10::Error messages carry a C++ backtrace after the first line; users need the first.
-std::string first_line(const char* what) {
-  std::string s = what;
-  auto nl = s.find('\n');
-  return nl == std::string::npos ? s : s.substr(0, nl);
 }
 
 }  // namespace
@@ -43,10 +37,10 @@ int main(int argc, char** argv) {
     try {
       return c.run(args);
     } catch (const amem::ConfigError& e) {
-      std::cerr << "amem: error: " << first_line(e.what()) << "\n";
+      std::cerr << "amem: error: " << amem::error_line(e) << "\n";
       return 2;
     } catch (const std::exception& e) {
-      std::cerr << "amem: error: " << first_line(e.what()) << "\n";
+      std::cerr << "amem: error: " << amem::error_line(e) << "\n";
       return 1;
     }
   }

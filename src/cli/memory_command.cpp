@@ -42,7 +42,8 @@ int build(const Args& args) {
   if (args.empty()) throw ConfigError("memory build: expected a config file (see amem memory --help)");
   const Args overrides(args.begin() + 1, args.end());
   const auto config = config::load_config(config::amem_schema(), args[0], overrides);
-  // Every setting is read before the run folder exists, so a config mistake leaves no folder.
+  // Every setting, the data and the networks are read before the run folder exists, so a
+  // mistake in any of them leaves no folder.
   const auto data = data::DataSettings::from(config);
   const auto memory = memory::MemorySettings::from(config);
   const auto mac_settings = methods::MacSettings::from(config);
@@ -54,36 +55,39 @@ int build(const Args& args) {
   auto bank = methods::start_bank(mac, memory.load, producer);
   const int64_t loaded = bank.size();
   const auto stream = data::make_stream(data::read_qa_dataset(data.test), data.stream);
-  if (stream.documents.empty() && bank.empty())
-    throw Error(data.test.path + ": no documents to build a memory bank from");
 
   run::RunDir run_dir(config);
-  run::Progress progress("amortize", int64_t(stream.documents.size()));
-  const auto start = std::chrono::steady_clock::now();
-  int64_t amortized = 0;
-  for (size_t begin = 0, step = 0; begin < stream.documents.size(); begin += size_t(memory.batch_size), ++step) {
-    const size_t end = std::min(stream.documents.size(), begin + size_t(memory.batch_size));
-    std::vector<const data::Document*> batch;
-    for (size_t i = begin; i < end; ++i) batch.push_back(&stream.documents[i]);
-    const auto batch_start = std::chrono::steady_clock::now();
-    const int64_t added = methods::amortize_into(mac, bank, batch);
-    if (torch::cuda::is_available()) torch::cuda::synchronize();
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - batch_start).count();
-    run_dir.metrics().log(int64_t(step), {{"documents", double(end - begin)}, {"amortized", double(added)},
-                                          {"seconds", seconds}});
-    amortized += added;
-    progress.advance(int64_t(end - begin));
+  try {
+    run::Progress progress("amortize", int64_t(stream.documents.size()));
+    const auto start = std::chrono::steady_clock::now();
+    int64_t amortized = 0;
+    for (size_t begin = 0, step = 0; begin < stream.documents.size(); begin += size_t(memory.batch_size), ++step) {
+      const size_t end = std::min(stream.documents.size(), begin + size_t(memory.batch_size));
+      std::vector<const data::Document*> batch;
+      for (size_t i = begin; i < end; ++i) batch.push_back(&stream.documents[i]);
+      const auto batch_start = std::chrono::steady_clock::now();
+      const int64_t added = methods::amortize_into(mac, bank, batch);
+      if (torch::cuda::is_available()) torch::cuda::synchronize();
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - batch_start).count();
+      run_dir.metrics().log(int64_t(step), {{"documents", double(end - begin)}, {"amortized", double(added)},
+                                            {"seconds", seconds}});
+      amortized += added;
+      progress.advance(int64_t(end - begin));
+    }
+    progress.finish();
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const auto path = run_dir.path() / memory::kBankFile;
+    bank.save(path.string(), producer);
+    std::printf("memory bank: %lld documents (%lld amortized, %lld from memory.load), %lld bytes per document, "
+                "%.2f MB in all; %.4f s per amortized document; %s\n",
+                static_cast<long long>(bank.size()), static_cast<long long>(amortized),
+                static_cast<long long>(loaded), static_cast<long long>(bank.bytes_per_document()),
+                double(bank.size() * bank.bytes_per_document()) / 1e6, amortized ? seconds / double(amortized) : 0.0,
+                path.string().c_str());
+  } catch (const std::exception& e) {
+    run_dir.mark_failed(e);
+    throw;
   }
-  progress.finish();
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const auto path = run_dir.path() / memory::kBankFile;
-  bank.save(path.string(), producer);
-  std::printf("memory bank: %lld documents (%lld amortized, %lld from memory.load), %lld bytes per document, "
-              "%.2f MB in all; %.4f s per amortized document; %s\n",
-              static_cast<long long>(bank.size()), static_cast<long long>(amortized),
-              static_cast<long long>(loaded), static_cast<long long>(bank.bytes_per_document()),
-              double(bank.size() * bank.bytes_per_document()) / 1e6, amortized ? seconds / double(amortized) : 0.0,
-              path.string().c_str());
   return 0;
 }
 

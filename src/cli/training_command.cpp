@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 #include "amem/config/amem_schema.h"
 #include "amem/run/run_dir.h"
@@ -20,17 +21,26 @@ int run_training_command(const Args& args, const char* help, const MakeTrainingT
   }
   const Args overrides(args.begin() + 1, args.end());
   const auto config = config::load_config(config::amem_schema(), args[0], overrides);
-  // Everything is read and loaded before the run folder exists, so a mistake leaves no folder.
+  // Everything is read and loaded before the run folder exists (run_training opens it once the
+  // resumed checkpoint is restored), so a mistake leaves no folder.
   const auto settings = train::TrainSettings::from(config);
   torch::manual_seed(uint64_t(run::RunSettings::from(config).seed));
   auto task = make_task(config);
 
-  run::RunDir run_dir(config);
-  const auto summary = train::run_training(*task, settings, {run_dir.path(), &run_dir.metrics(), config.to_yaml()});
-  if (summary.best_f1)
-    std::printf("trained %lld steps; best validation F1 %.2f at step %lld; models in %s/{best,last}\n",
-                static_cast<long long>(summary.steps), *summary.best_f1, static_cast<long long>(summary.best_step),
-                run_dir.path().string().c_str());
+  std::optional<run::RunDir> run_dir;
+  try {
+    const auto summary = train::run_training(*task, settings, [&] {
+      run_dir.emplace(config);
+      return train::TrainingRunPaths{run_dir->path(), &run_dir->metrics(), config.to_yaml()};
+    });
+    if (summary.best_f1)
+      std::printf("trained %lld steps; best validation F1 %.2f at step %lld; models in %s/{best,last}\n",
+                  static_cast<long long>(summary.steps), *summary.best_f1, static_cast<long long>(summary.best_step),
+                  run_dir->path().string().c_str());
+  } catch (const std::exception& e) {
+    if (run_dir) run_dir->mark_failed(e);
+    throw;
+  }
   return 0;
 }
 

@@ -23,6 +23,12 @@ bool Config::is_null(const std::string& key) const {
   return entries_[it->second].value.IsNull();
 }
 
+const std::string& Config::source_of(const std::string& key) const {
+  const auto it = index_.find(key);
+  if (it == index_.end()) throw std::logic_error("config: " + key + " is not in the schema");
+  return entries_[it->second].source;
+}
+
 std::string Config::to_yaml() const {
   ConfigTree nested;
   for (const auto& e : entries_) nested.set(e.key, e.value, source_);

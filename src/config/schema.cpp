@@ -1,6 +1,7 @@
 #include "amem/config/schema.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "amem/core/error.h"
 
@@ -23,15 +24,49 @@ std::string format_number(double v) {
   return s;
 }
 
+bool is_number_list(FieldType type) { return type == FieldType::IntList || type == FieldType::FloatList; }
+
+}  // namespace
+
+std::string describe_range(const Field& field) {
+  std::string range;
+  if (field.minimum && field.maximum) {
+    if (!field.minimum_exclusive && !field.maximum_exclusive)
+      range = "in [" + format_number(*field.minimum) + ", " + format_number(*field.maximum) + "]";
+    else
+      range = std::string(field.minimum_exclusive ? "> " : ">= ") + format_number(*field.minimum) + " and " +
+              (field.maximum_exclusive ? "< " : "<= ") + format_number(*field.maximum);
+  } else if (field.minimum) {
+    range = std::string(field.minimum_exclusive ? "> " : ">= ") + format_number(*field.minimum);
+  } else if (field.maximum) {
+    range = std::string(field.maximum_exclusive ? "< " : "<= ") + format_number(*field.maximum);
+  }
+  if (!range.empty() && field.sentinel) range += " (or " + std::to_string(*field.sentinel) + ")";
+  return range;
+}
+
+namespace {
+
+// What is wrong with one number of a field (the field's value, or an element of its list), or "".
+std::string number_problem(const Field& field, const YAML::Node& value) {
+  double v;
+  from_node(value, v);  // integers read as doubles too
+  if (!std::isfinite(v)) return "must be a finite number, got " + value.Scalar();
+  if (field.sentinel && v == double(*field.sentinel)) return "";
+  const bool low = field.minimum && (field.minimum_exclusive ? v <= *field.minimum : v < *field.minimum);
+  const bool high = field.maximum && (field.maximum_exclusive ? v >= *field.maximum : v > *field.maximum);
+  if (low || high) return "must be " + describe_range(field) + ", got " + value.Scalar();
+  return "";
+}
+
 // What is wrong with a value that has the right type, or "".
 std::string range_problem(const Field& field, const YAML::Node& value) {
-  if (field.minimum && (field.type == FieldType::Int || field.type == FieldType::Float)) {
-    double v;
-    from_node(value, v);  // integers read as doubles too
-    const bool ok = field.minimum_exclusive ? v > *field.minimum : v >= *field.minimum;
-    if (!ok)
-      return std::string("must be ") + (field.minimum_exclusive ? "> " : ">= ") +
-             format_number(*field.minimum) + ", got " + value.Scalar();
+  if (field.type == FieldType::Int || field.type == FieldType::Float) return number_problem(field, value);
+  if (is_number_list(field.type)) {
+    for (std::size_t i = 0; i < value.size(); ++i)
+      if (std::string problem = number_problem(field, value[i]); !problem.empty())
+        return "element " + std::to_string(i + 1) + " " + problem;
+    return "";
   }
   if (!field.choices.empty() && field.type == FieldType::String) {
     std::string list;
@@ -79,6 +114,25 @@ Section& Section::at_least(double minimum) {
   Field& f = last("at_least()");
   f.minimum = minimum;
   f.minimum_exclusive = false;
+  return *this;
+}
+
+Section& Section::at_most(double maximum) {
+  Field& f = last("at_most()");
+  f.maximum = maximum;
+  f.maximum_exclusive = false;
+  return *this;
+}
+
+Section& Section::below(double maximum) {
+  Field& f = last("below()");
+  f.maximum = maximum;
+  f.maximum_exclusive = true;
+  return *this;
+}
+
+Section& Section::or_exactly(int64_t sentinel) {
+  last("or_exactly()").sentinel = sentinel;
   return *this;
 }
 
@@ -186,7 +240,7 @@ Config Schema::validate(const ConfigTree& tree) const {
         value = checked.value;
       }
       config.index_[field.key] = config.entries_.size();
-      config.entries_.push_back({field.key, field.type, value});
+      config.entries_.push_back({field.key, field.type, value, given.IsDefined() ? tree.source_of(field.key) : tree.source()});
     }
   }
   return config;

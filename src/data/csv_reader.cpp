@@ -1,9 +1,7 @@
 #include "amem/data/csv_reader.h"
 
-#include <fstream>
-#include <sstream>
-
 #include "amem/core/error.h"
+#include "amem/io/utf8_file.h"
 
 namespace amem::data {
 
@@ -13,14 +11,7 @@ constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
 
 }  // namespace
 
-CsvReader CsvReader::open(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot open CSV file");
-  std::stringstream contents;
-  contents << in.rdbuf();
-  if (in.bad()) throw Error(path + ": cannot read CSV file");
-  return CsvReader(contents.str(), path);
-}
+CsvReader CsvReader::open(const std::string& path) { return CsvReader(io::read_utf8_file(path), path); }
 
 CsvReader::CsvReader(std::string text, std::string name) : text_(std::move(text)), name_(std::move(name)) {
   // Spreadsheet programs often start UTF-8 files with a byte-order mark; it is not part of
@@ -49,6 +40,11 @@ std::optional<CsvRecord> CsvReader::next() {
   const std::size_t size = text_.size();
   auto at_line_break = [&](std::size_t p) {
     return p < size && (text_[p] == '\n' || (text_[p] == '\r' && p + 1 < size && text_[p + 1] == '\n'));
+  };
+  // A CR outside quotes that no LF follows: the file's lines end in bare CRs, which would
+  // otherwise read as one record and be reported as a missing column.
+  auto check_not_bare_cr = [&](std::size_t p) {
+    if (p < size && text_[p] == '\r' && !at_line_break(p)) throw io::bare_cr_error(name_, line_);
   };
   auto skip_line_break = [&] {
     pos_ += text_[pos_] == '\r' ? 2 : 1;
@@ -87,6 +83,7 @@ std::optional<CsvRecord> CsvReader::next() {
         record.fields.push_back(std::move(field));
         return record;
       }
+      check_not_bare_cr(pos_);
       if (pos_ < size && text_[pos_] != ',' && !at_line_break(pos_) && !record.bad_quoting) {
         record.bad_quoting = "text after the closing quote of field " + std::to_string(record.fields.size() + 1) +
                              " on line " + std::to_string(line_);
@@ -94,7 +91,10 @@ std::optional<CsvRecord> CsvReader::next() {
     }
     // Unquoted text, or what follows a misplaced closing quote: up to the next comma or line
     // break. A quote inside unquoted text is an ordinary character, as in pandas.
-    while (pos_ < size && text_[pos_] != ',' && !at_line_break(pos_)) field += text_[pos_++];
+    while (pos_ < size && text_[pos_] != ',' && !at_line_break(pos_)) {
+      check_not_bare_cr(pos_);
+      field += text_[pos_++];
+    }
     record.fields.push_back(std::move(field));
     if (pos_ >= size) return record;
     if (text_[pos_] == ',') {

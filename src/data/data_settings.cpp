@@ -1,5 +1,6 @@
 #include "amem/data/data_settings.h"
 
+#include "amem/config/config_path.h"
 #include "amem/core/error.h"
 
 namespace amem::data {
@@ -12,11 +13,14 @@ void DataSettings::declare(config::Schema& schema) {
       .optional<std::string>("val_path", "validation file: EM/F1 while training")
       .optional<std::string>("test_path", "test file streamed by `amem eval` (squad: .json or flat .csv)")
       .field<int64_t>("downsample_to", -1, "keep the first N documents of the stream; -1 keeps all")
+      .at_least(1)
+      .or_exactly(-1)
       .field<bool>("shuffle", true, "shuffle the stream by group (SQuAD title, ArchivalQA doc_id)")
       .field<int64_t>("seed", 0, "seed of the stream's shuffle")
       .at_least(0)
       .field<double>("max_bad_fraction", 0.01, "largest share of malformed rows a file may have")
-      .at_least(0);
+      .at_least(0)
+      .at_most(1);
 }
 
 namespace {
@@ -28,7 +32,8 @@ DatasetSource source(const config::Config& config, const std::string& path_key, 
     if (config.is_null(key)) throw ConfigError(config.source() + ": " + key + ": missing (the " + purpose + " is needed)");
   DatasetSource s;
   s.format = config.get<std::string>("data.format");
-  s.path = config.get<std::string>(path_key);
+  s.key = path_key;
+  s.path = config::existing_path(config, path_key, config::PathKind::file);
   s.limits.max_bad_fraction = config.get<double>("data.max_bad_fraction");
   return s;
 }

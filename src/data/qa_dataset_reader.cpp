@@ -14,9 +14,7 @@ bool ends_with(const std::string& text, const std::string& suffix) {
   return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-}  // namespace
-
-QADataset read_qa_dataset(const DatasetSource& source) {
+QADataset read_by_format(const DatasetSource& source) {
   if (source.format == "streamingqa") return read_streamingqa_csv(source.path, source.limits);
   if (source.format == "squad") {
     const SquadOptions options{source.limits, source.first_row, source.end_row};
@@ -26,6 +24,19 @@ QADataset read_qa_dataset(const DatasetSource& source) {
   if (source.format == "archivalqa") return read_archivalqa_csv(source.path, {source.limits, source.full_passage});
   throw ConfigError("dataset format '" + source.format + "' is not one of streamingqa, squad, archivalqa (" +
                     source.path + ")");
+}
+
+}  // namespace
+
+QADataset read_qa_dataset(const DatasetSource& source) {
+  QADataset dataset = read_by_format(source);
+  if (dataset.question_count() == 0) {
+    const auto& report = dataset.report;
+    throw ConfigError((source.key.empty() ? "" : source.key + ": ") + source.path + ": no questions (" +
+                      std::to_string(report.records) + " records, " + std::to_string(report.bad_count()) +
+                      " malformed): nothing to evaluate, train or validate on");
+  }
+  return dataset;
 }
 
 }  // namespace amem::data

@@ -1,10 +1,10 @@
 #include "amem/data/squad_json_reader.h"
 
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "amem/core/error.h"
 #include "amem/data/answer_rules.h"
+#include "amem/io/utf8_file.h"
 
 namespace amem::data {
 
@@ -44,11 +44,10 @@ std::vector<std::string> answer_texts(const json& qa, std::string& problem) {
 }  // namespace
 
 QADataset read_squad_json(const std::string& path, const SquadOptions& options) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot open SQuAD JSON file");
+  const std::string text = io::read_utf8_file(path);
   json root;
   try {
-    root = json::parse(in);
+    root = json::parse(text);
   } catch (const json::exception& e) {
     throw Error(path + ": not valid JSON: " + e.what());
   }

@@ -59,8 +59,8 @@ std::vector<ScoredPrediction> answer_stream(Adapter& adapter, const data::QAData
       auto& s = scored[i];
       s.prediction = answers[i - begin];
       const auto score = score_answer(s.prediction, s.question->answers);
-      s.exact_match = score.exact_match;
-      s.f1 = score.f1;
+      s.exact_match = 100.0 * score.exact_match;
+      s.f1 = 100.0 * score.f1;
     }
     progress.advance(int64_t(end - begin));
   }
@@ -95,8 +95,8 @@ OnlineEvalResults run_online_eval(Adapter& adapter, const data::QADataset& strea
     r.f1 += p.f1;
   }
   if (r.questions > 0) {
-    r.exact_match *= 100.0 / double(r.questions);
-    r.f1 *= 100.0 / double(r.questions);
+    r.exact_match /= double(r.questions);
+    r.f1 /= double(r.questions);
   }
   r.peak = peak_memory();
   return r;

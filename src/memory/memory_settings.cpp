@@ -1,5 +1,7 @@
 #include "amem/memory/memory_settings.h"
 
+#include "amem/config/config_path.h"
+
 namespace amem::memory {
 
 void MemorySettings::declare(config::Schema& schema) {
@@ -15,7 +17,7 @@ void MemorySettings::declare(config::Schema& schema) {
 MemorySettings MemorySettings::from(const config::Config& config) {
   MemorySettings s;
   if (!config.is_null("memory.window")) s.window = config.get<int64_t>("memory.window");
-  if (!config.is_null("memory.load")) s.load = config.get<std::string>("memory.load");
+  if (!config.is_null("memory.load")) s.load = config::existing_path(config, "memory.load", config::PathKind::file);
   s.save = config.get<bool>("memory.save");
   s.batch_size = config.get<int64_t>("memory.batch_size");
   return s;

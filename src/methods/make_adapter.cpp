@@ -28,7 +28,7 @@ std::unique_ptr<eval::Adapter> make_camels_adapter(const config::Config& config,
   load.device = device;
   auto weight_model = camels::load_weight_model(camels.weight_model_path, {camels.freeze_body, camels.normalize_weights}, load);
   if (!weight_model->trained_head() && !camels.untrained_head)
-    throw ConfigError(config.source() + ": camels.weight_model_path: '" + camels.weight_model_path + "' has no trained head (" +
+    throw ConfigError(config.source_of("camels.weight_model_path") + ": camels.weight_model_path: '" + camels.weight_model_path + "' has no trained head (" +
                       camels::kTokenWeightingHeadFile + "); set camels.untrained_head: true to evaluate uniform weights");
   weight_model->eval();
   return std::make_unique<camels::CamelsAdapter>(model, tokenizer, weight_model, adapt, max_new_tokens,

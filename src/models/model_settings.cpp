@@ -1,5 +1,6 @@
 #include "amem/models/model_settings.h"
 
+#include "amem/config/config_path.h"
 #include "amem/core/error.h"
 #include "amem/models/load_causal_lm.h"
 
@@ -19,7 +20,7 @@ ModelSettings ModelSettings::from(const config::Config& config) {
   if (config.is_null("model.path"))
     throw ConfigError(config.source() + ": model.path: missing (a checkpoint folder is needed)");
   ModelSettings s;
-  s.path = config.get<std::string>("model.path");
+  s.path = config::existing_path(config, "model.path", config::PathKind::folder, "config.json");
   s.dtype = config.get<std::string>("model.dtype");
   s.device = config.get<std::string>("model.device");
   return s;

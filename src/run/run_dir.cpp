@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "amem/core/error.h"
+#include "amem/core/error_line.h"
 #include "amem/io/atomic_file.h"
 #include "amem/run/run_settings.h"
 
@@ -45,13 +46,14 @@ RunDir::RunDir(const config::Config& config, std::chrono::system_clock::time_poi
   const RunSettings settings = RunSettings::from(config);
   if (settings.name.empty() || settings.name.find('/') != std::string::npos ||
       settings.name == "." || settings.name == "..")
-    throw ConfigError(config.source() + ": run.name: expected a plain folder name, got '" +
+    throw ConfigError(config.source_of("run.name") + ": run.name: expected a plain folder name, got '" +
                       settings.name + "'");
   path_ = create_unique_folder(settings.output_dir, settings.name + "-" + timestamp(start));
   io::write_file_atomic((path_ / "config.yaml").string(), config.to_yaml());
 
   auto console = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
   auto file = std::make_shared<spdlog::sinks::basic_file_sink_mt>((path_ / "log.txt").string());
+  log_file_ = file;
   // Named after the folder: spdlog's registry keeps loggers by name, and this one must be
   // dropped (closing log.txt) when the run ends without touching another run's.
   auto logger = std::make_shared<spdlog::logger>("run:" + path_.string(),
@@ -64,6 +66,13 @@ RunDir::RunDir(const config::Config& config, std::chrono::system_clock::time_poi
 
   metrics_ = std::make_unique<MetricsLog>((path_ / "metrics.jsonl").string());
   spdlog::info("run folder: {}", path_.string());
+}
+
+void RunDir::mark_failed(const std::exception& error) {
+  const std::string line = error_line(error);
+  log_file_->log(spdlog::details::log_msg("run:" + path_.string(), spdlog::level::err, line));
+  log_file_->flush();
+  io::write_file_atomic((path_ / "FAILED").string(), line + "\n");
 }
 
 RunDir::~RunDir() {

@@ -1,5 +1,7 @@
 #include "amem/run/run_settings.h"
 
+#include "amem/config/config_path.h"
+
 namespace amem::run {
 
 void RunSettings::declare(config::Schema& schema) {
@@ -16,7 +18,7 @@ RunSettings RunSettings::from(const config::Config& config) {
   RunSettings s;
   s.name = config.get<std::string>("run.name");
   s.seed = config.get<int64_t>("run.seed");
-  s.output_dir = config.get<std::string>("run.output_dir");
+  s.output_dir = config::output_folder(config, "run.output_dir");
   s.log_level = config.get<std::string>("run.log_level");
   return s;
 }

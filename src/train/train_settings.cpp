@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "amem/config/config_path.h"
+
 namespace amem::train {
 
 void TrainSettings::declare(config::Schema& schema) {
@@ -23,6 +25,7 @@ void TrainSettings::declare(config::Schema& schema) {
       .one_of({"constant", "constant_with_warmup", "linear", "cosine"})
       .field<double>("warmup_ratio", 0.01, "share of the steps spent warming up linearly")
       .at_least(0)
+      .at_most(1)
       .optional<double>("max_grad_norm", "clip the gradient's global L2 norm to this; null: no clipping")
       .positive()
       .field<int64_t>("log_every", 10, "steps between metric lines")
@@ -32,6 +35,8 @@ void TrainSettings::declare(config::Schema& schema) {
       .field<int64_t>("save_every", 100, "steps between resumable checkpoints; 0: at the end only")
       .at_least(0)
       .field<int64_t>("val_documents", -1, "validation documents used (the first N); -1: all")
+      .at_least(1)
+      .or_exactly(-1)
       .field<bool>("bf16_autocast", false, "autocast the forward to bfloat16 on CUDA, as the reference's bf16 runs")
       .optional<std::string>("resume", "checkpoint folder to continue from (<run>/checkpoint)");
 }
@@ -52,7 +57,8 @@ TrainSettings TrainSettings::from(const config::Config& config) {
   s.save_every = config.get<int64_t>("train.save_every");
   s.val_documents = config.get<int64_t>("train.val_documents");
   s.bf16_autocast = config.get<bool>("train.bf16_autocast");
-  if (!config.is_null("train.resume")) s.resume = config.get<std::string>("train.resume");
+  if (!config.is_null("train.resume"))
+    s.resume = config::existing_path(config, "train.resume", config::PathKind::folder, "state.json");
   return s;
 }
 

@@ -78,7 +78,8 @@ double f1_of(const Metrics& metrics) {
 
 }  // namespace
 
-TrainingSummary run_training(TrainingTask& task, const TrainSettings& settings, const TrainingRunPaths& paths) {
+TrainingSummary run_training(TrainingTask& task, const TrainSettings& settings,
+                             const std::function<TrainingRunPaths()>& open_run) {
   const NamedTensors trainable = task.trainable();
   std::vector<torch::Tensor> parameters;
   for (const auto& [name, tensor] : trainable) parameters.push_back(tensor);
@@ -96,8 +97,9 @@ TrainingSummary run_training(TrainingTask& task, const TrainSettings& settings, 
     const auto progress = load_training_checkpoint(*settings.resume, trainable, optimizer);
     step = progress.step;
     task.set_data_position(progress.data_position);
-    spdlog::info("resumed from {} at step {}", *settings.resume, step);
   }
+  const TrainingRunPaths paths = open_run();
+  if (settings.resume) spdlog::info("resumed from {} at step {}", *settings.resume, step);
 
   const auto save_checkpoint = [&] {
     save_training_checkpoint((paths.run_dir / "checkpoint").string(), trainable, optimizer,
@@ -179,6 +181,10 @@ TrainingSummary run_training(TrainingTask& task, const TrainSettings& settings, 
   save_model_folder(task, paths.run_dir / "last", paths.config_yaml, nullptr);
   summary.steps = step;
   return summary;
+}
+
+TrainingSummary run_training(TrainingTask& task, const TrainSettings& settings, const TrainingRunPaths& paths) {
+  return run_training(task, settings, [&] { return paths; });
 }
 
 }  // namespace amem::train

@@ -44,11 +44,14 @@ TEST(EvalCommand, ConfigMistakesExitWithTwoAndNameTheKey) {
   EXPECT_EQ(run_amem("eval").exit_code, 2);
 }
 
-TEST(EvalCommand, AMissingDataFileExitsWithOneAndNamesIt) {
+TEST(EvalCommand, AMissingDataFileExitsWithTwoAndNamesTheKey) {
   const auto out = amem::testing::fresh_dir("eval_command_missing_data");
   const auto r = run_amem("eval configs/eval/streamingqa_none.yaml data.test_path=no/such.csv run.output_dir=" + out.string());
-  EXPECT_EQ(r.exit_code, 1) << r.output;
-  EXPECT_NE(r.output.find("no/such.csv"), std::string::npos) << r.output;
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("override 'data.test_path=no/such.csv': data.test_path: 'no/such.csv': no such file"),
+            std::string::npos)
+      << r.output;
+  EXPECT_TRUE(std::filesystem::is_empty(out));
 }
 
 TEST(EvalCommand, TheQaLightTuneReadsTrainingPairsFromTheTrainingFile) {

@@ -36,11 +36,11 @@ TEST(TrainCommand, NamesTheMethodAndLiftMistakes) {
       << unknown.output;
   auto none = run_amem(config + " train.batch_size=1 mac.lift_ratio=0.5");
   EXPECT_EQ(none.exit_code, 2);
-  EXPECT_NE(none.output.find("mac.lift_ratio: 0.5 of train.batch_size 1 lifts no document"), std::string::npos)
+  EXPECT_NE(none.output.find("override 'mac.lift_ratio=0.5': mac.lift_ratio: 0.5 of train.batch_size 1 lifts no document"), std::string::npos)
       << none.output;
   auto share = run_amem(config + " mac.lift_ratio=1.5");
   EXPECT_EQ(share.exit_code, 2);
-  EXPECT_NE(share.output.find("mac.lift_ratio: expected a share in (0, 1], got 1.5\n"), std::string::npos)
+  EXPECT_NE(share.output.find("override 'mac.lift_ratio=1.5': mac.lift_ratio: must be > 0 and <= 1, got 1.5\n"), std::string::npos)
       << share.output;
   // A mistake leaves no run folder behind.
   EXPECT_TRUE(std::filesystem::is_empty(out));

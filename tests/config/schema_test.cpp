@@ -159,6 +159,46 @@ TEST(ConfigSchema, WrongTypesNameKeyAndFile) {
             list + ": eval.ks: expected a list of integers, got an item 'x'");
 }
 
+// Ranges beyond a minimum (issue 12, item 7): an upper bound (inclusive or not), a sentinel
+// value outside the range, ranges over the elements of number lists, and floats that must be
+// finite; `amem config keys` shows the same range.
+TEST(ConfigSchema, RangesBoundBothSidesAllowASentinelCoverListsAndRefuseNonFiniteFloats) {
+  Schema schema;
+  schema.section("s", "ranges")
+      .field<double>("fraction", 0.5, "a share")
+      .at_least(0)
+      .at_most(1)
+      .field<double>("dropout", 0.0, "a probability below 1")
+      .at_least(0)
+      .below(1)
+      .field<int64_t>("count", -1, "a count; -1: all")
+      .at_least(1)
+      .or_exactly(-1)
+      .field<std::vector<int64_t>>("windows", {2}, "windows")
+      .at_least(2)
+      .field<double>("free", 1.0, "any finite number");
+  const auto dir = amem::testing::fresh_dir("ConfigSchema_Ranges");
+  const auto file = (dir / "x.yaml").string();
+  amem::testing::write_file(file, "s: {}\n");
+  auto check = [&](const std::string& override_text, const std::string& expected) {
+    EXPECT_EQ(error_of(schema, file, {"++s." + override_text}),
+              "override '++s." + override_text + "': s." + expected);
+  };
+  check("fraction=2", "fraction: must be in [0, 1], got 2.0");
+  check("fraction=-0.5", "fraction: must be in [0, 1], got -0.5");
+  check("dropout=1", "dropout: must be >= 0 and < 1, got 1.0");
+  check("count=0", "count: must be >= 1 (or -1), got 0");
+  check("count=-5", "count: must be >= 1 (or -1), got -5");
+  check("windows=[2, 1]", "windows: element 2 must be >= 2, got 1");
+  check("free=.inf", "free: must be a finite number, got .inf");
+  check("free=.nan", "free: must be a finite number, got .nan");
+  check("fraction=-.inf", "fraction: must be a finite number, got -.inf");
+  EXPECT_EQ(error_of(schema, file, {"++s.count=-1", "++s.fraction=1", "++s.dropout=0.99", "++s.windows=[2, 8]"}),
+            "<no error>");
+  EXPECT_EQ(amem::config::describe_range(*schema.find("s.dropout")), ">= 0 and < 1");
+  EXPECT_EQ(amem::config::describe_range(*schema.find("s.free")), "");
+}
+
 TEST(ConfigSchema, MissingRequiredKeyNamesTheFile) {
   const auto dir = amem::testing::fresh_dir("ConfigSchema_MissingRequiredKeyNamesTheFile");
   const auto file = (dir / "x.yaml").string();

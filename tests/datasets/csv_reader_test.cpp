@@ -100,9 +100,32 @@ TEST(CsvReader, ErrorsNameTheFileAndColumn) {
     CsvReader::open("/nonexistent/dir/x.csv");
     FAIL() << "no error for a missing file";
   } catch (const amem::Error& e) {
-    EXPECT_STREQ(e.what(), "/nonexistent/dir/x.csv: cannot open CSV file");
+    EXPECT_STREQ(e.what(), "/nonexistent/dir/x.csv: cannot be read");
   }
   EXPECT_THROW(CsvReader("\n\n", "empty.csv"), amem::Error);
+}
+
+// Issue 12, item 4: a file whose lines end in bare CRs used to read as one record and fail
+// as "missing column"; it is now named as what it is. A CR inside quotes is field text.
+TEST(CsvReader, BareCrLineEndsAreAnErrorNamingTheLineButACrInQuotesIsText) {
+  CsvReader quoted("id,text\n1,\"a\rb\"\r\n2,c\n", "quoted.csv");
+  auto records = all_records(quoted);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0].fields, (Fields{"1", "a\rb"}));
+  try {
+    CsvReader("id,text\r1,a\r", "mac.csv");
+    FAIL() << "no error for bare CR line ends";
+  } catch (const amem::Error& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("mac.csv:1: a line ends in a bare CR", 0), 0u) << e.what();
+  }
+  CsvReader later("id,text\n1,a\n2,b\r3,c\n", "later.csv");
+  EXPECT_TRUE(later.next());
+  try {
+    later.next();
+    FAIL() << "no error for a bare CR on line 3";
+  } catch (const amem::Error& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("later.csv:3: a line ends in a bare CR", 0), 0u) << e.what();
+  }
 }
 
 TEST(CsvReader, OpensAFile) {

@@ -185,6 +185,26 @@ TEST(SquadCsvReader, ReadsTheAnswersLiteralLikeTheJson) {
   EXPECT_EQ(range.report.records, 1u);
 }
 
+// Issue 12, item 2: a file without questions is refused, however it came to have none (here:
+// a row range past its last row), naming the key and the file.
+TEST(QADatasetReader, AFileWithoutQuestionsIsAConfigErrorNamingTheKey) {
+  auto dir = fresh_dir("squad_no_questions");
+  const auto path = (dir / "one.csv").string();
+  write_file(path, "id,title,context,question,answers\na1,A,Alpha text.,What?,\"['alpha']\"\n");
+  amem::data::DatasetSource source{"squad", path};
+  source.key = "data.val_path";
+  source.first_row = 5;
+  try {
+    read_qa_dataset(source);
+    FAIL() << "no error for a file without questions";
+  } catch (const amem::ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()), "data.val_path: " + path + ": no questions (0 records, 0 malformed): nothing to "
+                                     "evaluate, train or validate on");
+  }
+  source.first_row = 0;
+  EXPECT_EQ(read_qa_dataset(source).question_count(), 1u);
+}
+
 TEST(QADatasetReader, UnknownFormatIsAConfigError) {
   try {
     read_qa_dataset({"triviaqa", "x.csv"});

@@ -96,7 +96,7 @@ TEST(OnlineEval, AbsorbsInStreamOrderFinishesThenScoresEveryQuestionInBatches) {
   ASSERT_EQ(r.predictions.size(), 3u);
   EXPECT_EQ(r.predictions[1].document_id, "Super_Bowl_50#0");
   EXPECT_EQ(r.predictions[1].prediction, "Santa Clara");
-  EXPECT_DOUBLE_EQ(r.predictions[1].f1, 0.8);
+  EXPECT_DOUBLE_EQ(r.predictions[1].f1, 80.0);
   EXPECT_EQ(r.predictions[2].exact_match, 0.0);
   EXPECT_GE(r.adapt_seconds_median, 0.0);
   EXPECT_GE(r.adapt_seconds_mean, 0.0);
@@ -125,9 +125,10 @@ TEST(OnlineEval, WritesPredictionsAndResults) {
   EXPECT_EQ(records[1]["question"], "Where was Super Bowl 50 played?");
   EXPECT_EQ(records[1]["golds"], nlohmann::json({"Santa Clara, California", "Levi's Stadium"}));
   EXPECT_EQ(records[1]["prediction"], "Santa Clara");
+  // One unit in both files: percent, as results.json.
   EXPECT_EQ(records[1]["em"], 0.0);
-  EXPECT_DOUBLE_EQ(records[1]["f1"].get<double>(), 0.8);
-  EXPECT_EQ(records[0]["em"], 1.0);
+  EXPECT_DOUBLE_EQ(records[1]["f1"].get<double>(), 80.0);
+  EXPECT_EQ(records[0]["em"], 100.0);
 
   const auto results = nlohmann::json::parse(amem::testing::read_file(dir / "results.json"));
   EXPECT_EQ(results["adapter"], "scripted");

@@ -57,6 +57,25 @@ TEST(RunDir, RunsStartedInTheSameSecondGetTheirOwnFolders) {
   EXPECT_TRUE(fs::exists(second.path() / "config.yaml"));
 }
 
+// Issue 12, item 11: a run that fails once its folder exists says so in the folder.
+TEST(RunDir, AFailedRunGetsAFailedFileAndItsErrorAsTheLastLineOfItsLog) {
+  const auto dir = amem::testing::fresh_dir("RunDir_FailedRun");
+  const auto config = config_in(dir, "failing");
+  fs::path path;
+  {
+    amem::run::RunDir run(config);
+    path = run.path();
+    spdlog::info("working");
+    EXPECT_FALSE(fs::exists(path / "FAILED"));
+    run.mark_failed(amem::Error("data.bin: broken at byte 3\nsecond line of a backtrace"));
+  }
+  EXPECT_EQ(amem::testing::read_file(path / "FAILED"), "data.bin: broken at byte 3\n");
+  const std::string log = amem::testing::read_file(path / "log.txt");
+  const std::string last = log.substr(log.rfind('\n', log.size() - 2) + 1);
+  EXPECT_NE(last.find("[error] data.bin: broken at byte 3\n"), std::string::npos) << log;
+  EXPECT_EQ(log.find("backtrace"), std::string::npos) << log;
+}
+
 TEST(RunDir, NameMustBeAPlainFolderName) {
   const auto dir = amem::testing::fresh_dir("RunDir_NameMustBeAPlainFolderName");
   const auto config = config_in(dir, "a/b");

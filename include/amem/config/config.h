@@ -37,6 +37,9 @@ class Config {
 
   // The file the config was loaded from (as given).
   const std::string& source() const { return source_; }
+  // Where `key`'s value came from: the file that set it, "override '<text>'", or source()
+  // for a key left at its default. Errors about a value name it, as schema errors do.
+  const std::string& source_of(const std::string& key) const;
 
   // The resolved config as YAML: keys in schema declaration order, nested by their dots,
   // scalars in canonical form (field_value.h), lists in flow style. Loading this text with
@@ -49,6 +52,7 @@ class Config {
     std::string key;
     FieldType type;
     YAML::Node value;
+    std::string source;  // source_of(key)
   };
   const Entry& entry(const std::string& key, FieldType type) const;
 

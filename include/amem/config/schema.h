@@ -12,7 +12,9 @@
 //   }
 //
 // and adds one line to amem_schema() (amem/config/amem_schema.h). Constraints (positive,
-// at_least, one_of) apply to the field declared just before them.
+// at_least, at_most, below, or_exactly, one_of) apply to the field declared just before them;
+// on a list of numbers the range applies to every element. Every number a float field (or
+// float list) holds must be finite: no setting of amem means anything at .inf or .nan.
 //
 // Field types: bool, int64_t, double, std::string and std::vector of int64_t / double /
 // std::string (see field_value.h). `field` has a default, `required` must be set by a file
@@ -43,10 +45,18 @@ struct Field {
   bool required = false;
   bool nullable = false;
   std::string doc;
-  std::optional<double> minimum;  // numbers only
+  std::optional<double> minimum;  // numbers (and number lists) only
   bool minimum_exclusive = false;
+  std::optional<double> maximum;
+  bool maximum_exclusive = false;
+  // A value outside [minimum, maximum] that has a meaning of its own ("-1: all").
+  std::optional<int64_t> sentinel;
   std::vector<std::string> choices;  // strings only; empty: any
 };
+
+// The numbers a field accepts, as messages and `amem config keys` write them: ">= 1",
+// "in [0, 1]", ">= 0 and < 1", ">= 1 (or -1)"; "" for a field without a range.
+std::string describe_range(const Field& field);
 
 class Section {
  public:
@@ -69,6 +79,9 @@ class Section {
 
   Section& positive();                // > 0
   Section& at_least(double minimum);  // >= minimum
+  Section& at_most(double maximum);   // <= maximum
+  Section& below(double maximum);     // < maximum
+  Section& or_exactly(int64_t sentinel);  // also accept this one integer outside the range
   Section& one_of(std::vector<std::string> choices);
 
   const std::string& name() const { return name_; }

@@ -26,8 +26,9 @@ struct CsvRecord {
 
 class CsvReader {
  public:
-  // Reads the whole file and its header. Throws amem::Error if the file cannot be read or
-  // has no header.
+  // Reads the whole file and its header. Throws amem::Error if the file cannot be read, is
+  // not UTF-8 (io/utf8_file.h) or has no header; next() throws it, naming the line, at a
+  // bare CR outside quotes (a file with classic Mac OS line ends).
   static CsvReader open(const std::string& path);
   // `text` as if it were the contents of a file named `name` (used in messages).
   CsvReader(std::string text, std::string name);

@@ -17,10 +17,11 @@ struct DataSettings {
   StreamOptions stream;   // shuffle, seed, downsample_to
 
   static void declare(config::Schema& schema);
-  // The test data; throws ConfigError when data.format or data.test_path is missing.
+  // The test data; throws ConfigError when data.format or data.test_path is missing, or the
+  // path is not an existing file (config/config_path.h).
   static DataSettings from(const config::Config& config);
   // data.train_path / data.val_path read like the test file (format, malformed-row limit);
-  // throws ConfigError naming the key when it (or data.format) is missing.
+  // throws ConfigError naming the key when it (or data.format) is missing or not a file.
   static DatasetSource train(const config::Config& config);
   static DatasetSource val(const config::Config& config);
 };

@@ -17,9 +17,13 @@ struct DatasetSource {
   std::size_t first_row = 0;                                      // squad only: row range
   std::size_t end_row = std::numeric_limits<std::size_t>::max();  // squad only
   bool full_passage = false;                                      // archivalqa only
+  std::string key;  // the config key `path` came from ("data.test_path"), named in errors; may be empty
 };
 
-// Throws amem::ConfigError for an unknown format, amem::Error for unreadable data.
+// Throws amem::ConfigError for an unknown format and for a file without a single good question
+// (header only, `"data": []`, every row malformed or outside the row range): nothing could be
+// trained or scored on it, and a score over no questions would read as a result. Throws
+// amem::Error for unreadable data.
 QADataset read_qa_dataset(const DatasetSource& source);
 
 }  // namespace amem::data

@@ -3,10 +3,14 @@
 // every question about them is answered and scored against all of its gold answers (SQuAD
 // v1.1 EM and F1, squad_metric.h).
 //
+// Scores are in percent everywhere, as the official SQuAD v1.1 script reports them: a question's
+// EM is 0 or 100 and its F1 0 to 100, and the run's are their means (squad_metric.h scores a
+// single answer in 0 to 1).
+//
 // run_online_eval computes; write_online_eval records, atomically, in a run folder:
 //   predictions.jsonl  one object per question: document, id, question, golds, prediction,
-//                      em (0 or 1), f1 (0 to 1)
-//   results.json       adapter, exact_match and f1 (percent, mean over questions), documents,
+//                      em (0 or 100), f1 (0 to 100)
+//   results.json       adapter, exact_match and f1 (mean over questions), documents,
 //                      questions, adapt_seconds_per_document {median, mean},
 //                      finish_stream_seconds (the adapter's step after the stream, e.g. the
 //                      QA light-tune), peak memory bytes, memory_bank (documents, loaded,
@@ -32,14 +36,14 @@ struct ScoredPrediction {
   std::string document_id;
   const data::Question* question;  // into the stream passed to run_online_eval
   std::string prediction;
-  double exact_match = 0;  // 0 or 1
-  double f1 = 0;           // 0 to 1
+  double exact_match = 0;  // percent: 0 or 100
+  double f1 = 0;           // percent: 0 to 100
 };
 
 struct OnlineEvalResults {
   std::string adapter;
-  double exact_match = 0;  // percent
-  double f1 = 0;           // percent
+  double exact_match = 0;  // percent, mean over questions
+  double f1 = 0;           // percent, mean over questions
   size_t documents = 0, questions = 0;
   double adapt_seconds_median = 0, adapt_seconds_mean = 0;  // wall time of absorb() per document
   double finish_stream_seconds = 0;                           // wall time of finish_stream()

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -42,6 +43,11 @@ struct TrainingSummary {
   Metrics last_validation;
 };
 
+// `open_run` creates the run folder; it is called once the optimiser exists and the
+// train.resume checkpoint (if any) is restored, so that a resume that fails leaves no folder.
+TrainingSummary run_training(TrainingTask& task, const TrainSettings& settings,
+                             const std::function<TrainingRunPaths()>& open_run);
+// The same in a folder that exists already.
 TrainingSummary run_training(TrainingTask& task, const TrainSettings& settings, const TrainingRunPaths& paths);
 
 }  // namespace amem::train

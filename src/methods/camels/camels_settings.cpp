@@ -1,5 +1,6 @@
 #include "amem/methods/camels/camels_settings.h"
 
+#include "amem/config/config_path.h"
 #include "amem/core/error.h"
 
 namespace amem::methods::camels {
@@ -38,7 +39,8 @@ CamelsSettings CamelsSettings::from(const config::Config& config) {
     throw ConfigError(config.source() +
                       ": camels.weight_model_path: missing (a weight model or checkpoint folder is needed)");
   CamelsSettings s;
-  s.weight_model_path = config.get<std::string>("camels.weight_model_path");
+  s.weight_model_path =
+      config::existing_path(config, "camels.weight_model_path", config::PathKind::folder, "config.json");
   s.freeze_body = config.get<bool>("camels.freeze_body");
   s.normalize_weights = config.get<bool>("camels.normalize_weights");
   s.untrained_head = config.get<bool>("camels.untrained_head");
@@ -48,7 +50,8 @@ CamelsSettings CamelsSettings::from(const config::Config& config) {
   s.c_kl = config.get<double>("camels.c_kl");
   s.c_norm = config.get<double>("camels.c_norm");
   s.norm_p = config.get<double>("camels.norm_p");
-  s.locality_path = config.get<std::string>("camels.locality_path");
+  if (!config.get<std::string>("camels.locality_path").empty())
+    s.locality_path = config::existing_path(config, "camels.locality_path", config::PathKind::file);
   s.locality_batch_size = config.get<int64_t>("camels.locality_batch_size");
   return s;
 }

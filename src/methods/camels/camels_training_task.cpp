@@ -1,11 +1,12 @@
 #include "amem/methods/camels/camels_training_task.h"
 
-#include <fstream>
+#include <sstream>
 
 #include "amem/core/error.h"
 #include "amem/data/data_settings.h"
 #include "amem/eval/eval_settings.h"
 #include "amem/io/atomic_file.h"
+#include "amem/io/utf8_file.h"
 #include "amem/methods/camels/camels_adapter.h"
 #include "amem/methods/camels/token_weight_html.h"
 #include "amem/methods/camels/weight_model.h"
@@ -20,8 +21,9 @@ namespace amem::methods::camels {
 namespace {
 
 std::vector<std::string> read_locality_passages(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw ConfigError("camels.locality_path: cannot read '" + path + "'");
+  const std::string text = io::read_utf8_file(path);
+  io::check_line_ends(text, path);
+  std::istringstream in(text);
   std::vector<std::string> passages;
   for (std::string line; std::getline(in, line);)
     if (line.find_first_not_of(" \t\r") != std::string::npos) passages.push_back(line);
@@ -38,7 +40,7 @@ std::vector<std::string> document_texts(const data::QADataset& dataset) {
 int64_t checked_batch_size(const config::Config& config, const CamelsSettings& settings) {
   const auto batch_size = config.get<int64_t>("train.batch_size");
   if (settings.reset_base_freq % batch_size != 0)
-    throw ConfigError(config.source() + ": camels.reset_base_freq: " + std::to_string(settings.reset_base_freq) +
+    throw ConfigError(config.source_of("camels.reset_base_freq") + ": camels.reset_base_freq: " + std::to_string(settings.reset_base_freq) +
                       " is not a multiple of train.batch_size (" + std::to_string(batch_size) + ")");
   return batch_size;
 }
@@ -76,9 +78,6 @@ CamelsTrainingTask::CamelsTrainingTask(const config::Config& config)
   };
   examples_ = pairs(train_);
   val_examples_ = pairs(val_);
-  if (examples_.empty()) throw ConfigError(config.source() + ": data.train_path: the training set has no questions");
-  if (val_.documents.empty())
-    throw ConfigError(config.source() + ": data.val_path: the validation set has no documents");
   locality_texts_ =
       settings_.locality_path.empty() ? document_texts(train_) : read_locality_passages(settings_.locality_path);
   examples_sampler_ = train::EpochSampler(examples_.size(), size_t(batch_size_), seed);

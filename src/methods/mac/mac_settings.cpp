@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "amem/config/config_path.h"
 #include "amem/core/error.h"
 
 namespace amem::methods {
@@ -25,11 +26,14 @@ void MacSettings::declare(config::Schema& schema) {
       .at_least(1)
       .field<double>("dropout", 0.0, "dropout in the cross-attention blocks")
       .at_least(0)
+      .below(1)
       .field<double>("lift_ratio", 1.0, "share of a batch's documents amortized with gradients (and questions asked)")
       .positive()
+      .at_most(1)
       .field<bool>("gpt_drop", true, "run the base LM in train mode for the QA loss (GPT-2 dropout; LLaMA-family checkpoints have none)")
       .field<std::vector<int64_t>>("context_windows", std::vector<int64_t>{16, 32},
                                    "hierarchical-aggregation windows evaluated in validation")
+      .at_least(2)
       .field<int64_t>("max_document_tokens", 1022, "documents are cut to this many T5 tokens (train.max_tokens: base-LM ones)")
       .at_least(2)
       .field<int64_t>("max_question_tokens", 128, "questions are cut to this many T5 tokens")
@@ -40,10 +44,13 @@ MacSettings MacSettings::from(const config::Config& config) {
   if (config.is_null("mac.amortizer"))
     throw ConfigError(config.source() + ": mac.amortizer: missing (a T5 checkpoint folder is needed)");
   MacSettings s;
-  s.amortizer = config.get<std::string>("mac.amortizer");
-  s.question_encoder =
-      config.is_null("mac.question_encoder") ? s.amortizer : config.get<std::string>("mac.question_encoder");
-  if (!config.is_null("mac.networks")) s.networks = config.get<std::string>("mac.networks");
+  using config::PathKind;
+  s.amortizer = config::existing_path(config, "mac.amortizer", PathKind::folder, "config.json");
+  s.question_encoder = config.is_null("mac.question_encoder")
+                           ? s.amortizer
+                           : config::existing_path(config, "mac.question_encoder", PathKind::folder, "config.json");
+  if (!config.is_null("mac.networks"))
+    s.networks = config::existing_path(config, "mac.networks", PathKind::folder, "model.safetensors");
   s.num_virtual_tokens = config.get<int64_t>("mac.num_virtual_tokens");
   s.layer_num_virtual_tokens = config.get<int64_t>("mac.layer_num_virtual_tokens");
   s.num_cross_attention_blocks = config.get<int64_t>("mac.num_cross_attention_blocks");
@@ -54,18 +61,12 @@ MacSettings MacSettings::from(const config::Config& config) {
   s.lift_ratio = config.get<double>("mac.lift_ratio");
   std::ostringstream lift;
   lift << s.lift_ratio;
-  if (s.lift_ratio > 1.0)
-    throw ConfigError(config.source() + ": mac.lift_ratio: expected a share in (0, 1], got " + lift.str());
   const auto batch = config.get<int64_t>("train.batch_size");
   if (double(batch) * s.lift_ratio < 1.0)
-    throw ConfigError(config.source() + ": mac.lift_ratio: " + lift.str() + " of train.batch_size " +
+    throw ConfigError(config.source_of("mac.lift_ratio") + ": mac.lift_ratio: " + lift.str() + " of train.batch_size " +
                       std::to_string(batch) + " lifts no document; raise train.batch_size");
   s.gpt_drop = config.get<bool>("mac.gpt_drop");
   s.context_windows = config.get<std::vector<int64_t>>("mac.context_windows");
-  for (const auto w : s.context_windows)
-    if (w < 2)
-      throw ConfigError(config.source() + ": mac.context_windows: every window must be at least 2, got " +
-                        std::to_string(w));
   s.max_document_tokens = config.get<int64_t>("mac.max_document_tokens");
   s.max_question_tokens = config.get<int64_t>("mac.max_question_tokens");
   return s;

@@ -26,10 +26,9 @@ MacTrainingTask::MacTrainingTask(const config::Config& config)
                                        config.get<int64_t>("train.val_documents"))),
       triples_(triples_of(train_)),
       val_triples_(triples_of(val_)),
-      // (at least one example, so that an empty file is reported below by name)
-      sampler_(std::max<size_t>(triples_.size(), 1), size_t(config.get<int64_t>("train.batch_size")),
+      // (read_qa_dataset refuses a file without questions, so there is at least one triple)
+      sampler_(triples_.size(), size_t(config.get<int64_t>("train.batch_size")),
                uint64_t(run::RunSettings::from(config).seed)) {
-  if (triples_.empty()) throw Error(config.get<std::string>("data.train_path") + ": no questions to train on");
   const auto settings = train::TrainSettings::from(config);
   const auto eval = eval::EvalSettings::from(config);
   batch_size_ = settings.batch_size;
