@@ -42,6 +42,20 @@ set(CMAKE_CXX_EXTENSIONS OFF)
 find_path(AMEM_SPM_INCLUDE sentencepiece_processor.h REQUIRED)
 find_library(AMEM_SPM_LIBRARY sentencepiece REQUIRED)
 
+# --- CLI11 (the command line's flags; header only): the installed package first (Debian
+# libcli11-dev, which scripts/setup.sh installs); where none is installed and nothing can be
+# (the GPU image), the unmodified copy of the same headers in third_party/CLI11 (BSD-3, with
+# its LICENSE). Only the program links it.
+find_package(CLI11 CONFIG QUIET)
+if(TARGET CLI11::CLI11)
+  set(AMEM_CLI11_TARGET CLI11::CLI11)
+else()
+  add_library(amem_cli11 INTERFACE)
+  target_include_directories(amem_cli11 SYSTEM INTERFACE ${PROJECT_SOURCE_DIR}/third_party/CLI11/include)
+  set(AMEM_CLI11_TARGET amem_cli11)
+  message(STATUS "amem: CLI11 not installed -> third_party/CLI11")
+endif()
+
 add_library(amem_deps INTERFACE)
 target_link_libraries(amem_deps INTERFACE ${AMEM_YAML_TARGET} amem_spdlog)
 target_include_directories(amem_deps SYSTEM INTERFACE ${AMEM_NLOHMANN_INCLUDE})

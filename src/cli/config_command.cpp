@@ -5,6 +5,7 @@
 #include "amem/config/amem_schema.h"
 #include "amem/config/config.h"
 #include "amem/core/error.h"
+#include "cli/command_line.h"
 #include "cli/commands.h"
 
 namespace amem::cli {
@@ -60,15 +61,17 @@ int run_config(const Args& args) {
     print_help();
     return args.empty() ? 2 : 0;
   }
+  const Args rest(args.begin() + 1, args.end());
   if (args[0] == "keys") {
-    print_keys(config::amem_schema());
+    CLI::App app("", "config keys");
+    if (parse_command_line(app, rest, "config keys", print_help)) print_keys(config::amem_schema());
     return 0;
   }
   if (args[0] != "show")
     throw ConfigError("config: unknown action '" + args[0] + "' (see amem config --help)");
-  if (args.size() < 2) throw ConfigError("config show: expected a config FILE");
-  const Args overrides(args.begin() + 2, args.end());
-  std::cout << config::load_config(config::amem_schema(), args[1], overrides).to_yaml();
+  const auto arguments = parse_config_arguments(rest, "config show", print_help);
+  if (arguments)
+    std::cout << config::load_config(config::amem_schema(), arguments->config, arguments->overrides).to_yaml();
   return 0;
 }
 

@@ -14,6 +14,7 @@
 #include "amem/methods/make_adapter.h"
 #include "amem/run/run_dir.h"
 #include "amem/run/run_settings.h"
+#include "cli/command_line.h"
 #include "cli/commands.h"
 
 namespace amem::cli {
@@ -34,12 +35,13 @@ void print_help() {
 }  // namespace
 
 int run_eval(const Args& args) {
-  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+  if (args.empty()) {
     print_help();
-    return args.empty() ? 2 : 0;
+    return 2;
   }
-  const Args overrides(args.begin() + 1, args.end());
-  const auto config = config::load_config(config::amem_schema(), args[0], overrides);
+  const auto arguments = parse_config_arguments(args, "eval", print_help);
+  if (!arguments) return 0;
+  const auto config = config::load_config(config::amem_schema(), arguments->config, arguments->overrides);
   // Every setting, the data and the models are read before the run folder exists, so a
   // mistake in any of them leaves no folder.
   const auto data = data::DataSettings::from(config);

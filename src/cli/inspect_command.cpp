@@ -5,18 +5,26 @@
 
 #include "amem/core/error.h"
 #include "amem/io/safetensors.h"
+#include "cli/command_line.h"
 #include "cli/commands.h"
 
 namespace amem::cli {
 
 int run_inspect(const Args& args) {
-  if (args.size() != 1 || args[0] == "--help") {
+  const auto print_help = [] {
     std::cout << "usage: amem inspect PATH\n\n"
                  "Lists the tensors (name, dtype, shape, bytes) of a .safetensors file, a\n"
                  "model.safetensors.index.json, or a checkpoint folder, and their totals.\n";
-    return args.size() == 1 ? 0 : 2;
+  };
+  if (args.empty()) {
+    print_help();
+    return 2;
   }
-  const auto ckpt = io::SafetensorsCheckpoint::open(args[0]);
+  std::string path;
+  CLI::App app("", "inspect");
+  app.add_option("path", path, "a .safetensors file, index or checkpoint folder")->required();
+  if (!parse_command_line(app, args, "inspect", print_help)) return 0;
+  const auto ckpt = io::SafetensorsCheckpoint::open(path);
   uint64_t total_bytes = 0, total_elements = 0;
   std::map<std::string, uint64_t> bytes_by_dtype;
   for (const auto& name : ckpt.names()) {

@@ -7,10 +7,11 @@
 #include "amem/generation/generate.h"
 #include "amem/io/utf8_file.h"
 #include "amem/models/load_causal_lm.h"
+#include "amem/models/model_settings.h"
 #include "amem/text/tokenizer.h"
 #include "amem/train/lm_loss.h"
+#include "cli/command_line.h"
 #include "cli/commands.h"
-#include "cli/flags.h"
 
 namespace amem::cli {
 
@@ -26,19 +27,20 @@ void print_help() {
                "Qwen2, Mistral).\n";
 }
 
-models::LoadOptions load_options(Flags& flags, const std::string& command) {
-  models::LoadOptions o;
-  const std::string dtype = flags.text("dtype", "fp32"), device = flags.text("device", "cpu");
-  if (dtype == "bf16") o.dtype = torch::kBFloat16;
-  else if (dtype != "fp32") throw ConfigError(command + ": --dtype: expected fp32 or bf16, got '" + dtype + "'");
-  if (device == "cuda") {
-    if (!torch::cuda::is_available()) throw ConfigError(command + ": --device cuda: no CUDA device here");
-    o.device = torch::kCUDA;
-  } else if (device != "cpu") {
-    throw ConfigError(command + ": --device: expected cpu or cuda, got '" + device + "'");
+// --dtype and --device, with the choices of model.dtype and model.device.
+struct Placement {
+  std::string dtype = "fp32", device = "cpu";
+
+  void declare(CLI::App& app) {
+    app.add_option("--dtype", dtype, "weight precision")->check(CLI::IsMember(models::ModelSettings::dtypes()));
+    app.add_option("--device", device, "where the model runs")->check(CLI::IsMember(models::ModelSettings::devices()));
   }
-  return o;
-}
+  models::LoadOptions load_options(const std::string& command, const std::string& dir) const {
+    if (device == "cuda" && !torch::cuda::is_available())
+      throw ConfigError(command + ": --device cuda: no CUDA device here");
+    return models::ModelSettings{dir, dtype, device}.load_options(/*trainable=*/false);
+  }
+};
 
 // A token's text on one line: control characters shown as escapes.
 std::string printable(const std::string& piece) {
@@ -57,15 +59,21 @@ torch::Tensor ids_tensor(const std::vector<int64_t>& ids, torch::Device device) 
 }
 
 int generate(const Args& args) {
-  Flags flags(args, "lm generate");
-  const std::string dir = flags.text("model"), prompt_text = flags.text("prompt");
-  const auto load = load_options(flags, "lm generate");
+  std::string dir, prompt_text;
+  Placement placement;
   generation::GenerationOptions options;
-  options.max_new_tokens = flags.integer("max-new-tokens", 32);
-  options.num_beams = flags.integer("num-beams", 1);
-  flags.reject_unknown();
+  options.max_new_tokens = 32;
+  options.num_beams = 1;
+  CLI::App app("", "lm generate");
+  app.add_option("--model", dir, "Hugging Face checkpoint folder")->required();
+  app.add_option("--prompt", prompt_text, "text to continue")->required();
+  app.add_option("--max-new-tokens", options.max_new_tokens, "tokens to generate");
+  app.add_option("--num-beams", options.num_beams, "beam search with this many beams; 1: greedy");
+  placement.declare(app);
+  if (!parse_command_line(app, args, "lm generate", print_help)) return 0;
   if (options.max_new_tokens < 1 || options.num_beams < 1)
     throw ConfigError("lm generate: --max-new-tokens and --num-beams must be >= 1");
+  const auto load = placement.load_options("lm generate", dir);
 
   const auto tokenizer = text::load_tokenizer(dir);
   auto model = models::load_causal_lm(dir, load);
@@ -82,10 +90,14 @@ int generate(const Args& args) {
 }
 
 int score(const Args& args) {
-  Flags flags(args, "lm score");
-  const std::string dir = flags.text("model"), path = flags.text("text");
-  const auto load = load_options(flags, "lm score");
-  flags.reject_unknown();
+  std::string dir, path;
+  Placement placement;
+  CLI::App app("", "lm score");
+  app.add_option("--model", dir, "Hugging Face checkpoint folder")->required();
+  app.add_option("--text", path, "file whose tokens are scored")->required();
+  placement.declare(app);
+  if (!parse_command_line(app, args, "lm score", print_help)) return 0;
+  const auto load = placement.load_options("lm score", dir);
   const std::string text = io::read_utf8_file(path);
 
   const auto tokenizer = text::load_tokenizer(dir);

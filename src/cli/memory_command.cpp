@@ -19,6 +19,7 @@
 #include "amem/run/progress.h"
 #include "amem/run/run_dir.h"
 #include "amem/run/run_settings.h"
+#include "cli/command_line.h"
 #include "cli/commands.h"
 
 namespace amem::cli {
@@ -35,13 +36,14 @@ void print_help() {
                "The run folder gets config.yaml, log.txt, metrics.jsonl and memory_bank.safetensors;\n"
                "`amem eval CONFIG memory.load=<run>/memory_bank.safetensors` answers from it.\n"
                "info: the bank's producer (the amortizer that made it), size and bytes per\n"
-               "document, after checking its checksum; --ids lists its document ids in order.\n";
+               "document, after checking its checksum; --ids lists its entries in order, one line\n"
+               "each: the content key (what a streamed document is matched by) and the dataset's id.\n";
 }
 
 int build(const Args& args) {
-  if (args.empty()) throw ConfigError("memory build: expected a config file (see amem memory --help)");
-  const Args overrides(args.begin() + 1, args.end());
-  const auto config = config::load_config(config::amem_schema(), args[0], overrides);
+  const auto arguments = parse_config_arguments(args, "memory build", print_help);
+  if (!arguments) return 0;
+  const auto config = config::load_config(config::amem_schema(), arguments->config, arguments->overrides);
   // Every setting, the data and the networks are read before the run folder exists, so a
   // mistake in any of them leaves no folder.
   const auto data = data::DataSettings::from(config);
@@ -52,6 +54,7 @@ int build(const Args& args) {
   // A bank needs the base LM's sizes only, not its weights.
   methods::MacModel mac(mac_settings, model_settings, methods::MacModel::BaseLm::kShapeOnly);
   const auto producer = methods::bank_producer(mac);
+  methods::DocumentKeys keys(mac);
   auto bank = methods::start_bank(mac, memory.load, producer);
   const int64_t loaded = bank.size();
   const auto stream = data::make_stream(data::read_qa_dataset(data.test), data.stream);
@@ -66,7 +69,13 @@ int build(const Args& args) {
       std::vector<const data::Document*> batch;
       for (size_t i = begin; i < end; ++i) batch.push_back(&stream.documents[i]);
       const auto batch_start = std::chrono::steady_clock::now();
-      const int64_t added = methods::amortize_into(mac, bank, batch);
+      int64_t added = 0;
+      try {
+        added = methods::amortize_into(mac, keys, bank, batch);
+      } catch (const Error& e) {
+        throw Error("stream positions " + std::to_string(begin + 1) + "-" + std::to_string(end) + " of " +
+                    std::to_string(stream.documents.size()) + ": " + e.what());
+      }
       if (torch::cuda::is_available()) torch::cuda::synchronize();
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - batch_start).count();
       run_dir.metrics().log(int64_t(step), {{"documents", double(end - begin)}, {"amortized", double(added)},
@@ -92,10 +101,12 @@ int build(const Args& args) {
 }
 
 int info(const Args& args) {
-  const bool list_ids = args.size() == 2 && args[1] == "--ids";
-  if (args.empty() || args.size() > 2 || (args.size() == 2 && !list_ids))
-    throw ConfigError("memory info: expected PATH [--ids] (see amem memory --help)");
-  const auto& path = args[0];
+  std::string path;
+  bool list_ids = false;
+  CLI::App app("", "memory info");
+  app.add_option("path", path, "a memory bank file")->required();
+  app.add_flag("--ids", list_ids, "list the entries: content key and dataset id");
+  if (!parse_command_line(app, args, "memory info", print_help)) return 0;
   const auto bank = memory::MemoryBank::load(path);  // checks format, version, checksum, ids
   const auto header = memory::MemoryBank::inspect(path);
   std::printf("%s\n  producer    %s\n  documents   %lld\n  modulation  %lld tokens x %lld, %s\n"
@@ -104,8 +115,9 @@ int info(const Args& args) {
               static_cast<long long>(header.tokens), static_cast<long long>(header.width), header.dtype.c_str(),
               static_cast<long long>(header.bytes_per_document),
               double(header.documents * header.bytes_per_document) / 1e6);
-  if (list_ids)
-    for (const auto& id : bank.document_ids()) std::printf("%s\n", id.c_str());
+  if (list_ids)  // content key (what the bank matches documents by), then the dataset's id
+    for (int64_t i = 0; i < bank.size(); ++i)
+      std::printf("%s\t%s\n", bank.content_keys()[size_t(i)].c_str(), bank.document_ids()[size_t(i)].c_str());
   return 0;
 }
 

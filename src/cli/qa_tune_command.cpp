@@ -1,4 +1,6 @@
 // `amem qa-tune CONFIG [OVERRIDE...]`: QA pre-tuning of a base LM (train/qa_tuning_task.h).
+#include "amem/core/error.h"
+#include "amem/methods/make_training_task.h"
 #include "amem/train/qa_tuning_task.h"
 #include "cli/training_command.h"
 
@@ -14,7 +16,12 @@ int run_qa_tune(const Args& args) {
       "and scored. The run folder gets metrics.jsonl, validation/step-N/, best/ (highest F1)\n"
       "and last/ as Hugging Face checkpoints, and checkpoint/ to resume with\n"
       "train.resume=<run>/checkpoint.\n";
-  return run_training_command(args, help, [](const config::Config& config) {
+  return run_training_command(args, "qa-tune", help, [](const config::Config& config) {
+    // A config written for another method (train.method: mac) is a mistake, not a QA-tuning.
+    if (!config.is_null("train.method") && config.get<std::string>("train.method") != methods::kQaTuneMethod)
+      throw ConfigError(config.source() + ": train.method: '" + config.get<std::string>("train.method") +
+                        "' is trained by `amem train`; `amem qa-tune` trains " + methods::kQaTuneMethod +
+                        " (remove the key or set it to " + methods::kQaTuneMethod + ")");
     return std::make_unique<train::QaTuningTask>(config);
   });
 }

@@ -11,16 +11,19 @@
 #include "amem/run/run_settings.h"
 #include "amem/train/train_settings.h"
 #include "amem/train/training_loop.h"
+#include "cli/command_line.h"
 
 namespace amem::cli {
 
-int run_training_command(const Args& args, const char* help, const MakeTrainingTask& make_task) {
-  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+int run_training_command(const Args& args, const std::string& command, const char* help,
+                         const MakeTrainingTask& make_task) {
+  if (args.empty()) {
     std::cout << help;
-    return args.empty() ? 2 : 0;
+    return 2;
   }
-  const Args overrides(args.begin() + 1, args.end());
-  const auto config = config::load_config(config::amem_schema(), args[0], overrides);
+  const auto arguments = parse_config_arguments(args, command, [help] { std::cout << help; });
+  if (!arguments) return 0;
+  const auto config = config::load_config(config::amem_schema(), arguments->config, arguments->overrides);
   // Everything is read and loaded before the run folder exists (run_training opens it once the
   // resumed checkpoint is restored), so a mistake leaves no folder.
   const auto settings = train::TrainSettings::from(config);

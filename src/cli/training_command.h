@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <memory>
+#include <string>
 
 #include "amem/config/config.h"
 #include "amem/train/training_task.h"
@@ -13,7 +14,9 @@ namespace amem::cli {
 
 using MakeTrainingTask = std::function<std::unique_ptr<train::TrainingTask>(const config::Config&)>;
 
-// args: CONFIG [OVERRIDE...]; `help` is printed for --help (exit 0) or no arguments (exit 2).
-int run_training_command(const Args& args, const char* help, const MakeTrainingTask& make_task);
+// args: CONFIG [OVERRIDE...] of `command` ("train"); `help` is printed for --help (exit 0) or
+// no arguments (exit 2).
+int run_training_command(const Args& args, const std::string& command, const char* help,
+                         const MakeTrainingTask& make_task);
 
 }  // namespace amem::cli

@@ -41,7 +41,7 @@ std::string Config::to_yaml() const {
 Config load_config(const Schema& schema, const std::string& path,
                    const std::vector<std::string>& overrides) {
   ConfigTree tree = compose_file(path);
-  apply_overrides(tree, overrides);
+  apply_overrides(tree, overrides, [&](const std::string& key) { return schema.find(key) != nullptr; });
   return schema.validate(tree);
 }
 

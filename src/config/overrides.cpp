@@ -19,7 +19,7 @@ YAML::Node parse_value(const std::string& value, const std::string& source) {
 
 std::string override_source(const std::string& text) { return "override '" + text + "'"; }
 
-void apply_override(ConfigTree& tree, const std::string& text) {
+void apply_override(ConfigTree& tree, const std::string& text, const IsDeclared& declared) {
   const std::string source = override_source(text);
   if (!text.empty() && text[0] == '~') {
     const std::string key = text.substr(1);
@@ -37,7 +37,7 @@ void apply_override(ConfigTree& tree, const std::string& text) {
   key = key.substr(pluses);
   split_key(key, source);
   const bool exists = tree.contains(key);
-  if (pluses == 0 && !exists)
+  if (pluses == 0 && !exists && !(declared && declared(key)))
     throw ConfigError(source + ": " + key + ": no such key in " + tree.source() + " (write +" +
                       key + "=... to add it)");
   if (pluses == 1 && exists)
@@ -45,8 +45,8 @@ void apply_override(ConfigTree& tree, const std::string& text) {
   tree.set(key, parse_value(text.substr(equals + 1), source), source);
 }
 
-void apply_overrides(ConfigTree& tree, const std::vector<std::string>& texts) {
-  for (const auto& text : texts) apply_override(tree, text);
+void apply_overrides(ConfigTree& tree, const std::vector<std::string>& texts, const IsDeclared& declared) {
+  for (const auto& text : texts) apply_override(tree, text, declared);
 }
 
 }  // namespace amem::config

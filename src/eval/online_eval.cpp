@@ -29,7 +29,15 @@ std::vector<double> absorb_stream(Adapter& adapter, const data::QADataset& strea
   run::Progress progress("adapt", int64_t(stream.documents.size()), options.progress);
   for (const auto& document : stream.documents) {
     const auto start = std::chrono::steady_clock::now();
-    adapter.absorb(document);
+    try {
+      adapter.absorb(document);
+    } catch (const ConfigError&) {
+      throw;
+    } catch (const Error& e) {
+      // Adapters name the document; where it stands in the (shuffled) stream only the harness knows.
+      throw Error("stream position " + std::to_string(seconds.size() + 1) + " of " +
+                  std::to_string(stream.documents.size()) + ": " + e.what());
+    }
     // CUDA work is asynchronous: wait for it, so the time is the document's own.
     if (torch::cuda::is_available()) torch::cuda::synchronize();
     seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());

@@ -11,9 +11,19 @@ namespace amem::memory {
 namespace {
 
 constexpr const char* kFormat = "amem.memory_bank";
-constexpr const char* kVersion = "1";
+constexpr const char* kVersion = "2";
+// Every metadata field but the checksum, in the order the checksum hashes them.
+constexpr const char* kCheckedFields[] = {"format", "version", "producer", "content_keys", "document_ids"};
 
-std::string checksum_of(const torch::Tensor& modulations) { return io::ContentHash().update(modulations).hex(); }
+using Metadata = std::map<std::string, std::string>;
+
+// The checksum of a bank: each checked field's name and value, then the tensor (dtype, shape,
+// bytes), so that no stored byte can change unnoticed.
+std::string checksum_of(const Metadata& metadata, const torch::Tensor& modulations) {
+  io::ContentHash hash;
+  for (const char* field : kCheckedFields) hash.update(std::string(field)).update(metadata.at(field));
+  return hash.update(modulations).hex();
+}
 
 std::string metadata_field(const io::SafetensorsFile& file, const std::string& key) {
   const auto& metadata = file.metadata();
@@ -27,30 +37,53 @@ std::shared_ptr<io::SafetensorsFile> open_bank(const std::string& path) {
   auto file = io::SafetensorsFile::open(path);
   if (metadata_field(*file, "format") != kFormat)
     throw Error(path + ": format '" + metadata_field(*file, "format") + "', expected '" + kFormat + "'");
-  if (metadata_field(*file, "version") != kVersion)
-    throw Error(path + ": memory bank version " + metadata_field(*file, "version") + ", this amem reads version " +
-                kVersion);
+  const auto version = metadata_field(*file, "version");
+  if (version == "1")
+    throw Error(path + ": memory bank version 1 keys documents by dataset id, which another file reuses for other "
+                       "texts; this amem reads version " + kVersion + " (keyed by content): rebuild it with amem memory build");
+  if (version != kVersion)
+    throw Error(path + ": memory bank version " + version + ", this amem reads version " + kVersion);
   if (!file->contains("modulations") || file->entry("modulations").shape.size() != 3)
     throw Error(path + ": expected a tensor 'modulations' of shape [documents, tokens, width]");
   return file;
 }
 
+// The JSON array of `count` strings in metadata field `key`.
+std::vector<std::string> string_list(const io::SafetensorsFile& file, const std::string& key, int64_t count) {
+  nlohmann::json list;
+  try {
+    list = nlohmann::json::parse(metadata_field(file, key));
+  } catch (const nlohmann::json::exception&) {
+    throw Error(file.path() + ": " + key + ": expected a JSON array of strings");
+  }
+  if (!list.is_array() || int64_t(list.size()) != count)
+    throw Error(file.path() + ": " + key + ": expected " + std::to_string(count) + " entries, one per modulation");
+  std::vector<std::string> out;
+  for (const auto& item : list) {
+    if (!item.is_string()) throw Error(file.path() + ": " + key + ": expected strings");
+    out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
 }  // namespace
 
-void MemoryBank::append(const std::string& document_id, const torch::Tensor& modulation) {
+void MemoryBank::append(const std::string& content_key, const std::string& document_id,
+                        const torch::Tensor& modulation) {
   if (modulation.dim() != 2)
     throw Error("memory bank: a modulation has shape [tokens, width], got " + std::to_string(modulation.dim()) +
                 " dimensions");
   if (!entries_.empty() && modulation.sizes() != entries_.front().sizes())
     throw Error("memory bank: document '" + document_id + "' has a modulation of another shape than the bank's");
-  if (!index_.emplace(document_id, size()).second)
-    throw Error("memory bank: document '" + document_id + "' is in the bank already");
+  if (!index_.emplace(content_key, size()).second)
+    throw Error("memory bank: content key " + content_key + " (document '" + document_id + "') is in the bank already");
+  keys_.push_back(content_key);
   ids_.push_back(document_id);
   entries_.push_back(modulation.detach());
   stacked_ = torch::Tensor();
 }
 
-bool MemoryBank::contains(const std::string& document_id) const { return index_.count(document_id) > 0; }
+bool MemoryBank::contains(const std::string& content_key) const { return index_.count(content_key) > 0; }
 
 torch::Tensor MemoryBank::modulations() const {
   if (!stacked_.defined() && !entries_.empty()) stacked_ = torch::stack(entries_);
@@ -64,36 +97,32 @@ int64_t MemoryBank::bytes_per_document() const {
 void MemoryBank::save(const std::string& path, const std::string& producer) const {
   if (empty()) throw Error(path + ": refusing to save an empty memory bank");
   const auto tensor = modulations().cpu().contiguous();
-  io::save_safetensors(path, {{"modulations", tensor}},
-                       {{"format", kFormat},
-                        {"version", kVersion},
-                        {"document_ids", nlohmann::json(ids_).dump()},
-                        {"checksum", checksum_of(tensor)},
-                        {"producer", producer}});
+  Metadata metadata = {{"format", kFormat},
+                       {"version", kVersion},
+                       {"producer", producer},
+                       {"content_keys", nlohmann::json(keys_).dump()},
+                       {"document_ids", nlohmann::json(ids_).dump()}};
+  metadata["checksum"] = checksum_of(metadata, tensor);
+  io::save_safetensors(path, {{"modulations", tensor}}, metadata);
 }
 
 MemoryBank MemoryBank::load(const std::string& path, const std::string& producer, torch::Device device) {
   const auto file = open_bank(path);
-  const auto stored_producer = metadata_field(*file, "producer");
-  if (!producer.empty() && stored_producer != producer)
-    throw Error(path + ": made by '" + stored_producer + "', but this run's amortizer is '" + producer + "'");
+  Metadata checked;
+  for (const char* field : kCheckedFields) checked[field] = metadata_field(*file, field);
   const auto tensor = file->load("modulations");
-  if (checksum_of(tensor) != metadata_field(*file, "checksum"))
-    throw Error(path + ": checksum mismatch: the modulations were changed after the bank was written");
-  nlohmann::json ids;
-  try {
-    ids = nlohmann::json::parse(metadata_field(*file, "document_ids"));
-  } catch (const nlohmann::json::exception&) {
-    throw Error(path + ": document_ids: expected a JSON array of strings");
-  }
-  if (!ids.is_array() || int64_t(ids.size()) != tensor.size(0))
-    throw Error(path + ": document_ids: expected " + std::to_string(tensor.size(0)) + " ids, one per modulation");
+  if (checksum_of(checked, tensor) != metadata_field(*file, "checksum"))
+    throw Error(path + ": checksum mismatch: the bank (its modulations, keys, ids or producer) was changed after it "
+                       "was written");
+  if (!producer.empty() && checked["producer"] != producer)
+    throw Error(path + ": made by '" + checked["producer"] + "', but this run's amortizer is '" + producer + "'");
+  const auto keys = string_list(*file, "content_keys", tensor.size(0));
+  const auto ids = string_list(*file, "document_ids", tensor.size(0));
   MemoryBank bank;
   const auto on_device = tensor.to(device);
   for (int64_t i = 0; i < tensor.size(0); ++i) {
-    if (!ids[size_t(i)].is_string()) throw Error(path + ": document_ids: expected strings");
     try {
-      bank.append(ids[size_t(i)].get<std::string>(), on_device[i]);
+      bank.append(keys[size_t(i)], ids[size_t(i)], on_device[i]);
     } catch (const Error& e) {
       throw Error(path + ": " + e.what());
     }

@@ -8,7 +8,7 @@ void MemorySettings::declare(config::Schema& schema) {
   schema.section("memory", "MAC's memory bank: how questions read it, and saving and reusing it")
       .optional<int64_t>("window", "answer with hierarchical aggregation in windows of this many entries; null: the whole bank at once")
       .at_least(2)
-      .optional<std::string>("load", "a bank file (amem memory build, or an eval run's memory_bank.safetensors) to start from; its documents are not amortized again")
+      .optional<std::string>("load", "a bank file (amem memory build, or an eval run's memory_bank.safetensors) to start from; stream documents whose exact content it holds are not amortized again")
       .field<bool>("save", true, "write the bank into the run folder as memory_bank.safetensors")
       .field<int64_t>("batch_size", 8, "documents per amortizer forward in `amem memory build` (amem eval amortizes one at a time)")
       .at_least(1);

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "amem/methods/fine_tuning_optimizer.h"
+#include "amem/train/finite_step.h"
 #include "amem/train/lm_loss.h"
 
 namespace amem::methods {
@@ -40,11 +41,15 @@ void UniformFineTuning::absorb(const data::Document& document) {
   // No token the loss counts beyond the first: the mean would be 0/0.
   if ((target.slice(1, 1) != train::kIgnoreIndex).sum().item<int64_t>() == 0) return;
   model_->eval();
+  const auto trainable = trainable_parameters(*model_);
   for (int64_t step = 0; step < settings_.steps_per_document; ++step) {
     optimizer_->zero_grad();
     const auto loss = document_loss(ids, model_->forward(ids, {}, {}, nullptr), target);
     loss.backward();
     optimizer_->step();
+    train::check_finite_step("document '" + document.id + "': " + name() + " adaptation step " + std::to_string(step + 1) +
+                                 " of " + std::to_string(settings_.steps_per_document),
+                             loss, trainable);
   }
 }
 

@@ -6,13 +6,23 @@
 
 namespace amem::models {
 
+const std::vector<std::string>& ModelSettings::dtypes() {
+  static const std::vector<std::string> names = {"fp32", "bf16"};
+  return names;
+}
+
+const std::vector<std::string>& ModelSettings::devices() {
+  static const std::vector<std::string> names = {"cpu", "cuda"};
+  return names;
+}
+
 void ModelSettings::declare(config::Schema& schema) {
   schema.section("model", "the base language model")
       .optional<std::string>("path", "Hugging Face checkpoint folder (GPT-2, LLaMA, Qwen2, Mistral); needed by commands that run a model")
       .field<std::string>("dtype", "fp32", "weight precision")
-      .one_of({"fp32", "bf16"})
+      .one_of(dtypes())
       .field<std::string>("device", "cpu", "where the model runs")
-      .one_of({"cpu", "cuda"});
+      .one_of(devices());
 }
 
 ModelSettings ModelSettings::from(const config::Config& config) {

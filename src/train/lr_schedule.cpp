@@ -7,16 +7,22 @@
 
 namespace amem::train {
 
+const std::vector<std::string>& LrSchedule::names() {
+  static const std::vector<std::string> names = {"constant", "constant_with_warmup", "linear", "cosine"};
+  return names;
+}
+
 LrSchedule::LrSchedule(const std::string& name, double base_lr, int64_t warmup_steps,
                        int64_t total_steps, const std::string& field)
     : base_lr_(base_lr), warmup_(warmup_steps), total_(total_steps) {
-  if (name == "constant") kind_ = Kind::kConstant;
-  else if (name == "constant_with_warmup") kind_ = Kind::kConstantWithWarmup;
-  else if (name == "linear") kind_ = Kind::kLinear;
-  else if (name == "cosine") kind_ = Kind::kCosine;
-  else
-    throw ConfigError(field + ": unknown schedule '" + name +
-                      "' (expected constant, constant_with_warmup, linear or cosine)");
+  const auto& known = names();
+  const auto it = std::find(known.begin(), known.end(), name);
+  if (it == known.end()) {
+    std::string list;
+    for (const auto& n : known) list += (list.empty() ? "" : ", ") + n;
+    throw ConfigError(field + ": unknown schedule '" + name + "' (expected one of " + list + ")");
+  }
+  kind_ = static_cast<Kind>(it - known.begin());
   if (warmup_ < 0) throw ConfigError(field + ": warm-up steps must be >= 0");
   if ((kind_ == Kind::kLinear || kind_ == Kind::kCosine) && total_ <= warmup_)
     throw ConfigError(field + ": a " + name + " schedule needs total steps (" +

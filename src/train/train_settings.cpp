@@ -3,12 +3,15 @@
 #include <cmath>
 
 #include "amem/config/config_path.h"
+#include "amem/methods/make_training_task.h"
+#include "amem/train/lr_schedule.h"
 
 namespace amem::train {
 
 void TrainSettings::declare(config::Schema& schema) {
   schema.section("train", "optimisation of `amem train` and `amem qa-tune`")
-      .optional<std::string>("method", "what `amem train` trains: a name in the table of methods/make_training_task.cpp")
+      .optional<std::string>("method", "what `amem train` trains (the table of methods/make_training_task.cpp); `amem qa-tune` is qa_tune")
+      .one_of(methods::training_methods())
       .field<int64_t>("steps", 1000, "optimiser steps")
       .at_least(1)
       .field<int64_t>("batch_size", 8, "examples per micro-batch")
@@ -22,7 +25,7 @@ void TrainSettings::declare(config::Schema& schema) {
       .field<double>("weight_decay", 0.0, "AdamW weight decay")
       .at_least(0)
       .field<std::string>("schedule", "constant_with_warmup", "learning-rate schedule after warm-up")
-      .one_of({"constant", "constant_with_warmup", "linear", "cosine"})
+      .one_of(LrSchedule::names())
       .field<double>("warmup_ratio", 0.01, "share of the steps spent warming up linearly")
       .at_least(0)
       .at_most(1)

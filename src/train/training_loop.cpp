@@ -13,6 +13,7 @@
 #include "amem/io/atomic_file.h"
 #include "amem/io/atomic_folder.h"
 #include "amem/run/progress.h"
+#include "amem/train/finite_step.h"
 #include "amem/train/lr_schedule.h"
 
 namespace amem::train {
@@ -173,6 +174,9 @@ TrainingSummary run_training(TrainingTask& task, const TrainSettings& settings,
     }
     if (!std::isfinite(loss_sum)) throw Error("training diverged at step " + std::to_string(step) + ": the loss is " +
                                               std::to_string(loss_sum) + " (lower train.lr or set train.max_grad_norm)");
+    // A finite loss can still be followed by a step that overflows the weights (a huge lr):
+    // validation and checkpoints must never see them.
+    check_finite_step("training diverged at step " + std::to_string(step), torch::Tensor(), trainable);
     const bool last = step == settings.steps;
     if (last || (settings.eval_every > 0 && step % settings.eval_every == 0)) validate();
     if (last || (settings.save_every > 0 && step % settings.save_every == 0)) save_checkpoint();

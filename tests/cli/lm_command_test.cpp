@@ -33,10 +33,10 @@ TEST(LmCommand, ScorePrintsOneLossPerTokenAndTheMean) {
 TEST(LmCommand, BadFlagsAndCheckpointsAreOneLineErrors) {
   auto r = run_amem("lm generate --model tests/data/models/tiny-gpt2 --promt x");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.output, "amem: error: lm generate: missing required flag --prompt\n");
+  EXPECT_EQ(r.output, "amem: error: lm generate: --prompt is required (see amem lm --help)\n");
   r = run_amem("lm generate --model tests/data/models/tiny-gpt2 --prompt x --dtype fp8");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.output, "amem: error: lm generate: --dtype: expected fp32 or bf16, got 'fp8'\n");
+  EXPECT_EQ(r.output.rfind("amem: error: lm generate: --dtype: fp8 not in {fp32,bf16}", 0), 0u) << r.output;
   r = run_amem("lm generate --model tests/data/models/tiny-t5 --prompt x");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.output.find("key 'model_type': 't5' is not a supported causal LM"), std::string::npos) << r.output;

@@ -31,7 +31,8 @@ TEST(TrainCommand, NamesTheMethodAndLiftMistakes) {
   const std::string config = "train configs/mac/tiny_gpt2.yaml run.output_dir=" + out.string();
   auto unknown = run_amem(config + " train.method=camel");
   EXPECT_EQ(unknown.exit_code, 2);
-  EXPECT_NE(unknown.output.find("configs/mac/tiny_gpt2.yaml: train.method: expected one of mac, camels, got 'camel'"),
+  EXPECT_NE(unknown.output.find("override 'train.method=camel': train.method: expected one of mac, camels, qa_tune, "
+                               "got 'camel'"),
             std::string::npos)
       << unknown.output;
   auto none = run_amem(config + " train.batch_size=1 mac.lift_ratio=0.5");

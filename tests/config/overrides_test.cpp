@@ -59,8 +59,8 @@ TEST_F(ConfigOverrides, ValuesAreParsedAsYaml) {
 }
 
 TEST_F(ConfigOverrides, UnknownKeyNeedsPlus) {
-  EXPECT_EQ(error_of({"train.extra=x"}), "override 'train.extra=x': train.extra: no such key in " +
-                                             file_ + " (write +train.extra=... to add it)");
+  EXPECT_EQ(error_of({"train.extar=x"}), "override 'train.extar=x': train.extar: no such key in " +
+                                             file_ + " (write +train.extar=... to add it)");
   EXPECT_EQ(load_config(schema_, file_, {"+train.extra=x"}).get<std::string>("train.extra"), "x");
   EXPECT_EQ(error_of({"+train.lr=1"}),
             "override '+train.lr=1': train.lr: already set (write train.lr=... to change it)");
@@ -73,6 +73,16 @@ TEST_F(ConfigOverrides, UnknownKeyNeedsPlus) {
             "extra)");
   EXPECT_EQ(error_of({"train.lr=fast"}),
             "override 'train.lr=fast': train.lr: expected a number, got 'fast'");
+}
+
+// Documented spellings such as `train.resume=<run>/checkpoint`: a key the schema declares needs no
+// `+` when the files leave it out (its default, here null, is what the files "set").
+TEST_F(ConfigOverrides, PlainSpellingSetsADeclaredKeyTheFilesLeaveOut) {
+  amem::testing::write_file(file_, "train: {lr: 0.1}\n");
+  const auto config = load_config(schema_, file_, {"train.limit=7", "train.extra=x"});
+  EXPECT_EQ(config.get<int64_t>("train.limit"), 7);
+  EXPECT_EQ(config.get<std::string>("train.extra"), "x");
+  EXPECT_EQ(load_config(schema_, file_, {"+train.limit=8"}).get<int64_t>("train.limit"), 8);
 }
 
 TEST_F(ConfigOverrides, TildeDeletesAndTheDefaultReturns) {

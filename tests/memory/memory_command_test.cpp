@@ -1,6 +1,7 @@
 // End to end: `amem memory build/info`, and `amem eval` with MAC saving and reusing its bank.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -75,9 +76,13 @@ TEST(MemoryCommand, InfoDescribesAndChecksABankAndRefusesOtherFiles) {
   for (const char* line : {"producer    MAC amortizer ", "documents   8", "modulation  4 tokens x 64, Float",
                            "bytes       1024 per document", "checksum    ok"})
     EXPECT_NE(info.output.find(line), std::string::npos) << line << "\n" << info.output;
+  // --ids: one line per entry, the content key and the dataset's id.
   const auto loaded = MemoryBank::load(bank.string());
-  for (const auto& id : loaded.document_ids())
-    EXPECT_NE(info.output.find("\n" + id + "\n"), std::string::npos) << id;
+  ASSERT_EQ(loaded.size(), 8);
+  for (int64_t i = 0; i < loaded.size(); ++i) {
+    const auto line = "\n" + loaded.content_keys()[size_t(i)] + "\t" + loaded.document_ids()[size_t(i)] + "\n";
+    EXPECT_NE(info.output.find(line), std::string::npos) << line << info.output;
+  }
 
   const auto weights = run_amem("memory info tests/data/models/tiny-t5/model.safetensors");
   EXPECT_EQ(weights.exit_code, 1);
@@ -101,4 +106,60 @@ TEST(MemoryCommand, EvalRefusesABankAnotherAmortizerMadeAndSavesOnlyWhenAsked) {
   const auto unsaved = run_amem("eval " + kConfig + " memory.save=false run.output_dir=" + (out / "unsaved").string());
   ASSERT_EQ(unsaved.exit_code, 0) << unsaved.output;
   EXPECT_FALSE(std::filesystem::exists(only_run(out / "unsaved") / "memory_bank.safetensors"));
+}
+
+// Issue 12, item 1: StreamingQA ids are CSV line numbers, so another file's line 2 is another
+// text. A bank built from the sample must not answer for a file with other texts on the same
+// lines: those documents are amortized, and only identical texts reuse stored modulations.
+TEST(MemoryCommand, ABankIsReusedOnlyForTheTextsItWasBuiltFrom) {
+  const auto out = amem::testing::fresh_dir("memory_command_content");
+  const std::string config = "configs/eval/streamingqa_mac.yaml";
+  const auto build = run_amem("memory build " + config + " run.output_dir=" + (out / "build").string());
+  ASSERT_EQ(build.exit_code, 0) << build.output;
+  // Five rows; rows 2 and 3 ask about one document.
+  EXPECT_NE(build.output.find("4 documents (4 amortized, 0 from memory.load)"), std::string::npos) << build.output;
+  const auto bank = only_run(out / "build") / "memory_bank.safetensors";
+  const auto built = MemoryBank::load(bank.string());
+
+  // The same questions and answers on the same lines, about other texts.
+  const auto other = out / "other.csv";
+  amem::testing::write_file(other,
+                            "question,answers,text\n"
+                            "Who was elected mayor of Korra?,Ines Varga,The harbour of Tessa opened a ferry pier.\n"
+                            "What share of the vote did the new mayor win?,62 percent,A comet passed the moon.\n"
+                            "Which tram line links Selvik airport with the central station?,Line 7,Bees left the hive.\n"
+                            "When was Winter Field returned?,3 February 2021,Snow fell in the valley.\n"
+                            "Where was the earliest apple harvest on record reported?,the Lune valley,A bridge rusted.\n");
+  const auto eval = run_amem("eval " + config + " data.test_path=" + other.string() + " memory.load=" + bank.string() +
+                             " run.output_dir=" + (out / "other").string());
+  ASSERT_EQ(eval.exit_code, 0) << eval.output;
+  EXPECT_NE(eval.output.find("memory bank: 9 documents (4 from memory.load)"), std::string::npos) << eval.output;
+  const auto run = only_run(out / "other");
+  const auto results = results_of(run);
+  EXPECT_EQ(results["memory_bank"]["documents"], 9);
+  EXPECT_EQ(results["memory_bank"]["loaded"], 4);
+  // Each new text got the modulation a bank built from that file alone gives it, under its own
+  // key and with its dataset id kept (the same "line N" ids as the built bank's).
+  const auto fresh = run_amem("memory build " + config + " data.test_path=" + other.string() + " memory.batch_size=1" +
+                              " run.output_dir=" + (out / "fresh").string());
+  ASSERT_EQ(fresh.exit_code, 0) << fresh.output;
+  const auto fresh_bank = MemoryBank::load((only_run(out / "fresh") / "memory_bank.safetensors").string());
+  const auto answered = MemoryBank::load((run / "memory_bank.safetensors").string());
+  ASSERT_EQ(answered.size(), 9);
+  const auto tail = [](const std::vector<std::string>& v) { return std::vector<std::string>(v.begin() + 4, v.end()); };
+  EXPECT_EQ(std::vector<std::string>(answered.content_keys().begin(), answered.content_keys().begin() + 4),
+            built.content_keys());
+  EXPECT_EQ(tail(answered.content_keys()), fresh_bank.content_keys());
+  EXPECT_EQ(tail(answered.document_ids()), fresh_bank.document_ids());
+  for (const auto& id : built.document_ids())
+    EXPECT_NE(std::find(fresh_bank.document_ids().begin(), fresh_bank.document_ids().end(), id),
+              fresh_bank.document_ids().end())
+        << id << " is a line of both files";
+  EXPECT_TRUE(torch::equal(answered.modulations().slice(0, 4), fresh_bank.modulations()));
+
+  // The file the bank was built from reuses every entry and amortizes nothing.
+  const auto same = run_amem("eval " + config + " memory.load=" + bank.string() + " run.output_dir=" +
+                             (out / "same").string());
+  ASSERT_EQ(same.exit_code, 0) << same.output;
+  EXPECT_NE(same.output.find("memory bank: 4 documents (4 from memory.load)"), std::string::npos) << same.output;
 }

@@ -1,17 +1,23 @@
 // The memory of amortized contexts: one modulation [num_virtual_tokens, d] per document seen,
-// in stream order, with the document's id. MAC appends to it as documents arrive (one forward
-// of the amortization network each, no gradient) and aggregates it per question.
+// in stream order. MAC appends to it as documents arrive (one forward of the amortization
+// network each, no gradient) and aggregates it per question.
+//
+// An entry is identified by its content key (methods/mac/mac_memory.h: a hash of the tokens
+// the amortizer read and of what shaped them), never by the dataset's document id: ids such as
+// StreamingQA's CSV line numbers name other texts in another file, and a bank keyed by them
+// answered from unrelated memories. The dataset id is kept beside the key as metadata.
 //
 // A bank saved to disk is one .safetensors file (written atomically) holding
 //   "modulations"   [N, T, d], in the dtype they were computed in
 // and metadata:
 //   format          "amem.memory_bank"
-//   version         "1"; files of other versions are refused
-//   document_ids    JSON array of the N ids
-//   checksum        io::ContentHash of the tensor (hex): a file altered after writing is
-//                   refused on load
+//   version         "2"; files of other versions are refused (version 1 keyed entries by id)
+//   content_keys    JSON array of the N content keys
+//   document_ids    JSON array of the N dataset ids
 //   producer        the caller's description of what made the modulations (the MAC
 //                   checkpoint); a bank made by another amortizer is refused
+//   checksum        io::ContentHash (hex) of every other field and of the tensor: a file
+//                   altered after writing (a modulation, a key, an id, the producer) is refused
 #pragma once
 
 #include <torch/torch.h>
@@ -27,14 +33,16 @@ class MemoryBank {
  public:
   MemoryBank() = default;
 
-  // Appends one document's modulation [T, d] (stored detached). Every entry has the shape of
-  // the first, and a document is stored once; amem::Error otherwise.
-  void append(const std::string& document_id, const torch::Tensor& modulation);
+  // Appends one document's modulation [T, d] (stored detached) under its content key, with
+  // the dataset's id as metadata. Every entry has the shape of the first, and a content key is
+  // stored once; amem::Error otherwise.
+  void append(const std::string& content_key, const std::string& document_id, const torch::Tensor& modulation);
 
-  int64_t size() const { return int64_t(ids_.size()); }
-  bool empty() const { return ids_.empty(); }
+  int64_t size() const { return int64_t(keys_.size()); }
+  bool empty() const { return keys_.empty(); }
+  const std::vector<std::string>& content_keys() const { return keys_; }
   const std::vector<std::string>& document_ids() const { return ids_; }
-  bool contains(const std::string& document_id) const;
+  bool contains(const std::string& content_key) const;
   // All entries, [N, T, d] (undefined while empty).
   torch::Tensor modulations() const;
   // Bytes one document adds to the bank (T × d × element size).
@@ -42,8 +50,8 @@ class MemoryBank {
 
   void save(const std::string& path, const std::string& producer) const;
   // Loads onto `device`. Throws amem::Error naming the file for a wrong format, version,
-  // checksum or shape, and when `producer` differs from the file's (an empty `producer`
-  // accepts any).
+  // checksum, shape, key or id list, and when `producer` differs from the file's (an empty
+  // `producer` accepts any).
   static MemoryBank load(const std::string& path, const std::string& producer = "",
                          torch::Device device = torch::kCPU);
 
@@ -56,8 +64,8 @@ class MemoryBank {
   static Info inspect(const std::string& path);
 
  private:
-  std::vector<std::string> ids_;
-  std::unordered_map<std::string, int64_t> index_;  // id -> position
+  std::vector<std::string> keys_, ids_;
+  std::unordered_map<std::string, int64_t> index_;  // content key -> position
   std::vector<torch::Tensor> entries_;
   mutable torch::Tensor stacked_;  // modulations(), rebuilt after an append
 };

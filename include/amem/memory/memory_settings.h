@@ -18,7 +18,7 @@ struct MemorySettings {
   // Aggregate the bank hierarchically in windows of this many entries when answering
   // (hierarchical_aggregation.h); unset: the whole bank in one cross-attention.
   std::optional<int64_t> window;
-  // A bank file to start from: documents already in it are not amortized again, and its
+  // A bank file to start from: documents whose content is in it are not amortized again, and its
   // other entries stay part of the memory.
   std::optional<std::string> load;
   bool save;           // write the bank into the run folder (kBankFile)

@@ -6,8 +6,14 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace amem::methods {
+
+// The parameters a fine-tuning step updates (those that require a gradient), by name: what the
+// optimiser steps and what each step's finiteness guard (train/finite_step.h) checks.
+std::vector<std::pair<std::string, torch::Tensor>> trainable_parameters(torch::nn::Module& model);
 
 // `kind` is "sgd" or "adam" (AdaptSettings::optimizer). Throws amem::Error when the model has
 // no trainable parameter (it was loaded frozen).

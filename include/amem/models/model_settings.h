@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "amem/config/config.h"
 #include "amem/config/schema.h"
@@ -14,6 +15,11 @@ struct ModelSettings {
   std::string path;    // Hugging Face checkpoint folder (config.json, safetensors, tokenizer)
   std::string dtype;   // fp32 or bf16
   std::string device;  // cpu or cuda
+
+  // The choices of model.dtype ("fp32", "bf16") and model.device ("cpu", "cuda"): one list each
+  // for the schema and for `amem lm`'s --dtype and --device.
+  static const std::vector<std::string>& dtypes();
+  static const std::vector<std::string>& devices();
 
   static void declare(config::Schema& schema);
   static ModelSettings from(const config::Config& config);

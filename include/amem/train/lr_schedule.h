@@ -7,12 +7,16 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace amem::train {
 
 class LrSchedule {
  public:
   enum class Kind { kConstant, kConstantWithWarmup, kLinear, kCosine };
+
+  // The schedule names, in Kind's order: the choices of train.schedule in the schema.
+  static const std::vector<std::string>& names();
 
   // `name`: "constant", "constant_with_warmup", "linear" or "cosine"; anything else throws
   // amem::ConfigError naming `field`. total_steps is needed by linear and cosine (> warmup).

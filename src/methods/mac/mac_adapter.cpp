@@ -9,6 +9,7 @@ MacAdapter::MacAdapter(std::shared_ptr<MacModel> mac, eval::GreedyAnswerer answe
                        const memory::MemorySettings& memory)
     : owned_(std::move(mac)),
       mac_(*owned_),
+      keys_(mac_),
       answerer_(std::move(answerer)),
       window_(memory.window),
       producer_(memory.load || memory.save ? bank_producer(mac_) : ""),
@@ -16,7 +17,7 @@ MacAdapter::MacAdapter(std::shared_ptr<MacModel> mac, eval::GreedyAnswerer answe
       loaded_(bank_.size()),
       save_(memory.save) {}
 
-void MacAdapter::absorb(const data::Document& document) { amortize_into(mac_, bank_, {&document}); }
+void MacAdapter::absorb(const data::Document& document) { amortize_into(mac_, keys_, bank_, {&document}); }
 
 std::vector<std::string> MacAdapter::answer(const std::vector<data::Question>& questions) {
   if (bank_.empty()) throw Error("mac: questions asked of an empty memory bank (no document was absorbed)");

@@ -1,6 +1,11 @@
 #include "amem/methods/mac/mac_memory.h"
 
-#include "amem/io/content_hash.h"
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include "amem/core/error.h"
+#include "amem/text/tokenizer.h"
 
 namespace amem::methods {
 
@@ -12,21 +17,57 @@ std::string bank_producer(MacModel& mac) {
   return "MAC amortizer " + hash.hex();
 }
 
+DocumentKeys::DocumentKeys(const MacModel& mac) : mac_(mac) {
+  // The files load_tokenizer may read (config.json gives special ids): name and bytes of each
+  // that exists, so another vocabulary or special-token setting makes other keys.
+  const std::filesystem::path dir = mac.settings().amortizer;
+  auto names = text::tokenizer_file_names();
+  names.push_back("config.json");
+  for (const auto& name : names) {
+    std::ifstream in(dir / name, std::ios::binary);
+    if (!in) continue;
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (in.bad()) throw Error((dir / name).string() + ": cannot be read");
+    basis_.update(name).update(bytes);
+  }
+  const int64_t cut = mac.settings().max_document_tokens;
+  basis_.update(&cut, sizeof cut);
+}
+
+std::string DocumentKeys::next(const std::string& text) {
+  io::ContentHash hash = basis_;
+  const auto key = hash.update(mac_.document_tokens({text}).ids).hex();
+  const int64_t occurrence = ++occurrences_[key];
+  return occurrence == 1 ? key : key + "#" + std::to_string(occurrence);
+}
+
 memory::MemoryBank start_bank(MacModel& mac, const std::optional<std::string>& load, const std::string& producer) {
   if (!load) return {};
   return memory::MemoryBank::load(*load, producer, mac.device());
 }
 
-int64_t amortize_into(MacModel& mac, memory::MemoryBank& bank, const std::vector<const data::Document*>& documents) {
+int64_t amortize_into(MacModel& mac, DocumentKeys& keys, memory::MemoryBank& bank,
+                      const std::vector<const data::Document*>& documents) {
   std::vector<const data::Document*> missing;
-  for (const auto* document : documents)
-    if (!bank.contains(document->id)) missing.push_back(document);
+  std::vector<std::string> missing_keys;
+  for (const auto* document : documents) {
+    auto key = keys.next(document->text);
+    if (bank.contains(key)) continue;
+    missing.push_back(document);
+    missing_keys.push_back(std::move(key));
+  }
   if (missing.empty()) return 0;
   std::vector<std::string> texts;
   for (const auto* document : missing) texts.push_back(document->text);
   torch::NoGradGuard no_grad;
   const auto modulations = mac.amortize(texts);
-  for (size_t i = 0; i < missing.size(); ++i) bank.append(missing[i]->id, modulations[int64_t(i)]);
+  // One reduction and one host sync for the batch: a NaN or Inf modulation would otherwise sit
+  // in the bank and poison every answer that aggregates it.
+  const auto finite = torch::isfinite(modulations).flatten(1).all(1).cpu();
+  for (size_t i = 0; i < missing.size(); ++i)
+    if (!finite[int64_t(i)].item<bool>())
+      throw Error("document '" + missing[i]->id + "': its amortized modulation is not finite (NaN or Inf)");
+  for (size_t i = 0; i < missing.size(); ++i) bank.append(missing_keys[i], missing[i]->id, modulations[int64_t(i)]);
   return int64_t(missing.size());
 }
 

@@ -3,7 +3,7 @@
 // (hierarchically with a window) into the prefix under which the frozen base LM answers.
 //
 // Under `amem eval` the memory section applies (memory/memory_settings.h): the bank may start
-// from a saved one (documents it holds are not amortized again) and is saved into the run
+// from a saved one (documents whose content it holds are not amortized again) and is saved into the run
 // folder, so a later run can answer from it without reading the documents.
 #pragma once
 
@@ -16,6 +16,7 @@
 #include "amem/eval/greedy_answerer.h"
 #include "amem/memory/memory_bank.h"
 #include "amem/memory/memory_settings.h"
+#include "amem/methods/mac/mac_memory.h"
 #include "amem/methods/mac/mac_model.h"
 
 namespace amem::methods {
@@ -24,7 +25,7 @@ class MacAdapter : public eval::Adapter {
  public:
   // An empty bank that is never saved (validation while training). `mac` must outlive the adapter.
   MacAdapter(MacModel& mac, eval::GreedyAnswerer answerer, std::optional<int64_t> window)
-      : mac_(mac), answerer_(std::move(answerer)), window_(window) {}
+      : mac_(mac), keys_(mac), answerer_(std::move(answerer)), window_(window) {}
   // Owning `mac` (amem eval builds the model for the adapter alone), as `memory` says: its
   // window, the bank to start from (loaded here), and whether save() writes the bank.
   MacAdapter(std::shared_ptr<MacModel> mac, eval::GreedyAnswerer answerer, const memory::MemorySettings& memory);
@@ -40,6 +41,7 @@ class MacAdapter : public eval::Adapter {
  private:
   std::shared_ptr<MacModel> owned_;
   MacModel& mac_;
+  DocumentKeys keys_;  // what the bank's entries are keyed by
   eval::GreedyAnswerer answerer_;
   std::optional<int64_t> window_;
   std::string producer_;  // bank_producer(), computed once when the bank is loaded or saved

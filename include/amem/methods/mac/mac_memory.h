@@ -3,13 +3,19 @@
 // A saved bank is stamped with the amortizer that made it (bank_producer): modulations are
 // only meaningful to the aggregation network trained with that amortizer, so a bank from other
 // weights, another modulation size or another document cut is refused on load.
+//
+// Its entries are keyed by content (DocumentKeys): a streamed document reuses a stored
+// modulation only when the amortizer would read exactly the same tokens, whatever the
+// dataset's id says.
 #pragma once
 
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "amem/data/qa_document.h"
+#include "amem/io/content_hash.h"
 #include "amem/memory/memory_bank.h"
 #include "amem/methods/mac/mac_model.h"
 
@@ -21,12 +27,37 @@ namespace amem::methods {
 // t5-large), so a run computes it once and passes it to both.
 std::string bank_producer(MacModel& mac);
 
+// The content keys of a stream's documents: a hash (16 hex digits) of the T5 token ids the
+// amortizer reads for the document (after the cut to mac.max_document_tokens and T5's EOS), of
+// that cut, and of the amortizer's tokenizer files (the ids' meaning). Documents get one key
+// exactly when the amortizer would see the same input, so the dataset's id (a CSV line number
+// in StreamingQA) never decides what a bank reuses.
+//
+// A text that recurs in the stream (StreamingQA repeats a document for each of its questions)
+// is stored once per occurrence, as MAC's memory appends every streamed document: its n-th
+// occurrence (n >= 2) is keyed "<hash>#n".
+class DocumentKeys {
+ public:
+  // Hashes the tokenizer files of mac.amortizer once; `mac` must outlive this.
+  explicit DocumentKeys(const MacModel& mac);
+  // The key of the stream's next document, whose text is `text` (counts its occurrence).
+  std::string next(const std::string& text);
+
+ private:
+  const MacModel& mac_;
+  io::ContentHash basis_;  // tokenizer files and cut, hashed once
+  std::unordered_map<std::string, int64_t> occurrences_;  // hash -> documents with it so far
+};
+
 // The bank a run starts from: the file `load` names (on the model's device, refused unless
 // `producer` made it), or an empty one.
 memory::MemoryBank start_bank(MacModel& mac, const std::optional<std::string>& load, const std::string& producer);
 
-// Amortizes `documents` (one forward for all of them, no gradient) and appends those the bank
-// does not hold yet, in order. Returns how many were appended.
-int64_t amortize_into(MacModel& mac, memory::MemoryBank& bank, const std::vector<const data::Document*>& documents);
+// Takes the stream's next `documents` (in order): amortizes those whose content key the bank
+// does not hold yet (one forward for all of them, no gradient) and appends them in order, under
+// their key with their dataset id. Throws amem::Error naming the document when its modulation
+// is not finite. Returns how many were appended.
+int64_t amortize_into(MacModel& mac, DocumentKeys& keys, memory::MemoryBank& bank,
+                      const std::vector<const data::Document*>& documents);
 
 }  // namespace amem::methods
