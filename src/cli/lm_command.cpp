@@ -85,7 +85,7 @@ int generate(const Args& args) {
                                    : generation::greedy_search(*model, prompt, options);
   auto row = out[0].cpu();
   std::vector<int64_t> new_ids(row.data_ptr<int64_t>(), row.data_ptr<int64_t>() + row.numel());
-  std::cout << prompt_text << tokenizer->decode(new_ids) << "\n";
+  std::cout << prompt_text << tokenizer->decode_continuation(ids, new_ids) << "\n";
   return 0;
 }
 

@@ -60,7 +60,7 @@ std::vector<std::string> GreedyAnswerer::answer(const std::vector<data::Question
   std::vector<std::string> answers;
   for (int64_t r = 0; r < rows; ++r) {
     const int64_t* row = out[r].data_ptr<int64_t>();
-    answers.push_back(answer_from_continuation(tokenizer_->decode({row, row + out.size(1)})));
+    answers.push_back(answer_from_continuation(tokenizer_->decode_continuation(prompts[size_t(r)], {row, row + out.size(1)})));
   }
   return answers;
 }

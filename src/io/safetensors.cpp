@@ -9,12 +9,15 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <numeric>
 #include <set>
+#include <string_view>
 
 #include "amem/core/error.h"
 #include "amem/io/atomic_file.h"
+#include "amem/text/utf8.h"
 
 namespace amem::io {
 
@@ -49,7 +52,14 @@ std::string dtype_name(torch::ScalarType type, const std::string& tensor) {
               ", which the format cannot store");
 }
 
-// Headers beyond this size are not tensor indexes but corrupt length fields (HF uses 100 MB).
+// The validation below follows the reference reader, huggingface/safetensors at commit 24b0b28
+// (safetensors/src/tensor.rs, `read_metadata` :390-425 and `Metadata::validate` :627-663, and
+// the format notes in README.md:74-95): a file is accepted only when the reference would
+// accept it, and each rule fails with its own message. Where amem deliberately differs, the
+// rule says so.
+
+// Headers beyond this size are not tensor indexes but corrupt length fields (tensor.rs:10,
+// MAX_HEADER_SIZE, checked at :402-404 as HeaderTooLarge).
 constexpr uint64_t kMaxHeaderBytes = 100'000'000;
 
 // Reads a non-negative integer array field of one header entry.
@@ -66,13 +76,16 @@ std::vector<uint64_t> unsigned_array(const json& entry, const char* field, const
   return out;
 }
 
-TensorEntry parse_entry(const std::string& name, const json& spec, uint64_t data_size,
-                        const std::string& path) {
+// One header entry, with its byte size checked against its offsets. Where the offsets lie in
+// the data section is checked for all entries together (check_layout).
+TensorEntry parse_entry(const std::string& name, const json& spec, const std::string& path) {
   const std::string where = path + ": tensor '" + name + "'";
   if (!spec.is_object()) throw Error(where + ": header entry is not an object");
   auto dtype_it = spec.find("dtype");
   if (dtype_it == spec.end() || !dtype_it->is_string())
     throw Error(where + ": field 'dtype' missing or not a string");
+  // The reference knows more dtypes (F8 variants, unsigned 16-64 bit, F4/F6); amem refuses
+  // those it has no torch type for, by name.
   auto dtype = dtype_from_name(dtype_it->get<std::string>());
   if (!dtype)
     throw Error(where + ": unknown dtype '" + dtype_it->get<std::string>() +
@@ -80,23 +93,98 @@ TensorEntry parse_entry(const std::string& name, const json& spec, uint64_t data
   TensorEntry e;
   e.name = name;
   e.dtype = *dtype;
-  for (uint64_t d : unsigned_array(spec, "shape", where)) e.shape.push_back(int64_t(d));
+  for (uint64_t d : unsigned_array(spec, "shape", where)) {
+    // A dimension beyond int64 cannot be a torch size; the byte count below would overflow too.
+    if (d > uint64_t(std::numeric_limits<int64_t>::max()))
+      throw Error(where + ": shape's byte size overflows 64 bits");
+    e.shape.push_back(int64_t(d));
+  }
   auto offsets = unsigned_array(spec, "data_offsets", where);
+  // tensor.rs:636 (InvalidOffset for end < begin).
   if (offsets.size() != 2 || offsets[0] > offsets[1])
     throw Error(where + ": data_offsets must be [begin, end] with begin <= end");
   e.begin = offsets[0];
   e.end = offsets[1];
+  // tensor.rs:641-657 (ValidationOverflow), then :659-661 (TensorInvalidInfo).
   uint64_t bytes = c10::elementSize(e.dtype);
   for (int64_t d : e.shape)
     if (__builtin_mul_overflow(bytes, uint64_t(d), &bytes))
-      throw Error(where + ": shape is larger than the file");
+      throw Error(where + ": shape's byte size overflows 64 bits");
   if (bytes != e.end - e.begin)
     throw Error(where + ": shape and dtype need " + std::to_string(bytes) +
                 " bytes but data_offsets span " + std::to_string(e.end - e.begin));
-  if (e.end > data_size)
-    throw Error(where + ": data_offsets end " + std::to_string(e.end) +
-                " lies beyond the data section (" + std::to_string(data_size) + " bytes)");
   return e;
+}
+
+// The tensors must tile the data section exactly: sorted by offsets (tensor.rs:557), each
+// begins where the previous ends, the first at 0 (:634-638, InvalidOffset), and the last ends
+// at the end of the file (:420-422, MetadataIncompleteBuffer). Gaps and trailing bytes would
+// let a file carry data no tensor describes (README.md:94-95, "polyglot files").
+void check_layout(const std::vector<TensorEntry>& entries, uint64_t data_size, const std::string& path) {
+  std::vector<const TensorEntry*> by_offset;
+  for (const auto& e : entries) by_offset.push_back(&e);
+  std::sort(by_offset.begin(), by_offset.end(),
+            [](auto* a, auto* b) { return a->begin != b->begin ? a->begin < b->begin : a->end < b->end; });
+  uint64_t covered = 0;
+  const TensorEntry* previous = nullptr;
+  for (const auto* e : by_offset) {
+    if (e->begin < covered)
+      throw Error(path + ": tensors '" + previous->name + "' and '" + e->name + "' overlap in the data section");
+    if (e->begin > covered)
+      throw Error(path + ": gap of " + std::to_string(e->begin - covered) + " bytes before tensor '" + e->name +
+                  "' (data_offsets begin " + std::to_string(e->begin) + ", " +
+                  (previous ? "the previous tensor '" + previous->name + "' ends at " : std::string("the data starts at ")) +
+                  std::to_string(covered) + ")");
+    covered = e->end;
+    previous = e;
+  }
+  if (covered > data_size)
+    throw Error(path + ": truncated: the header's tensors need " + std::to_string(covered) +
+                " bytes of data but the file holds " + std::to_string(data_size));
+  if (covered < data_size)
+    throw Error(path + ": " + std::to_string(data_size - covered) +
+                " trailing bytes after the last tensor's data (no tensor describes them)");
+}
+
+// Parses header JSON, refusing duplicate keys at any depth (README.md:87: "Duplicate keys are
+// disallowed"; a JSON parser would otherwise keep the last silently). `what` prefixes errors.
+json parse_without_duplicates(const char* begin, const char* end, const std::string& what) {
+  std::vector<std::set<std::string>> open_objects;
+  std::string duplicate;
+  auto reject_duplicates = [&](int /*depth*/, json::parse_event_t event, json& parsed) {
+    if (event == json::parse_event_t::object_start) open_objects.emplace_back();
+    if (event == json::parse_event_t::object_end) open_objects.pop_back();
+    if (event == json::parse_event_t::key && !open_objects.back().insert(parsed.get<std::string>()).second &&
+        duplicate.empty())
+      duplicate = (open_objects.size() == 1 ? "key '" : "nested key '") + parsed.get<std::string>() + "'";
+    return true;
+  };
+  json parsed;
+  try {
+    parsed = json::parse(begin, end, reject_duplicates);
+  } catch (const json::parse_error& e) {
+    throw Error(what + " is not valid JSON (byte " + std::to_string(e.byte) + ")");
+  }
+  if (!duplicate.empty()) throw Error(what + ": " + duplicate + " appears twice");
+  return parsed;
+}
+
+// The header must be UTF-8 (tensor.rs:415, InvalidHeader) and JSON (:416-417,
+// InvalidHeaderDeserialization). The reference's JSON parser allows whitespace (space, tab,
+// CR, LF) around the object, which is how its writer pads the header to 8 bytes (:253-255);
+// it rejects a NUL byte anywhere. nlohmann::json stops at a NUL as if the input ended, so NUL
+// is refused here explicitly.
+json parse_header(const uint8_t* bytes, uint64_t length, const std::string& path) {
+  const std::string_view text(reinterpret_cast<const char*>(bytes), length);
+  for (size_t pos = 0; pos < text.size();) {
+    const auto unit = text::next_utf8_unit(text, pos);
+    if (!unit.valid) throw Error(path + ": header is not valid UTF-8 (byte " + std::to_string(pos) + ")");
+    pos += unit.length;
+  }
+  if (const auto nul = text.find('\0'); nul != std::string_view::npos)
+    throw Error(path + ": header has a NUL byte at byte " + std::to_string(nul) +
+                " (the format pads its header with spaces, never NUL)");
+  return parse_without_duplicates(text.data(), text.data() + text.size(), path + ": header");
 }
 
 }  // namespace
@@ -112,6 +200,7 @@ std::shared_ptr<SafetensorsFile> SafetensorsFile::open(const std::string& path) 
     throw Error(path + ": not a regular file");
   }
   const uint64_t size = uint64_t(st.st_size);
+  // tensor.rs:392-394 (HeaderTooSmall).
   if (size < 8) {
     ::close(fd);
     throw Error(path + ": truncated: " + std::to_string(size) +
@@ -126,18 +215,17 @@ std::shared_ptr<SafetensorsFile> SafetensorsFile::open(const std::string& path) 
 
   uint64_t header_len = 0;
   std::memcpy(&header_len, bytes, 8);
-  if (header_len > kMaxHeaderBytes || header_len > size - 8)
+  if (header_len > kMaxHeaderBytes)
+    throw Error(path + ": header length " + std::to_string(header_len) +
+                " is over the format's 100 MB limit: a corrupt length field or not safetensors");
+  // tensor.rs:406-414 (InvalidHeaderLength).
+  if (header_len > size - 8)
     throw Error(path + ": header length " + std::to_string(header_len) +
                 " exceeds the file size (" + std::to_string(size) + " bytes): truncated or not safetensors");
   file->data_ = bytes + 8 + header_len;
   const uint64_t data_size = size - 8 - header_len;
 
-  json header;
-  try {
-    header = json::parse(bytes + 8, bytes + 8 + header_len);
-  } catch (const json::parse_error& e) {
-    throw Error(path + ": header is not valid JSON (byte " + std::to_string(e.byte) + ")");
-  }
+  const json header = parse_header(bytes + 8, header_len, path);
   if (!header.is_object()) throw Error(path + ": header is not a JSON object");
 
   for (const auto& [name, spec] : header.items()) {
@@ -149,17 +237,9 @@ std::shared_ptr<SafetensorsFile> SafetensorsFile::open(const std::string& path) 
       }
       continue;
     }
-    file->entries_.push_back(parse_entry(name, spec, data_size, path));
+    file->entries_.push_back(parse_entry(name, spec, path));
   }
-  // Two tensors sharing bytes would alias each other's storage on write-back; reject them.
-  std::vector<const TensorEntry*> by_offset;
-  for (const auto& e : file->entries_) by_offset.push_back(&e);
-  std::sort(by_offset.begin(), by_offset.end(),
-            [](auto* a, auto* b) { return a->begin != b->begin ? a->begin < b->begin : a->end < b->end; });
-  for (size_t i = 1; i < by_offset.size(); ++i)
-    if (by_offset[i]->begin < by_offset[i - 1]->end)
-      throw Error(path + ": tensors '" + by_offset[i - 1]->name + "' and '" + by_offset[i]->name +
-                  "' overlap in the data section");
+  check_layout(file->entries_, data_size, path);
   for (size_t i = 0; i < file->entries_.size(); ++i) file->index_[file->entries_[i].name] = i;
   return file;
 }
@@ -176,21 +256,44 @@ const TensorEntry& SafetensorsFile::entry(const std::string& name) const {
   return entries_[it->second];
 }
 
+namespace {
+
+bool is_float_dtype(torch::ScalarType type) {
+  return type == torch::kFloat64 || type == torch::kFloat32 || type == torch::kFloat16 || type == torch::kBFloat16;
+}
+
+}  // namespace
+
 torch::Tensor SafetensorsFile::load(const std::string& name, std::optional<torch::ScalarType> dtype,
                                     torch::Device device) const {
   const TensorEntry& e = entry(name);
-  const uint8_t* src = data_ + e.begin;
   const auto target = dtype.value_or(e.dtype);
+  // Casting among floating-point types only changes precision; any other conversion means the
+  // header's dtype label does not describe what the reader expects (float bits labelled I32
+  // would be converted number by number into garbage), so it is refused.
+  if (target != e.dtype && !(is_float_dtype(target) && is_float_dtype(e.dtype)))
+    throw Error(path_ + ": tensor '" + name + "' is stored as " + dtype_name(e.dtype, name) + " but is read as " +
+                dtype_name(target, name) + " (only F64, F32, F16 and BF16 convert among themselves)");
+  const uint8_t* src = data_ + e.begin;
+  torch::Tensor out;
   // Aligned data can be viewed in place and converted/moved in one copy; misaligned data (a
   // header length that is not a multiple of the element size) is first copied out.
   if (reinterpret_cast<uintptr_t>(src) % c10::elementSize(e.dtype) == 0 &&
       (target != e.dtype || device != torch::kCPU)) {
     auto view = torch::from_blob(const_cast<uint8_t*>(src), e.shape, torch::TensorOptions(e.dtype));
-    return view.to(device, target, /*non_blocking=*/false, /*copy=*/true);
+    out = view.to(device, target, /*non_blocking=*/false, /*copy=*/true);
+  } else {
+    out = torch::empty(e.shape, torch::TensorOptions(e.dtype));
+    if (e.end > e.begin) std::memcpy(out.data_ptr(), src, e.end - e.begin);
+    out = out.to(device, target);
   }
-  auto out = torch::empty(e.shape, torch::TensorOptions(e.dtype));
-  if (e.end > e.begin) std::memcpy(out.data_ptr(), src, e.end - e.begin);
-  return out.to(device, target);
+  // Checked on the result, so that values a cast to a narrower type turns into infinities are
+  // caught too; one reduction per tensor, on its device.
+  if (is_float_dtype(target) && !torch::isfinite(out).all().item<bool>())
+    throw Error(path_ + ": tensor '" + name + "' holds NaN or infinite values" +
+                (target != e.dtype ? " as " + dtype_name(target, name) + " (stored as " + dtype_name(e.dtype, name) + ")"
+                                   : std::string()));
+  return out;
 }
 
 namespace {
@@ -215,16 +318,13 @@ SafetensorsCheckpoint SafetensorsCheckpoint::open(const std::string& path) {
   } else if (!fs::exists(p)) {
     throw Error(path + ": no such file or folder");
   }
+  ckpt.file_ = p.string();
 
   std::map<std::string, std::shared_ptr<SafetensorsFile>> open_files;
   if (p.extension() == ".json") {
-    json index;
-    try {
-      std::ifstream in(p);
-      index = json::parse(in);
-    } catch (const json::exception& e) {
-      throw Error(p.string() + ": not valid JSON");
-    }
+    std::ifstream in(p, std::ios::binary);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const json index = parse_without_duplicates(text.data(), text.data() + text.size(), p.string());
     auto map = index.find("weight_map");
     if (map == index.end() || !map->is_object())
       throw Error(p.string() + ": 'weight_map' missing or not an object");

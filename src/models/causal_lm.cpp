@@ -22,6 +22,16 @@ ResolvedInputs resolve_inputs(const torch::Tensor& input_ids, const torch::Tenso
     throw Error("causal LM: a forward over " + std::to_string(cached + length) + " positions (" +
                 std::to_string(cached) + " cached + " + std::to_string(length) +
                 " new) exceeds the model's context of " + std::to_string(shape.max_positions));
+  // An id beyond the embedding would fail inside LibTorch as "index out of range in self". The
+  // loaders check the tokenizer's size against the model's; this catches ids from elsewhere.
+  if (input_ids.numel() > 0) {
+    const auto range = torch::stack({input_ids.min(), input_ids.max()}).cpu();
+    const int64_t lowest = range[0].item<int64_t>(), highest = range[1].item<int64_t>();
+    if (lowest < 0 || highest >= shape.vocab_size)
+      throw Error("causal LM: input token id " + std::to_string(lowest < 0 ? lowest : highest) +
+                  " is outside the model's vocabulary of " + std::to_string(shape.vocab_size) +
+                  " ids (vocab_size in its config.json)");
+  }
   ResolvedInputs out;
   out.attention_mask = attention_mask.defined()
                            ? attention_mask

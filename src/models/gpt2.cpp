@@ -2,18 +2,21 @@
 
 #include <cmath>
 
+#include "amem/core/error.h"
 #include "amem/layers/attention.h"
+#include "amem/models/config_shape_check.h"
 
 namespace amem::models {
 
 Gpt2Config Gpt2Config::from(const HfConfig& c) {
   Gpt2Config g;
-  g.vocab_size = c.integer("vocab_size");
-  g.n_positions = c.integer("n_positions");
-  g.n_embd = c.integer("n_embd");
-  g.n_layer = c.integer("n_layer");
-  g.n_head = c.integer("n_head");
-  g.n_inner = c.integer("n_inner", 0);
+  g.vocab_size = c.positive_integer("vocab_size");
+  g.n_positions = c.positive_integer("n_positions");
+  g.n_embd = c.positive_integer("n_embd");
+  g.n_layer = c.positive_integer("n_layer");
+  g.n_head = c.positive_integer("n_head");
+  g.n_inner = c.has("n_inner") ? c.positive_integer("n_inner") : 0;
+  g.tie_word_embeddings = c.boolean("tie_word_embeddings", true);
   g.layer_norm_epsilon = c.number("layer_norm_epsilon", 1e-5);
   g.activation_function = c.string("activation_function", "gelu_new");
   g.embd_pdrop = c.number("embd_pdrop", 0.1);
@@ -26,6 +29,23 @@ Gpt2Config Gpt2Config::from(const HfConfig& c) {
     if (c.boolean(unsupported, false)) c.fail(unsupported, "true is not supported");
   if (!c.boolean("scale_attn_weights", true)) c.fail("scale_attn_weights", "false is not supported");
   return g;
+}
+
+void Gpt2Config::check_shapes(const HfConfig& c, const io::SafetensorsCheckpoint& checkpoint) const {
+  ConfigShapeCheck check(c.path(), checkpoint, {"transformer.", ""});
+  check.size("vocab_size", vocab_size, "wte.weight", 0);
+  check.size("n_embd", n_embd, "wte.weight", 1);
+  check.size("n_positions", n_positions, "wpe.weight", 0);
+  check.blocks("n_layer", n_layer, "h.");
+  if (n_inner) check.size("n_inner", n_inner, "h.0.mlp.c_fc.weight", 1);
+  else check.product("4", 4, "n_embd (n_inner is null)", n_embd, "h.0.mlp.c_fc.weight", 1);
+  // amem's GPT-2 always ties its output layer to wte, as every released GPT-2 does.
+  if (!tie_word_embeddings) {
+    if (!checkpoint.contains("lm_head.weight"))
+      throw Error(checkpoint.file() + ": missing tensor 'lm_head.weight', the separate output layer that " +
+                  c.path() + "'s tie_word_embeddings: false asks for");
+    c.fail("tie_word_embeddings", "false (a separate output layer) is not supported for gpt2");
+  }
 }
 
 Gpt2Conv1DImpl::Gpt2Conv1DImpl(int64_t in, int64_t out) {

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "amem/layers/attention.h"
+#include "amem/models/config_shape_check.h"
 
 namespace amem::models {
 
@@ -31,13 +32,16 @@ layers::RopeScaling rope_scaling_from(const HfConfig& c, const nlohmann::json& s
 LlamaConfig LlamaConfig::from(const HfConfig& c) {
   LlamaConfig l;
   const std::string model_type = c.string("model_type", "llama");
-  l.vocab_size = c.integer("vocab_size");
-  l.hidden_size = c.integer("hidden_size");
-  l.intermediate_size = c.integer("intermediate_size");
-  l.num_hidden_layers = c.integer("num_hidden_layers");
-  l.num_attention_heads = c.integer("num_attention_heads");
-  l.num_key_value_heads = c.integer("num_key_value_heads", l.num_attention_heads);
-  l.head_dim = c.integer("head_dim", l.hidden_size / l.num_attention_heads);
+  l.vocab_size = c.positive_integer("vocab_size");
+  l.hidden_size = c.positive_integer("hidden_size");
+  l.intermediate_size = c.positive_integer("intermediate_size");
+  l.num_hidden_layers = c.positive_integer("num_hidden_layers");
+  l.num_attention_heads = c.positive_integer("num_attention_heads");
+  l.num_key_value_heads =
+      c.has("num_key_value_heads") ? c.positive_integer("num_key_value_heads") : l.num_attention_heads;
+  if (!c.has("head_dim") && l.hidden_size % l.num_attention_heads != 0)
+    c.fail("num_attention_heads", "must divide hidden_size when head_dim is not given");
+  l.head_dim = c.has("head_dim") ? c.positive_integer("head_dim") : l.hidden_size / l.num_attention_heads;
   l.max_position_embeddings = c.positive_integer("max_position_embeddings");
   l.rms_norm_eps = c.number("rms_norm_eps", 1e-6);
   l.hidden_act = c.string("hidden_act", "silu");
@@ -58,6 +62,19 @@ LlamaConfig LlamaConfig::from(const HfConfig& c) {
   }
   if (c.boolean("use_sliding_window", false)) c.fail("use_sliding_window", "true is not supported");
   return l;
+}
+
+void LlamaConfig::check_shapes(const HfConfig& c, const io::SafetensorsCheckpoint& checkpoint) const {
+  ConfigShapeCheck check(c.path(), checkpoint);
+  check.size("vocab_size", vocab_size, "model.embed_tokens.weight", 0);
+  check.size("hidden_size", hidden_size, "model.embed_tokens.weight", 1);
+  check.blocks("num_hidden_layers", num_hidden_layers, "model.layers.");
+  check.size("intermediate_size", intermediate_size, "model.layers.0.mlp.gate_proj.weight", 0);
+  check.product("num_attention_heads", num_attention_heads, "head_dim", head_dim,
+                "model.layers.0.self_attn.q_proj.weight", 0);
+  check.product("num_key_value_heads", num_key_value_heads, "head_dim", head_dim,
+                "model.layers.0.self_attn.k_proj.weight", 0);
+  if (!tie_word_embeddings) check.size("vocab_size", vocab_size, "lm_head.weight", 0);
 }
 
 LlamaDecoderLayerImpl::LlamaDecoderLayerImpl(const LlamaConfig& c, size_t index)

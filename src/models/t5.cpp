@@ -99,8 +99,8 @@ std::vector<std::string> redundant_t5_tensors() {
 }
 
 template <typename Model>
-void load_into(Model& model, const std::string& dir, WeightLoadOptions opts, bool trainable) {
-  load_weights(*model, io::SafetensorsCheckpoint::open(dir), opts);
+void load_into(Model& model, const io::SafetensorsCheckpoint& checkpoint, WeightLoadOptions opts, bool trainable) {
+  load_weights(*model, checkpoint, opts);
   for (auto& p : model->parameters()) p.set_requires_grad(trainable);
   model->train(trainable);
 }
@@ -110,6 +110,8 @@ void load_into(Model& model, const std::string& dir, WeightLoadOptions opts, boo
 T5ForConditionalGeneration load_t5(const std::string& dir, torch::ScalarType dtype,
                                    torch::Device device, bool trainable) {
   const T5Config config = read_t5_config(dir);
+  const auto checkpoint = io::SafetensorsCheckpoint::open(dir);
+  check_t5_shapes(config, dir, checkpoint, /*with_decoder=*/true);
   T5ForConditionalGeneration model(config);
   WeightLoadOptions opts;
   opts.ignore_unexpected = redundant_t5_tensors();
@@ -117,20 +119,23 @@ T5ForConditionalGeneration load_t5(const std::string& dir, torch::ScalarType dty
   if (config.tie_word_embeddings) opts.ignore_unexpected.push_back(R"(lm_head\.weight)");
   opts.dtype = dtype;
   opts.device = device;
-  load_into(model, dir, opts, trainable);
+  load_into(model, checkpoint, opts, trainable);
   return model;
 }
 
 T5Encoder load_t5_encoder(const std::string& dir, torch::ScalarType dtype, torch::Device device,
                           bool trainable) {
-  T5Encoder model(read_t5_config(dir));
+  const T5Config config = read_t5_config(dir);
+  const auto checkpoint = io::SafetensorsCheckpoint::open(dir);
+  check_t5_shapes(config, dir, checkpoint, /*with_decoder=*/false);
+  T5Encoder model(config);
   WeightLoadOptions opts;
   opts.ignore_unexpected = redundant_t5_tensors();
   opts.ignore_unexpected.push_back(R"(decoder\..*)");
   opts.ignore_unexpected.push_back(R"(lm_head\.weight)");
   opts.dtype = dtype;
   opts.device = device;
-  load_into(model, dir, opts, trainable);
+  load_into(model, checkpoint, opts, trainable);
   return model;
 }
 

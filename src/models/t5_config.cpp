@@ -1,5 +1,8 @@
 #include "amem/models/t5_config.h"
 
+#include <filesystem>
+
+#include "amem/models/config_shape_check.h"
 #include "amem/models/hf_config.h"
 
 namespace amem::models {
@@ -18,7 +21,8 @@ T5Config read_t5_config(const std::string& dir) {
   c.num_heads = json.positive_integer("num_heads");
   c.relative_attention_num_buckets = json.positive_integer("relative_attention_num_buckets");
   // The original t5-small/base/large configs predate these keys; transformers' defaults apply.
-  c.relative_attention_max_distance = json.integer("relative_attention_max_distance", 128);
+  c.relative_attention_max_distance =
+      json.has("relative_attention_max_distance") ? json.positive_integer("relative_attention_max_distance") : 128;
   c.layer_norm_epsilon = json.number("layer_norm_epsilon", 1e-6);
   c.dropout_rate = json.number("dropout_rate", 0.1);
   const std::string ff = json.string("feed_forward_proj", "relu");
@@ -46,6 +50,30 @@ T5Config read_t5_config(const std::string& dir) {
       json.fail("pad_token_id", "pad/eos/decoder_start ids must lie in [0, vocab_size = " +
                                     std::to_string(c.vocab_size) + ")");
   return c;
+}
+
+void check_t5_shapes(const T5Config& c, const std::string& dir, const io::SafetensorsCheckpoint& checkpoint,
+                     bool with_decoder) {
+  ConfigShapeCheck check((std::filesystem::path(dir) / "config.json").string(), checkpoint);
+  check.size("vocab_size", c.vocab_size, "shared.weight", 0);
+  check.size("d_model", c.d_model, "shared.weight", 1);
+  std::vector<std::string> stacks = {"encoder"};
+  if (with_decoder) stacks.push_back("decoder");
+  for (const auto& stack : stacks) {
+    const std::string block = stack + ".block.";
+    check.blocks(stack == "encoder" ? "num_layers" : "num_decoder_layers",
+                 stack == "encoder" ? c.num_layers : c.num_decoder_layers, block);
+    const std::string attention = block + "0.layer.0.SelfAttention.";
+    check.size("relative_attention_num_buckets", c.relative_attention_num_buckets,
+               attention + "relative_attention_bias.weight", 0);
+    check.size("num_heads", c.num_heads, attention + "relative_attention_bias.weight", 1);
+    check.product("num_heads", c.num_heads, "d_kv", c.d_kv, attention + "q.weight", 0);
+    // The feed-forward is the encoder block's second layer, after the decoder's cross-attention.
+    check.size("d_ff", c.d_ff,
+               block + "0.layer." + (stack == "encoder" ? "1" : "2") + ".DenseReluDense." +
+                   (c.gated_feed_forward ? "wi_0" : "wi") + ".weight",
+               0);
+  }
 }
 
 }  // namespace amem::models

@@ -64,6 +64,9 @@ MergeList merges_from_text(const std::string& path) {
     }
     merges.push_back(std::move(*merge));
   }
+  // A byte-level BPE without merges encodes every text byte by byte: a truncated download,
+  // never a GPT-2 tokenizer.
+  if (merges.empty()) throw Error(path + ": no merges (expected one \"left right\" pair per line)");
   return merges;
 }
 
@@ -86,6 +89,7 @@ MergeList merges_from_json(const nlohmann::json& json, const std::string& source
       throw Error(where + ": expected \"left right\" or [\"left\", \"right\"]");
     }
   }
+  if (merges.empty()) throw Error(source + ": no merges (an empty list encodes every text byte by byte)");
   return merges;
 }
 

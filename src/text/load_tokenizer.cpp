@@ -95,6 +95,20 @@ void apply_config_ids(const std::string& path, const Tokenizer& tokenizer, Speci
   }
 }
 
+// The tokenizer (its vocabulary read from `tokenizer_file`, added tokens included) must have no
+// id beyond config.json's vocab_size: the model's embedding has that many rows (checked against
+// the checkpoint when the model loads), and a larger id would index past it. A smaller
+// tokenizer is normal (embeddings padded to a round size).
+void check_fits_model(const std::string& config_path, const Tokenizer& tokenizer, const std::string& tokenizer_file) {
+  const nlohmann::json json = read_json_file(config_path);
+  if (!json.contains("vocab_size") || !json["vocab_size"].is_number_integer()) return;
+  const auto model_vocab = json["vocab_size"].get<int64_t>();
+  if (tokenizer.vocab_size() > model_vocab)
+    throw Error(config_path + ": vocab_size is " + std::to_string(model_vocab) + " but the tokenizer " +
+                tokenizer_file + " has " + std::to_string(tokenizer.vocab_size()) +
+                " ids; the model cannot embed ids from " + std::to_string(model_vocab) + " on");
+}
+
 }  // namespace
 
 std::unique_ptr<Tokenizer> load_tokenizer(const std::string& dir) {
@@ -103,14 +117,16 @@ std::unique_ptr<Tokenizer> load_tokenizer(const std::string& dir) {
   auto has = [&](const char* name) { return fs::is_regular_file(folder / name); };
 
   std::unique_ptr<Tokenizer> tokenizer;
+  std::string tokenizer_file;  // the file the vocabulary comes from, for messages
   SpecialTokens special;
   if (has("spiece.model") || has("tokenizer.model")) {
     const bool t5 = has("spiece.model");
-    tokenizer = std::make_unique<SentencepieceTokenizer>(
-        (folder / (t5 ? "spiece.model" : "tokenizer.model")).string());
+    tokenizer_file = (folder / (t5 ? "spiece.model" : "tokenizer.model")).string();
+    tokenizer = std::make_unique<SentencepieceTokenizer>(tokenizer_file);
     special = tokenizer->special();
     (t5 ? special.add_eos : special.add_bos) = true;
   } else if (has("tokenizer.json") || (has("vocab.json") && has("merges.txt"))) {
+    tokenizer_file = (folder / (has("tokenizer.json") ? "tokenizer.json" : "vocab.json")).string();
     std::unique_ptr<ByteLevelBpe> bpe =
         has("tokenizer.json")
             ? ByteLevelBpe::from_tokenizer_json((folder / "tokenizer.json").string())
@@ -140,6 +156,7 @@ std::unique_ptr<Tokenizer> load_tokenizer(const std::string& dir) {
       throw Error(json_type_error_message(path, e));
     }
   }
+  if (has("config.json")) check_fits_model((folder / "config.json").string(), *tokenizer, tokenizer_file);
   tokenizer->set_special(special);
   return tokenizer;
 }

@@ -11,6 +11,15 @@ std::vector<int64_t> Tokenizer::encode_for_model(std::string_view text) const {
   return ids;
 }
 
+std::string Tokenizer::decode_continuation(const std::vector<int64_t>& prompt,
+                                           const std::vector<int64_t>& continuation, bool skip_special) const {
+  std::vector<int64_t> whole = prompt;
+  whole.insert(whole.end(), continuation.begin(), continuation.end());
+  const std::string before = decode(prompt, skip_special), after = decode(whole, skip_special);
+  if (after.compare(0, before.size(), before) == 0) return after.substr(before.size());
+  return decode(continuation, skip_special);
+}
+
 std::vector<int64_t> Tokenizer::keep_last(std::vector<int64_t> ids, size_t budget) const {
   if (ids.size() <= budget) return ids;
   if (budget == 0) return {};

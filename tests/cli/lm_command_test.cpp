@@ -18,6 +18,14 @@ TEST(LmCommand, GenerateContinuesThePromptAsGreedySearchDoes) {
   EXPECT_EQ(beams.exit_code, 0) << beams.output;
 }
 
+// The continuation is what the new ids add to the prompt's text: tiny LLaMA's first greedy piece
+// is "▁be", whose space a decode of the new ids alone dropped ("Who was thebe").
+TEST(LmCommand, GenerateKeepsTheSpaceASentencepiecePieceCarries) {
+  const auto r = run_amem("lm generate --model tests/data/models/tiny-llama --prompt 'Who was the' --max-new-tokens 1");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output, "Who was the be\n");
+}
+
 TEST(LmCommand, ScorePrintsOneLossPerTokenAndTheMean) {
   const auto dir = amem::testing::fresh_dir("lm_score");
   amem::testing::write_file(dir / "text.txt", "Super Bowl 50 was an American football game.");

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 
 #include "amem/core/error.h"
@@ -12,6 +13,7 @@ using amem::io::SafetensorsCheckpoint;
 using amem::io::SafetensorsFile;
 using amem::testing::fresh_dir;
 using amem::testing::write_file;
+using namespace std::string_literals;
 
 namespace {
 
@@ -121,12 +123,12 @@ TEST(Safetensors, RejectsMalformedFilesEachWithItsOwnMessage) {
        "shape and dtype need 12 bytes but data_offsets span 8"},
       {"reversed_offsets", R"({"t":{"dtype":"F32","shape":[0],"data_offsets":[8,0]}})", 8,
        "data_offsets must be [begin, end]"},
-      {"out_of_range", "{" + ok_entry + "}", 4, "lies beyond the data section"},
+      {"out_of_range", "{" + ok_entry + "}", 4, "truncated: the header's tensors need 8 bytes of data but the file holds 4"},
       {"overlap", R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})",
        12, "tensors 'a' and 'b' overlap"},
       {"bad_metadata", R"({"__metadata__":{"k":1},)" + ok_entry + "}", 8, "__metadata__.k is not a string"},
       {"huge_shape", R"({"t":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,8]}})", 8,
-       "shape is larger than the file"},
+       "shape's byte size overflows 64 bits"},
   };
   for (const auto& c : cases) {
     auto path = dir / (c.name + ".safetensors");
@@ -164,6 +166,8 @@ TEST(Safetensors, RejectsBrokenShardIndexAndAbsentNames) {
             std::string::npos);
   EXPECT_NE(message_for(R"({"weights":{}})").find("'weight_map' missing"), std::string::npos);
   EXPECT_NE(message_for("{oops").find("not valid JSON"), std::string::npos);
+  EXPECT_NE(message_for(R"({"weight_map":{"x":"a.safetensors","x":"b.safetensors"}})").find("key 'x' appears twice"),
+            std::string::npos);
 
   auto empty = fresh_dir("st_empty_dir");
   EXPECT_THROW(
@@ -182,4 +186,111 @@ TEST(Safetensors, RejectsBrokenShardIndexAndAbsentNames) {
                                           {{"x", torch::ones({1})}, {"x", torch::ones({1})}}),
                amem::Error);
   EXPECT_FALSE(fs::exists(dir / "dup.safetensors"));
+}
+
+// Each rule of the reference reader (huggingface/safetensors, safetensors/src/tensor.rs
+// read_metadata and Metadata::validate; README.md's format notes), from both sides: the file
+// just inside the rule opens, the one just outside fails with the rule's own message.
+TEST(Safetensors, FollowsTheReferenceReadersRulesOnBothSides) {
+  auto dir = fresh_dir("st_reference_rules");
+  const std::string a = R"("a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]})";
+  const std::string b_at = R"("b":{"dtype":"I16","shape":[2],"data_offsets":[)";
+  struct Case {
+    std::string name, header;
+    size_t data;
+    std::string expected;  // "" = opens
+  };
+  const std::vector<Case> cases = {
+      // Whitespace around the JSON object is allowed: the reference writer pads with trailing
+      // spaces, and its JSON parser skips leading whitespace too (tensor.rs's test
+      // test_whitespace_leading_padded_header). A NUL is not whitespace.
+      {"space_padding", "{" + a + "}   ", 8, ""},
+      {"leading_whitespace", "\t\n{" + a + "}\r ", 8, ""},
+      {"nul_padding", "{" + a + "}\0\0\0"s, 8, "header has a NUL byte at byte"},
+      {"trailing_text", "{" + a + "} x", 8, "header is not valid JSON"},
+      // UTF-8 names are fine; bytes that are not UTF-8 are not (InvalidHeader).
+      {"utf8_name", R"({"é":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", 8, ""},
+      {"latin1_name", "{\"\xe9\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", 8,
+       "header is not valid UTF-8 (byte 2)"},
+      // Duplicate keys are disallowed (README.md), at the top and inside an entry.
+      {"distinct_names", "{" + a + "," + b_at + "8,12]}}", 12, ""},
+      {"duplicate_name", "{" + a + "," + a + "}", 8, "header: key 'a' appears twice"},
+      {"duplicate_field", R"({"a":{"dtype":"F32","dtype":"F32","shape":[2],"data_offsets":[0,8]}})", 8,
+       "header: nested key 'dtype' appears twice"},
+      // The tensors tile the data section (InvalidOffset): back to back from 0, in any header order.
+      {"out_of_order", "{" + b_at + "8,12]}," + a + "}", 12, ""},
+      {"gap_between", "{" + a + "," + b_at + "10,14]}}", 14, "gap of 2 bytes before tensor 'b' (data_offsets begin 10, the previous tensor 'a' ends at 8)"},
+      {"gap_at_start", R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})", 12,
+       "gap of 4 bytes before tensor 'a' (data_offsets begin 4, the data starts at 0)"},
+      {"overlap", "{" + a + "," + b_at + "6,10]}}", 10, "tensors 'a' and 'b' overlap"},
+      // Empty tensors take no bytes and may sit anywhere in the tiling.
+      {"empty_tensor", R"({"e":{"dtype":"F32","shape":[0,3],"data_offsets":[8,8]},)" + a + "}", 8, ""},
+      // The last tensor ends at the end of the file (MetadataIncompleteBuffer).
+      {"trailing_bytes", "{" + a + "}", 9, "1 trailing bytes after the last tensor's data"},
+      {"no_tensors_no_data", "{}", 0, ""},
+      {"no_tensors_with_data", "{}", 8, "8 trailing bytes after the last tensor's data"},
+  };
+  for (const auto& c : cases) {
+    auto path = dir / (c.name + ".safetensors");
+    write_raw(path, c.header, c.data);
+    const std::string message = open_error(path);
+    if (c.expected.empty()) {
+      EXPECT_EQ(message, "") << c.name;
+    } else {
+      EXPECT_NE(message.find(path.string() + ": "), std::string::npos) << c.name << ": " << message;
+      EXPECT_NE(message.find(c.expected), std::string::npos) << c.name << ": " << message;
+    }
+  }
+  // The spaces-padded header of our own writer and of Hugging Face's files open.
+  EXPECT_EQ(open_error(AMEM_TEST_DATA_DIR "/models/tiny-llama/model.safetensors"), "");
+
+  // The header length: at most 100 MB (HeaderTooLarge), and inside the file (InvalidHeaderLength).
+  std::string length(8, '\0');
+  uint64_t n = 100'000'001;
+  std::memcpy(length.data(), &n, 8);
+  write_file(dir / "huge_header.safetensors", length + "{}");
+  EXPECT_NE(open_error(dir / "huge_header.safetensors").find("is over the format's 100 MB limit"), std::string::npos);
+  n = 3;
+  std::memcpy(length.data(), &n, 8);
+  write_file(dir / "long_header.safetensors", length + "{}");
+  EXPECT_NE(open_error(dir / "long_header.safetensors").find("header length 3 exceeds the file size (10 bytes)"),
+            std::string::npos);
+  n = 2;
+  std::memcpy(length.data(), &n, 8);
+  write_file(dir / "exact_header.safetensors", length + "{}");
+  EXPECT_EQ(open_error(dir / "exact_header.safetensors"), "");
+}
+
+TEST(Safetensors, LoadRefusesNonFiniteValuesAndNonFloatConversions) {
+  auto dir = fresh_dir("st_load_rules");
+  const auto path = (dir / "t.safetensors").string();
+  amem::io::save_safetensors(path, {{"finite", torch::tensor({1.0f, -2.0f})},
+                                    {"nan", torch::tensor({1.0f, std::nanf("")})},
+                                    {"inf", torch::tensor({-INFINITY, 0.0f})},
+                                    {"big", torch::tensor({1e6f})},
+                                    {"ints", torch::tensor({1, 2}, torch::kInt32)},
+                                    {"half", torch::tensor({0.5}).to(torch::kFloat16)}});
+  auto file = SafetensorsFile::open(path);
+  auto load_error = [&](const std::string& name, std::optional<torch::ScalarType> dtype) {
+    try {
+      file->load(name, dtype);
+    } catch (const amem::Error& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EXPECT_EQ(load_error("finite", {}), "");
+  EXPECT_EQ(load_error("nan", {}), path + ": tensor 'nan' holds NaN or infinite values");
+  EXPECT_EQ(load_error("inf", torch::kFloat64), path + ": tensor 'inf' holds NaN or infinite values as F64 (stored as F32)");
+  // A finite value that a narrower type cannot hold becomes infinite: refused too.
+  EXPECT_EQ(load_error("big", {}), "");
+  EXPECT_EQ(load_error("big", torch::kFloat16), path + ": tensor 'big' holds NaN or infinite values as F16 (stored as F32)");
+  // Floating-point types convert among themselves; integers are read only as what they are.
+  EXPECT_EQ(load_error("half", torch::kFloat32), "");
+  EXPECT_EQ(load_error("half", torch::kBFloat16), "");
+  EXPECT_EQ(load_error("ints", {}), "");
+  EXPECT_EQ(load_error("ints", torch::kFloat32),
+            path + ": tensor 'ints' is stored as I32 but is read as F32 (only F64, F32, F16 and BF16 convert among themselves)");
+  EXPECT_EQ(load_error("ints", torch::kInt64), path + ": tensor 'ints' is stored as I32 but is read as I64 (only F64, F32, F16 and BF16 convert among themselves)");
+  EXPECT_EQ(load_error("finite", torch::kInt32), path + ": tensor 'finite' is stored as F32 but is read as I32 (only F64, F32, F16 and BF16 convert among themselves)");
 }

@@ -186,9 +186,9 @@ TEST(CausalLm, BrokenCheckpointsAreOneLineErrors) {
   auto shape = broken_copy("tiny-gpt2", "shape");
   rewrite_weights(shape, [](auto& t) {
     for (auto& p : t)
-      if (p.first == "transformer.wpe.weight") p.second = torch::zeros({32, 64});
+      if (p.first == "transformer.ln_f.weight") p.second = torch::zeros({32});
   });
-  EXPECT_NE(load_error(shape).find("tensor 'transformer.wpe.weight' has shape [32, 64], the model expects [64, 64]"),
+  EXPECT_NE(load_error(shape).find("tensor 'transformer.ln_f.weight' has shape [32], the model expects [64]"),
             std::string::npos) << load_error(shape);
 
   auto arch = broken_copy("tiny-gpt2", "arch");
@@ -224,6 +224,23 @@ TEST(CausalLm, AForwardPastTheContextIsAnErrorNamingTheLengths) {
     EXPECT_EQ(amem::testing::error_of([&] { model->forward(torch::ones({1, context - 7}, torch::kLong), {}, {}, &cache); }),
               "causal LM: a forward over " + std::to_string(context + 1) + " positions (8 cached + " +
                   std::to_string(context - 7) + " new) exceeds the model's context of " + std::to_string(context))
+        << name;
+  }
+}
+
+TEST(CausalLm, AnInputIdOutsideTheVocabularyIsAnErrorNamingTheIdAndSize) {
+  torch::NoGradGuard no_grad;
+  for (const auto& [name, vocab] : {std::pair<std::string, int64_t>{"tiny-gpt2", 601}, {"tiny-llama", 600}}) {
+    auto model = models::load_causal_lm(fixture(name));
+    auto ids = [](int64_t a, int64_t b) { return torch::tensor(std::vector<int64_t>{a, b}).view({1, 2}); };
+    EXPECT_NO_THROW(model->forward(ids(0, vocab - 1), {}, {}, nullptr)) << name;
+    EXPECT_EQ(amem::testing::error_of([&] { model->forward(ids(3, vocab), {}, {}, nullptr); }),
+              "causal LM: input token id " + std::to_string(vocab) + " is outside the model's vocabulary of " +
+                  std::to_string(vocab) + " ids (vocab_size in its config.json)")
+        << name;
+    EXPECT_NE(amem::testing::error_of([&] { model->forward(ids(-1, 2), {}, {}, nullptr); })
+                  .find("input token id -1 is outside"),
+              std::string::npos)
         << name;
   }
 }

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
+#include <nlohmann/json.hpp>
 
 #include "amem/core/error.h"
 #include "amem/text/sentencepiece_tokenizer.h"
@@ -171,4 +172,48 @@ TEST(SentencepieceTokenizer, MissingShimOrModelIsOneLineError) {
               amem::text::SentencepieceTokenizer t("/nonexistent/spiece.model");
             }).find("/nonexistent/spiece.model: no such file"),
             std::string::npos);
+}
+
+TEST(LoadTokenizer, EmptyMergesAndATokenizerLargerThanTheModelAreErrors) {
+  const auto bpe = kData / "tokenizers" / "gpt2_bpe";
+  auto dir = folder_with("load_empty_merges", bpe / "vocab.json", {{"merges.txt", "#version: 0.2\n"}});
+  EXPECT_EQ(error_of([&] { load_tokenizer(dir.string()); }),
+            (dir / "merges.txt").string() + ": no merges (expected one \"left right\" pair per line)");
+  dir = folder_with("load_empty_json_merges", bpe / "tokenizer.json", {});
+  auto json = nlohmann::json::parse(amem::testing::read_file(bpe / "tokenizer.json"));
+  json["model"]["merges"] = nlohmann::json::array();
+  write_file(dir / "tokenizer.json", json.dump());
+  EXPECT_NE(error_of([&] { load_tokenizer(dir.string()); }).find("tokenizer.json: model.merges: no merges"),
+            std::string::npos);
+
+  // The tiny GPT-2 tokenizer has 601 ids: a config.json with as many (or more) embedding rows
+  // fits, one with fewer does not.
+  const auto gpt2 = kData / "models" / "tiny-gpt2";
+  dir = folder_with("load_vocab_fits", gpt2 / "vocab.json", {{"config.json", R"({"vocab_size": 601})"}});
+  fs::copy_file(gpt2 / "merges.txt", dir / "merges.txt");
+  EXPECT_EQ(load_tokenizer(dir.string())->vocab_size(), 601);
+  write_file(dir / "config.json", R"({"vocab_size": 600})");
+  EXPECT_EQ(error_of([&] { load_tokenizer(dir.string()); }),
+            (dir / "config.json").string() + ": vocab_size is 600 but the tokenizer " + (dir / "vocab.json").string() +
+                " has 601 ids; the model cannot embed ids from 600 on");
+}
+
+// decode_continuation gives what the new ids add to the prompt's text, for every tokenizer
+// family and every split of a text into prompt and continuation; decoding the new ids alone
+// drops sentencepiece's word-initial space ("Who was the" + "▁be" read "Who was thebe").
+TEST(LoadTokenizer, AContinuationDecodesAsWhatItAddsToThePrompt) {
+  for (const char* model : {"tiny-llama", "tiny-gpt2", "tiny-t5"}) {
+    SCOPED_TRACE(model);
+    const auto tokenizer = load_tokenizer((kData / "models" / model).string());
+    const auto ids = tokenizer->encode_for_model("Who was the best player in the game");
+    const std::string whole = tokenizer->decode(ids);
+    bool alone_differs = false;
+    for (size_t split = 1; split < ids.size(); ++split) {
+      const Ids prompt(ids.begin(), ids.begin() + std::ptrdiff_t(split)), rest(ids.begin() + std::ptrdiff_t(split), ids.end());
+      EXPECT_EQ(tokenizer->decode(prompt) + tokenizer->decode_continuation(prompt, rest), whole) << split;
+      alone_differs = alone_differs || tokenizer->decode(prompt) + tokenizer->decode(rest) != whole;
+    }
+    // Sentencepiece loses the space when a piece is decoded alone; byte-level BPE keeps it.
+    EXPECT_EQ(alone_differs, std::string(model) != "tiny-gpt2");
+  }
 }

@@ -30,9 +30,11 @@ struct TensorEntry {
   uint64_t end = 0;
 };
 
-// One memory-mapped .safetensors file. Opening validates the whole header: JSON syntax,
-// known dtypes, shapes whose byte size equals the offsets, offsets inside the file, and no
-// two tensors overlapping. Any violation throws amem::Error naming the file and tensor.
+// One memory-mapped .safetensors file. Opening validates the whole header as the reference
+// reader (huggingface/safetensors) does: length field, UTF-8, JSON without duplicate keys or
+// NUL padding (trailing and leading whitespace are allowed), known dtypes, shapes whose byte
+// size equals the offsets, and tensors that tile the data section with no gap, overlap or
+// trailing byte. Any violation throws amem::Error naming the file (and the tensor).
 class SafetensorsFile {
  public:
   static std::shared_ptr<SafetensorsFile> open(const std::string& path);
@@ -47,7 +49,9 @@ class SafetensorsFile {
   const TensorEntry& entry(const std::string& name) const;  // throws if absent
 
   // A new tensor holding a copy of the stored data, converted to `dtype` (default: the stored
-  // one) on `device`.
+  // one) on `device`. Throws amem::Error naming the file and tensor when the conversion is not
+  // among F64/F32/F16/BF16 (a stored I32 read as F32, say: a mislabelled tensor), or when a
+  // floating-point result holds NaN or infinite values.
   torch::Tensor load(const std::string& name, std::optional<torch::ScalarType> dtype = {},
                      torch::Device device = torch::kCPU) const;
 
@@ -77,11 +81,13 @@ class SafetensorsCheckpoint {
   torch::Tensor load(const std::string& name, std::optional<torch::ScalarType> dtype = {},
                      torch::Device device = torch::kCPU) const;
   const std::string& path() const { return path_; }
+  // The file opened: model.safetensors, or the index of a sharded checkpoint.
+  const std::string& file() const { return file_; }
   // The shard files, in the order the index lists them (one entry for a single file).
   std::vector<std::string> files() const;
 
  private:
-  std::string path_;
+  std::string path_, file_;
   std::vector<std::shared_ptr<SafetensorsFile>> files_;
   std::map<std::string, std::shared_ptr<SafetensorsFile>> by_name_;
 };

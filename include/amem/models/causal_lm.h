@@ -59,6 +59,7 @@ torch::Tensor output_logits(const torch::Tensor& logits);
 // The mask and positions a forward needs when it is not given them (see CausalLm::forward).
 // A forward spanning more than shape.max_positions (cached + L) is an amem::Error naming the
 // lengths: past its context GPT-2 has no position embedding, and no model was trained there.
+// An input id outside [0, shape.vocab_size) is an amem::Error naming the id and the size.
 struct ResolvedInputs {
   torch::Tensor attention_mask;  // [B, cached + L]
   torch::Tensor position_ids;    // [B, L]

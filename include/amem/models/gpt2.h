@@ -10,6 +10,7 @@
 
 #include <string>
 
+#include "amem/io/safetensors.h"
 #include "amem/layers/activation.h"
 #include "amem/models/causal_lm.h"
 #include "amem/models/hf_config.h"
@@ -27,8 +28,13 @@ struct Gpt2Config {
   std::string activation_function = "gelu_new";
   // Dropout, active only in train mode (MAC's gpt_drop trains its prefix through it).
   double embd_pdrop = 0.1, attn_pdrop = 0.1, resid_pdrop = 0.1;
+  bool tie_word_embeddings = true;  // false is refused by check_shapes
 
+  // Sizes must be positive and n_head must divide n_embd; else amem::Error naming the key.
   static Gpt2Config from(const HfConfig& config);
+  // Before building: every size against the checkpoint's tensors (models/config_shape_check.h),
+  // and tie_word_embeddings: false refused, naming lm_head.weight when the checkpoint lacks it.
+  void check_shapes(const HfConfig& config, const io::SafetensorsCheckpoint& checkpoint) const;
   CausalLmShape shape() const;
 };
 

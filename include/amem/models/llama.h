@@ -8,6 +8,7 @@
 
 #include <string>
 
+#include "amem/io/safetensors.h"
 #include "amem/layers/activation.h"
 #include "amem/layers/rms_norm.h"
 #include "amem/layers/rotary_embedding.h"
@@ -36,7 +37,10 @@ struct LlamaConfig {
 
   // Reads both the classic keys (rope_theta, rope_scaling) and transformers 5's
   // rope_parameters. Qwen2 has q/k/v bias without a flag.
+  // Sizes must be positive, heads divide as attention needs; else amem::Error naming the key.
   static LlamaConfig from(const HfConfig& config);
+  // Before building: every size against the checkpoint's tensors (models/config_shape_check.h).
+  void check_shapes(const HfConfig& config, const io::SafetensorsCheckpoint& checkpoint) const;
   CausalLmShape shape() const;
 };
 

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <string>
 
+#include "amem/io/safetensors.h"
+
 namespace amem::models {
 
 struct T5Config {
@@ -37,5 +39,10 @@ struct T5Config {
 // Reads `<dir>/config.json`. A missing key, a value of the wrong type, or an unknown
 // feed_forward_proj throws amem::Error "<path>: key '<key>': ...".
 T5Config read_t5_config(const std::string& dir);
+
+// Before building: every size of `config` (read from `dir`) against the checkpoint's tensors
+// (models/config_shape_check.h); the decoder's only `with_decoder`. amem::Error naming the key.
+void check_t5_shapes(const T5Config& config, const std::string& dir, const io::SafetensorsCheckpoint& checkpoint,
+                     bool with_decoder);
 
 }  // namespace amem::models

@@ -33,6 +33,13 @@ class Tokenizer {
   // Special tokens (BOS/EOS/PAD and added special tokens) are dropped when skip_special, as
   // the reference decoders do; sentencepiece writes its unknown piece as " ⁇ " either way.
   virtual std::string decode(const std::vector<int64_t>& ids, bool skip_special = true) const = 0;
+  // The text `continuation` adds after `prompt`: decode(prompt + continuation) minus
+  // decode(prompt). Decoding the new ids alone loses what depends on their left context:
+  // sentencepiece drops the word-initial space of a text's first piece, so "Who was the" + "▁be"
+  // would read "Who was thebe". When the prompt's text is not a prefix of the whole (a
+  // character whose bytes straddle the boundary), the new ids are decoded alone.
+  std::string decode_continuation(const std::vector<int64_t>& prompt, const std::vector<int64_t>& continuation,
+                                  bool skip_special = true) const;
   virtual int64_t vocab_size() const = 0;
   virtual std::string id_to_piece(int64_t id) const = 0;
   virtual std::optional<int64_t> piece_to_id(std::string_view piece) const = 0;
@@ -57,7 +64,9 @@ class Tokenizer {
 // and UNK when the vocabulary has it) that exists. Special tokens and add_bos_token /
 // add_eos_token are then read, later files winning, from config.json (*_token_id),
 // special_tokens_map.json and tokenizer_config.json (*_token). Throws amem::Error naming the
-// folder when no tokenizer file is found, and the file and field when one is malformed.
+// folder when no tokenizer file is found, the file and field when one is malformed (an empty
+// merge list included), and both files and sizes when the tokenizer has more ids than
+// config.json's vocab_size (the model could not embed them).
 std::unique_ptr<Tokenizer> load_tokenizer(const std::string& dir);
 
 // Every file load_tokenizer() may read besides config.json, so that a model saved elsewhere
