@@ -24,9 +24,10 @@ int run_training_command(const Args& args, const char* help, const MakeTrainingT
   const auto settings = train::TrainSettings::from(config);
   torch::manual_seed(uint64_t(run::RunSettings::from(config).seed));
   auto task = make_task(config);
+  train::TrainingRun training(*task, settings);  // loads train.resume's checkpoint
 
   run::RunDir run_dir(config);
-  const auto summary = train::run_training(*task, settings, {run_dir.path(), &run_dir.metrics(), config.to_yaml()});
+  const auto summary = training.run({run_dir.path(), &run_dir.metrics(), config.to_yaml()});
   if (summary.best_f1)
     std::printf("trained %lld steps; best validation F1 %.2f at step %lld; models in %s/{best,last}\n",
                 static_cast<long long>(summary.steps), *summary.best_f1, static_cast<long long>(summary.best_step),
