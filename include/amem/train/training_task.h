@@ -1,7 +1,8 @@
 // What a training method gives the shared training loop (training_loop.h): its trained tensors,
 // a loss on its next micro-batch, its own state for checkpoints, validation, and its own way of
-// saving the trained model. The loop owns everything else — optimiser, schedule, accumulation, clipping, autocast, logging,
-// checkpoints and resume — so every method trains and resumes the same way.
+// saving the trained model. The loop owns everything else — optimiser, schedule, accumulation,
+// clipping, autocast, logging, checkpoints and resume — so every method trains and resumes the
+// same way.
 #pragma once
 
 #include <torch/torch.h>
