@@ -119,9 +119,9 @@ void kill_and_resume(const std::string& name, const std::vector<std::string>& ar
   ASSERT_FALSE(killed.empty());
   const fs::path checkpoint = fs::exists(killed / "checkpoint") ? killed / "checkpoint" : killed / "checkpoint.old";
   const auto resumed_from = nlohmann::json::parse(amem::testing::read_file(checkpoint / "state.json"))["step"];
-  // `train.resume` is declared without a default, so an override adds it with "+".
+  // "++" adds train.resume or sets it, whether or not the schema declares it with a default.
   auto resume_args = arguments;
-  resume_args.push_back("+train.resume=" + (killed / "checkpoint").string());
+  resume_args.push_back("++train.resume=" + (killed / "checkpoint").string());
   resume_args.push_back("run.output_dir=" + (root / "resumed").string());
   ASSERT_EQ(exit_code_of(start_amem(resume_args, root / "resumed.log")), 0)
       << amem::testing::read_file(root / "resumed.log");

@@ -120,7 +120,7 @@ TEST_F(MalformedResume, EachCaseFailsWithOneLineAndLeavesNothingBehind) {
     const auto out = root / "out";
     fs::create_directories(out);
 
-    const auto r = run_amem(c.command + " +train.resume=" + resume.string() + " run.output_dir=" + out.string());
+    const auto r = run_amem(c.command + " ++train.resume=" + resume.string() + " run.output_dir=" + out.string());
     EXPECT_EQ(r.exit_code, c.exit_code) << r.output;
     for (const auto& part : c.message) EXPECT_NE(r.output.find(part), std::string::npos) << part << "\n" << r.output;
     EXPECT_NE(r.output.find("amem: error: "), std::string::npos) << r.output;
