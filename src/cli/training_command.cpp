@@ -4,7 +4,6 @@
 
 #include <cstdio>
 #include <iostream>
-#include <optional>
 
 #include "amem/config/amem_schema.h"
 #include "amem/run/run_dir.h"
@@ -24,24 +23,23 @@ int run_training_command(const Args& args, const std::string& command, const cha
   const auto arguments = parse_config_arguments(args, command, [help] { std::cout << help; });
   if (!arguments) return 0;
   const auto config = config::load_config(config::amem_schema(), arguments->config, arguments->overrides);
-  // Everything is read and loaded before the run folder exists (run_training opens it once the
-  // resumed checkpoint is restored), so a mistake leaves no folder.
+  // Everything is read and loaded before the run folder exists (the train.resume checkpoint
+  // too), so a mistake leaves no folder.
   const auto settings = train::TrainSettings::from(config);
   torch::manual_seed(uint64_t(run::RunSettings::from(config).seed));
   auto task = make_task(config);
+  train::TrainingRun training(*task, settings);  // loads train.resume's checkpoint
 
-  std::optional<run::RunDir> run_dir;
+  // A run that fails once its folder exists is marked failed in it.
+  run::RunDir run_dir(config);
   try {
-    const auto summary = train::run_training(*task, settings, [&] {
-      run_dir.emplace(config);
-      return train::TrainingRunPaths{run_dir->path(), &run_dir->metrics(), config.to_yaml()};
-    });
+    const auto summary = training.run({run_dir.path(), &run_dir.metrics(), config.to_yaml()});
     if (summary.best_f1)
       std::printf("trained %lld steps; best validation F1 %.2f at step %lld; models in %s/{best,last}\n",
                   static_cast<long long>(summary.steps), *summary.best_f1, static_cast<long long>(summary.best_step),
-                  run_dir->path().string().c_str());
+                  run_dir.path().string().c_str());
   } catch (const std::exception& e) {
-    if (run_dir) run_dir->mark_failed(e);
+    run_dir.mark_failed(e);
     throw;
   }
   return 0;

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
@@ -30,6 +31,17 @@ void MetricsLog::log(int64_t step, const std::vector<std::pair<std::string, doub
   }
   out_ << line.dump() << '\n' << std::flush;
   if (!out_) throw Error(path_ + ": write failed: " + std::strerror(errno));
+}
+
+void MetricsLog::append_lines(const std::string& lines) {
+  out_ << lines << std::flush;
+  if (!out_) throw Error(path_ + ": write failed: " + std::strerror(errno));
+}
+
+std::string MetricsLog::contents() const {
+  std::ifstream in(path_, std::ios::binary);
+  if (!in) throw Error(path_ + ": cannot read: " + std::strerror(errno));
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
 }  // namespace amem::run

@@ -1,6 +1,7 @@
 #include "amem/train/train_settings.h"
 
 #include <cmath>
+#include <filesystem>
 
 #include "amem/config/config_path.h"
 #include "amem/methods/make_training_task.h"
@@ -60,8 +61,14 @@ TrainSettings TrainSettings::from(const config::Config& config) {
   s.save_every = config.get<int64_t>("train.save_every");
   s.val_documents = config.get<int64_t>("train.val_documents");
   s.bf16_autocast = config.get<bool>("train.bf16_autocast");
-  if (!config.is_null("train.resume"))
-    s.resume = config::existing_path(config, "train.resume", config::PathKind::folder, "state.json");
+  if (!config.is_null("train.resume")) {
+    // A kill between the two renames of the checkpoint's atomic swap leaves only "<dir>.old",
+    // which loading falls back to (checkpoint_folder); the path the user knows stays valid.
+    const auto resume = config.get<std::string>("train.resume");
+    s.resume = !std::filesystem::exists(resume) && std::filesystem::is_directory(resume + ".old")
+                   ? resume
+                   : config::existing_path(config, "train.resume", config::PathKind::folder, "state.json");
+  }
   return s;
 }
 

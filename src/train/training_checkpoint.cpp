@@ -14,6 +14,7 @@
 #include "amem/device/cuda_devices.h"
 #include "amem/io/atomic_file.h"
 #include "amem/io/atomic_folder.h"
+#include "amem/io/link_tree.h"
 #include "amem/io/safetensors.h"
 
 namespace amem::train {
@@ -115,7 +116,8 @@ void restore_generators(const io::SafetensorsFile& file) {
 void save_training_checkpoint(const std::string& dir, const NamedTensors& trainable,
                               const torch::optim::Optimizer& optimizer,
                               const TrainingProgress& progress,
-                              const std::map<std::string, std::string>& extra_files) {
+                              const std::map<std::string, std::string>& extra_files,
+                              const std::map<std::string, fs::path>& extra_folders) {
   NamedTensors optimizer_tensors;
   auto& states = const_cast<torch::optim::Optimizer&>(optimizer).state();
   for (const auto& [name, tensor] : trainable) {
@@ -129,30 +131,60 @@ void save_training_checkpoint(const std::string& dir, const NamedTensors& traina
     io::save_safetensors((staging / "trainable.safetensors").string(), trainable);
     io::save_safetensors((staging / "optimizer.safetensors").string(), optimizer_tensors);
     io::save_safetensors((staging / "rng.safetensors").string(), generator_states());
-    const nlohmann::json state = {{"step", progress.step}, {"data_position", progress.data_position}};
+    io::save_safetensors((staging / "task.safetensors").string(), progress.task.tensors);
+    nlohmann::json best = nullptr;
+    if (progress.best) best = {{"f1", progress.best->f1}, {"step", progress.best->step}};
+    const nlohmann::json state = {{"step", progress.step}, {"task", progress.task.values}, {"best", best}};
     io::write_file_atomic((staging / "state.json").string(), state.dump(2) + "\n");
     for (const auto& [file, contents] : extra_files)
       io::write_file_atomic((staging / file).string(), contents);
+    for (const auto& [name, folder] : extra_folders) io::link_tree(folder, staging / name);
   });
+}
+
+fs::path checkpoint_folder(const std::string& dir) {
+  if (fs::is_directory(dir)) return dir;
+  // write_folder_atomic renames the old folder aside before renaming the new one in.
+  if (fs::is_directory(dir + ".old")) return dir + ".old";
+  throw ConfigError(dir + ": no such checkpoint folder");
 }
 
 TrainingProgress load_training_checkpoint(const std::string& dir, const NamedTensors& trainable,
                                           torch::optim::Optimizer& optimizer) {
-  const fs::path root(dir);
-  for (const char* file : {"trainable.safetensors", "optimizer.safetensors", "rng.safetensors", "state.json"})
-    if (!fs::exists(root / file)) throw Error(dir + ": not a training checkpoint (no " + file + ")");
+  const fs::path root = checkpoint_folder(dir);
+  for (const char* file : {"trainable.safetensors", "optimizer.safetensors", "rng.safetensors", "task.safetensors",
+                           "state.json"})
+    if (!fs::exists(root / file)) throw ConfigError(root.string() + ": not a training checkpoint (no " + file + ")");
+
+  TrainingProgress progress;
+  const std::string state_path = (root / "state.json").string();
+  try {
+    std::ifstream in(state_path);
+    const auto state = nlohmann::json::parse(in);
+    progress.step = state.at("step").get<int64_t>();
+    progress.task.values = state.at("task");
+    if (!state.at("best").is_null())
+      progress.best = BestValidation{state.at("best").at("f1").get<double>(), state.at("best").at("step").get<int64_t>()};
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(state_path + ": expected {\"step\": int, \"task\": ..., \"best\": null or {\"f1\", \"step\"}}");
+  }
+  if (progress.step < 0) throw Error(state_path + ": step " + std::to_string(progress.step) + " is negative");
 
   auto weights = io::SafetensorsFile::open((root / "trainable.safetensors").string());
   auto optimizer_file = io::SafetensorsFile::open((root / "optimizer.safetensors").string());
+  auto task_file = io::SafetensorsFile::open((root / "task.safetensors").string());
+  // Every name and shape first, so that another method's or model's checkpoint changes nothing.
+  for (const auto& [name, tensor] : trainable) {
+    if (!weights->contains(name))
+      throw ConfigError(weights->path() + " has no tensor '" + name +
+                        "' (a checkpoint of another method or model shape?)");
+    if (weights->entry(name).shape != tensor.sizes().vec())
+      throw ConfigError(weights->path() + ": tensor '" + name + "' has another shape than this run's");
+  }
   {
     torch::NoGradGuard no_grad;
-    for (const auto& [name, tensor] : trainable) {
-      if (!weights->contains(name)) throw Error(dir + ": checkpoint has no tensor '" + name + "'");
-      auto stored = weights->load(name, tensor.scalar_type(), tensor.device());
-      if (stored.sizes() != tensor.sizes())
-        throw Error(dir + ": tensor '" + name + "' has another shape in the checkpoint");
-      tensor.copy_(stored);
-    }
+    for (const auto& [name, tensor] : trainable)
+      tensor.copy_(weights->load(name, tensor.scalar_type(), tensor.device()));
   }
   auto& states = optimizer.state();
   for (const auto& [name, tensor] : trainable) {
@@ -162,15 +194,8 @@ TrainingProgress load_training_checkpoint(const std::string& dir, const NamedTen
     if (stepped) states[state_key(tensor)] = restored_state(optimizer, *optimizer_file, name, tensor);
   }
   restore_generators(*io::SafetensorsFile::open((root / "rng.safetensors").string()));
-
-  nlohmann::json state;
-  try {
-    std::ifstream in(root / "state.json");
-    state = nlohmann::json::parse(in);
-    return TrainingProgress{state.at("step").get<int64_t>(), state.at("data_position")};
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(dir + "/state.json: expected {\"step\": int, \"data_position\": ...}");
-  }
+  for (const auto& entry : task_file->entries()) progress.task.tensors.emplace_back(entry.name, task_file->load(entry.name));
+  return progress;
 }
 
 }  // namespace amem::train

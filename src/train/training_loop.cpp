@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <limits>
 #include <map>
 
@@ -12,6 +13,7 @@
 #include "amem/device/autocast.h"
 #include "amem/io/atomic_file.h"
 #include "amem/io/atomic_folder.h"
+#include "amem/io/link_tree.h"
 #include "amem/run/progress.h"
 #include "amem/train/finite_step.h"
 #include "amem/train/lr_schedule.h"
@@ -77,34 +79,83 @@ double f1_of(const Metrics& metrics) {
   throw std::logic_error("TrainingTask::validate() returned no \"f1\"");
 }
 
+// The lines of the checkpoint's metrics.jsonl, checked to be whole JSON objects of steps up to
+// the checkpoint's: they were copied from the log when the checkpoint was written.
+std::string logged_history(const fs::path& checkpoint, int64_t step) {
+  const fs::path path = checkpoint / "metrics.jsonl";
+  if (!fs::exists(path)) return "";
+  std::ifstream in(path, std::ios::binary);
+  std::string history;
+  int64_t number = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++number;
+    nlohmann::json parsed;
+    try {
+      parsed = nlohmann::json::parse(line);
+    } catch (const nlohmann::json::exception&) {
+      throw Error(path.string() + ":" + std::to_string(number) + ": not a JSON line");
+    }
+    if (!parsed.is_object() || !parsed.contains("step") || !parsed["step"].is_number_integer() ||
+        parsed["step"].get<int64_t>() > step)
+      throw Error(path.string() + ":" + std::to_string(number) + ": expected a \"step\" up to the checkpoint's " +
+                  std::to_string(step));
+    history += line + "\n";
+  }
+  return history;
+}
+
 }  // namespace
 
-TrainingSummary run_training(TrainingTask& task, const TrainSettings& settings,
-                             const std::function<TrainingRunPaths()>& open_run) {
-  const NamedTensors trainable = task.trainable();
-  std::vector<torch::Tensor> parameters;
-  for (const auto& [name, tensor] : trainable) parameters.push_back(tensor);
-  if (parameters.empty()) throw std::logic_error("TrainingTask::trainable() is empty");
+TrainingRun::TrainingRun(TrainingTask& task, const TrainSettings& settings)
+    : task_(task), settings_(settings), trainable_(task.trainable()) {
+  for (const auto& [name, tensor] : trainable_) parameters_.push_back(tensor);
+  if (parameters_.empty()) throw std::logic_error("TrainingTask::trainable() is empty");
+  optimizer_ = std::make_unique<torch::optim::AdamW>(parameters_, torch::optim::AdamWOptions(settings.lr)
+                                                                     .betas({0.9, 0.999})
+                                                                     .eps(1e-8)
+                                                                     .weight_decay(settings.weight_decay));
+  if (!settings.resume) return;
+  try {
+    checkpoint_ = checkpoint_folder(*settings.resume);
+    start_ = load_training_checkpoint(checkpoint_->string(), trainable_, *optimizer_);
+  } catch (const ConfigError& e) {
+    throw ConfigError(std::string("train.resume: ") + e.what());
+  }
+  if (settings.steps <= start_.step)
+    throw ConfigError("train.steps: " + std::to_string(settings.steps) + " is not past the step of the checkpoint " +
+                      checkpoint_->string() + " (" + std::to_string(start_.step) +
+                      "); set train.steps to the run's total, above it");
+  task.restore_state(start_.task);
+  history_ = logged_history(*checkpoint_, start_.step);
+  if (start_.best && !fs::is_directory(*checkpoint_ / "best"))
+    throw Error(checkpoint_->string() + ": state.json records a best validation (step " +
+                std::to_string(start_.best->step) + ") but the checkpoint has no best/");
+}
 
-  torch::optim::AdamW optimizer(parameters, torch::optim::AdamWOptions(settings.lr)
-                                                .betas({0.9, 0.999})
-                                                .eps(1e-8)
-                                                .weight_decay(settings.weight_decay));
+TrainingSummary TrainingRun::run(const TrainingRunPaths& paths) {
+  TrainingTask& task = task_;
+  const TrainSettings& settings = settings_;
+  auto& optimizer = *optimizer_;
   const LrSchedule schedule(settings.schedule, settings.lr, settings.warmup_steps, settings.steps);
 
   TrainingSummary summary;
-  int64_t step = 0;
-  if (settings.resume) {
-    const auto progress = load_training_checkpoint(*settings.resume, trainable, optimizer);
-    step = progress.step;
-    task.set_data_position(progress.data_position);
+  int64_t step = start_.step;
+  std::optional<BestValidation> best = start_.best;
+  if (checkpoint_) {
+    // The new run folder starts as the stopped one was at the checkpoint.
+    if (paths.metrics) paths.metrics->append_lines(history_);
+    if (best) io::link_tree(*checkpoint_ / "best", paths.run_dir / "best");
+    spdlog::info("resumed from {} at step {}", checkpoint_->string(), step);
   }
-  const TrainingRunPaths paths = open_run();
-  if (settings.resume) spdlog::info("resumed from {} at step {}", *settings.resume, step);
 
   const auto save_checkpoint = [&] {
-    save_training_checkpoint((paths.run_dir / "checkpoint").string(), trainable, optimizer,
-                             {step, task.data_position()}, {{"config.yaml", paths.config_yaml}});
+    std::map<std::string, std::string> files = {{"config.yaml", paths.config_yaml}};
+    // The log so far, so that a resumed run's log continues from exactly this step.
+    if (paths.metrics) files["metrics.jsonl"] = paths.metrics->contents();
+    std::map<std::string, fs::path> folders;
+    if (best) folders["best"] = paths.run_dir / "best";
+    save_training_checkpoint((paths.run_dir / "checkpoint").string(), trainable_, optimizer,
+                             {step, task.state(), best}, files, folders);
   };
   const auto validate = [&] {
     const fs::path dir = paths.run_dir / "validation" / step_name(step);
@@ -126,9 +177,8 @@ TrainingSummary run_training(TrainingTask& task, const TrainSettings& settings,
     }
     spdlog::info("validation at step {}:{}", step, line);
     summary.last_validation = metrics;
-    if (!summary.best_f1 || f1 > *summary.best_f1) {
-      summary.best_f1 = f1;
-      summary.best_step = step;
+    if (!best || f1 > best->f1) {
+      best = BestValidation{f1, step};
       save_model_folder(task, paths.run_dir / "best", paths.config_yaml,
                         {{"step", step}, {"metrics", to_json(metrics)}});
     }
@@ -155,7 +205,7 @@ TrainingSummary run_training(TrainingTask& task, const TrainSettings& settings,
       tokens += out.tokens;
     }
     const double grad_norm =
-        torch::nn::utils::clip_grad_norm_(parameters, settings.max_grad_norm.value_or(infinity));
+        torch::nn::utils::clip_grad_norm_(parameters_, settings.max_grad_norm.value_or(infinity));
     const double lr = schedule.lr(step);
     schedule.apply(optimizer, step);
     optimizer.step();
@@ -184,11 +234,15 @@ TrainingSummary run_training(TrainingTask& task, const TrainSettings& settings,
   progress.finish();
   save_model_folder(task, paths.run_dir / "last", paths.config_yaml, nullptr);
   summary.steps = step;
+  if (best) {
+    summary.best_f1 = best->f1;
+    summary.best_step = best->step;
+  }
   return summary;
 }
 
 TrainingSummary run_training(TrainingTask& task, const TrainSettings& settings, const TrainingRunPaths& paths) {
-  return run_training(task, settings, [&] { return paths; });
+  return TrainingRun(task, settings).run(paths);
 }
 
 }  // namespace amem::train

@@ -101,14 +101,16 @@ TEST(MacTraining, ResumingFromACheckpointContinuesTheRunExactly) {
   train_into(whole, tiny_config("tiny_gpt2.yaml", with({"train.steps=12"})));
   train_into(first, tiny_config("tiny_gpt2.yaml", with({"train.steps=6"})));
   train_into(second, tiny_config("tiny_gpt2.yaml",
-                                 with({"train.steps=12", "+train.resume=" + (first / "checkpoint").string()})));
+                                 with({"train.steps=12", "train.resume=" + (first / "checkpoint").string()})));
   const auto uninterrupted = logged_losses(whole), before = logged_losses(first), after = logged_losses(second);
   ASSERT_EQ(uninterrupted.size(), 12u);
   ASSERT_EQ(before.size(), 6u);
-  ASSERT_EQ(after.size(), 6u);
+  // The resumed run's log starts with the checkpoint's copy of the first run's.
+  ASSERT_EQ(after.size(), 12u);
   for (size_t i = 0; i < 6; ++i) {
     EXPECT_EQ(before[i], uninterrupted[i]) << "step " << i + 1;
-    EXPECT_EQ(after[i], uninterrupted[6 + i]) << "step " << i + 7;
+    EXPECT_EQ(after[i], uninterrupted[i]) << "step " << i + 1;
+    EXPECT_EQ(after[6 + i], uninterrupted[6 + i]) << "step " << i + 7;
   }
 }
 

@@ -44,7 +44,7 @@ TEST(TrainingCheckpoint, ResumeReproducesTheUninterruptedRunBitForBit) {
   for (int64_t step = 0; step < 6; ++step) {
     if (step == 3)
       save_training_checkpoint(dir.string(), trainable(model), optimizer,
-                               {step, {{"epoch", 0}, {"batch", 3}}}, {{"config.yaml", "train:\n  lr: 0.05\n"}});
+                               {step, {{{"epoch", 0}, {"batch", 3}}, {}}, std::nullopt}, {{"config.yaml", "train:\n  lr: 0.05\n"}});
     uninterrupted.push_back(train_step(model, optimizer, schedule, step));
   }
   const auto final_weight = model->weight.clone();
@@ -54,7 +54,7 @@ TEST(TrainingCheckpoint, ResumeReproducesTheUninterruptedRunBitForBit) {
   torch::optim::AdamW resumed_optimizer(resumed->parameters(), torch::optim::AdamWOptions(0.05).weight_decay(0.01));
   const auto progress = load_training_checkpoint(dir.string(), trainable(resumed), resumed_optimizer);
   EXPECT_EQ(progress.step, 3);
-  EXPECT_EQ(progress.data_position["batch"], 3);
+  EXPECT_EQ(progress.task.values["batch"], 3);
   EXPECT_EQ(amem::testing::read_file(dir / "config.yaml"), "train:\n  lr: 0.05\n");
   for (int64_t step = progress.step; step < 6; ++step)
     EXPECT_EQ(train_step(resumed, resumed_optimizer, schedule, step), uninterrupted[size_t(step)]) << step;
@@ -66,8 +66,8 @@ TEST(TrainingCheckpoint, OverwritesAtomicallyAndRejectsIncompleteFolders) {
   torch::nn::Linear model(2, 2);
   torch::optim::SGD optimizer(model->parameters(), torch::optim::SGDOptions(0.1).momentum(0.9));
   const auto dir = (root / "last").string();
-  save_training_checkpoint(dir, trainable(model), optimizer, {1, nullptr});
-  save_training_checkpoint(dir, trainable(model), optimizer, {2, nullptr});
+  save_training_checkpoint(dir, trainable(model), optimizer, {1, {}, std::nullopt});
+  save_training_checkpoint(dir, trainable(model), optimizer, {2, {}, std::nullopt});
   const auto entries = std::distance(std::filesystem::directory_iterator(root),
                                      std::filesystem::directory_iterator());
   EXPECT_EQ(entries, 1);  // no temporary or old folder left behind
@@ -79,6 +79,37 @@ TEST(TrainingCheckpoint, OverwritesAtomicallyAndRejectsIncompleteFolders) {
     FAIL() << "expected an error";
   } catch (const amem::Error& e) {
     EXPECT_NE(std::string(e.what()).find("not a training checkpoint (no rng.safetensors)"), std::string::npos);
+  }
+}
+
+TEST(TrainingCheckpoint, AKillBetweenTheTwoRenamesOfTheSwapLeavesTheOldOneToResumeFrom) {
+  // write_folder_atomic renames the old folder to "<dir>.old" before renaming the new one in; a
+  // kill between the two leaves no "<dir>", and loading "<dir>" must find the old checkpoint.
+  const auto root = amem::testing::fresh_dir("train_ckpt_swap");
+  torch::nn::Linear model(2, 2);
+  torch::optim::AdamW optimizer(model->parameters(), torch::optim::AdamWOptions(0.1));
+  const auto dir = (root / "checkpoint").string();
+  TaskState task{{{"offset", 3}}, {{"carried", torch::arange(4.0)}}};
+  save_training_checkpoint(dir, trainable(model), optimizer, {5, task, BestValidation{0.25, 4}});
+  std::filesystem::rename(dir, dir + ".old");
+  std::filesystem::create_directory(dir + ".tmp-123");  // the new one, half-written
+  const auto progress = load_training_checkpoint(dir, trainable(model), optimizer);
+  EXPECT_EQ(checkpoint_folder(dir), std::filesystem::path(dir + ".old"));
+  EXPECT_EQ(progress.step, 5);
+  EXPECT_EQ(progress.task.values["offset"], 3);
+  ASSERT_EQ(progress.task.tensors.size(), 1u);
+  EXPECT_EQ(progress.task.tensors[0].first, "carried");
+  EXPECT_TRUE(torch::equal(progress.task.tensors[0].second, torch::arange(4.0)));
+  ASSERT_TRUE(progress.best.has_value());
+  EXPECT_EQ(progress.best->f1, 0.25);
+  EXPECT_EQ(progress.best->step, 4);
+
+  std::filesystem::rename(dir + ".old", root / "elsewhere");
+  try {
+    load_training_checkpoint(dir, trainable(model), optimizer);
+    FAIL() << "expected an error";
+  } catch (const amem::ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find(dir + ": no such checkpoint folder"), std::string::npos) << e.what();
   }
 }
 

@@ -3,12 +3,15 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
 
 #include "amem/core/error.h"
 #include "amem/io/safetensors.h"
 #include "amem/train/epoch_sampler.h"
+#include "support/interrupted_task.h"
+#include "support/same_run.h"
 #include "support/temp_dir.h"
 
 using namespace amem::train;
@@ -35,12 +38,13 @@ class RegressionTask : public TrainingTask {
     auto loss = torch::mse_loss(out, y_.index_select(0, index));
     return {loss, {{"rows", double(rows.size())}}, int64_t(rows.size())};
   }
-  nlohmann::json data_position() const override { return sampler_.position(); }
-  void set_data_position(const nlohmann::json& p) override { sampler_.set_position(p); }
+  TaskState state() const override { return {sampler_.position(), {}}; }
+  void restore_state(const TaskState& state) override { sampler_.set_position(state.values); }
   Metrics validate(const fs::path& dir) override {
     EXPECT_TRUE(fs::is_directory(dir));
     const double error = torch::mse_loss(model_->forward(x_), y_).item<double>();
     ++validations;
+    if (!scripted_f1.empty()) return {{"f1", scripted_f1.at(size_t(validations - 1))}, {"mse", error}};
     return {{"f1", 1.0 / (1.0 + error)}, {"mse", error}};
   }
   void save_model(const fs::path& dir) override {
@@ -51,6 +55,7 @@ class RegressionTask : public TrainingTask {
   EpochSampler sampler_;
   torch::Tensor x_, y_;
   int validations = 0;
+  std::vector<double> scripted_f1;  // the F1 of each validation in turn, when given
 };
 
 TrainSettings settings(int64_t steps) {
@@ -82,7 +87,7 @@ std::vector<double> logged(const fs::path& metrics, const std::string& key) {
   return values;
 }
 
-TrainingSummary train(RegressionTask& task, const TrainSettings& s, const fs::path& dir) {
+TrainingSummary train(TrainingTask& task, const TrainSettings& s, const fs::path& dir) {
   fs::create_directories(dir);
   amem::run::MetricsLog metrics((dir / "metrics.jsonl").string());
   return run_training(task, s, {dir, &metrics, "train:\n  steps: 1\n"});
@@ -141,8 +146,65 @@ TEST(TrainingLoop, ResumedRunContinuesBitForBit) {
   EXPECT_TRUE(torch::equal(second.model_->bias, straight.model_->bias));
   const auto straight_losses = logged(fs::temp_directory_path() / "amem_test_loop_straight" / "metrics.jsonl", "loss");
   const auto resumed_losses = logged(second_dir / "metrics.jsonl", "loss");
-  ASSERT_EQ(resumed_losses.size(), 4u);
-  for (size_t i = 0; i < 4; ++i) EXPECT_EQ(resumed_losses[i], straight_losses[8 + i]) << i;
+  // The first 8 come from the checkpoint's copy of the first run's log.
+  ASSERT_EQ(resumed_losses.size(), 12u);
+  for (size_t i = 0; i < 12; ++i) EXPECT_EQ(resumed_losses[i], straight_losses[i]) << i;
+}
+
+TEST(TrainingLoop, BestValidationsBeforeAnInterruptionSurviveTheResume) {
+  // F1 0.9 at step 4, then 0.5 at step 8: a resumed run that forgot the first validation would
+  // make the worse one best/.
+  auto s = settings(8);
+  torch::manual_seed(4);
+  RegressionTask straight;
+  straight.scripted_f1 = {0.9, 0.5};
+  const auto straight_dir = amem::testing::fresh_dir("loop_best_straight");
+  train(straight, s, straight_dir);
+
+  torch::manual_seed(4);
+  RegressionTask first;
+  first.scripted_f1 = {0.9, 0.5};
+  const auto first_dir = amem::testing::fresh_dir("loop_best_first");
+  amem::testing::InterruptedTask interrupted(first, 6, s.grad_accum);
+  EXPECT_THROW(train(interrupted, s, first_dir), amem::testing::Interrupted);  // checkpoint at 4
+  // A kill in the middle of a line leaves it partial; the checkpoint's copy of the log has none.
+  std::ofstream(first_dir / "metrics.jsonl", std::ios::app) << "{\"step\":7,\"lo";
+
+  RegressionTask second;
+  second.scripted_f1 = {0.5};
+  s.resume = (first_dir / "checkpoint").string();
+  const auto second_dir = amem::testing::fresh_dir("loop_best_second");
+  const auto summary = train(second, s, second_dir);
+  ASSERT_TRUE(summary.best_f1.has_value());
+  EXPECT_EQ(*summary.best_f1, 0.9);
+  EXPECT_EQ(summary.best_step, 4);
+  EXPECT_EQ(nlohmann::json::parse(amem::testing::read_file(second_dir / "best" / "validation.json"))["step"], 4);
+  for (const char* folder : {"best", "last"})
+    EXPECT_EQ(amem::testing::folder_differences(straight_dir / folder, second_dir / folder),
+              std::vector<std::string>{})
+        << folder;
+  EXPECT_EQ(amem::testing::logged_values(second_dir), amem::testing::logged_values(straight_dir));
+}
+
+TEST(TrainingLoop, ResumingAtOrPastTheLastStepIsAConfigError) {
+  torch::manual_seed(5);
+  RegressionTask first;
+  const auto first_dir = amem::testing::fresh_dir("loop_steps_first");
+  train(first, settings(8), first_dir);
+  for (const int64_t steps : {8, 4}) {
+    RegressionTask second;
+    auto s = settings(steps);
+    s.resume = (first_dir / "checkpoint").string();
+    try {
+      TrainingRun run(second, s);
+      FAIL() << "expected an error for train.steps " << steps;
+    } catch (const amem::ConfigError& e) {
+      EXPECT_NE(std::string(e.what()).find("train.steps: " + std::to_string(steps) + " is not past the step of the checkpoint"),
+                std::string::npos)
+          << e.what();
+      EXPECT_NE(std::string(e.what()).find("(8)"), std::string::npos) << e.what();
+    }
+  }
 }
 
 TEST(TrainingLoop, DivergenceStopsWithAClearError) {

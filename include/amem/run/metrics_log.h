@@ -25,6 +25,12 @@ class MetricsLog {
   // Values keep the order given. "step" and "time" are taken (std::invalid_argument).
   void log(int64_t step, const std::vector<std::pair<std::string, double>>& values);
 
+  // Appends `lines` (whole lines, each ending in '\n') unchanged: an earlier run's log, which a
+  // resumed run continues (training_loop.h).
+  void append_lines(const std::string& lines);
+  // Everything in the file so far.
+  std::string contents() const;
+
  private:
   std::string path_;
   Clock clock_;

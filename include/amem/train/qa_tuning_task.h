@@ -32,8 +32,10 @@ class QaTuningTask : public TrainingTask {
   NamedTensors trainable() override;
   torch::Device device() const override;
   StepOutput compute_loss() override;
-  nlohmann::json data_position() const override { return sampler_.position(); }
-  void set_data_position(const nlohmann::json& position) override { sampler_.set_position(position); }
+  // The sampler's position alone: every parameter of the model is trainable() and it has no
+  // buffers that training changes.
+  TaskState state() const override { return {sampler_.position(), {}}; }
+  void restore_state(const TaskState& state) override { sampler_.set_position(state.values); }
   Metrics validate(const std::filesystem::path& output_dir) override;
   void save_model(const std::filesystem::path& dir) override;
 

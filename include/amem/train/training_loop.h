@@ -10,19 +10,24 @@
 //                   seconds per step; and "val_*" lines at each validation
 //   validation/step-N/   whatever the task's validate() keeps
 //   checkpoint/     the resumable state (training_checkpoint.h) every save_every steps and at the
-//                   end; `train.resume=<run>/checkpoint` continues the run exactly
+//                   end, with the metrics logged so far and best/ (hard links); `train.resume=
+//                   <run>/checkpoint` continues the run exactly
 //   best/           task.save_model() at the validation with the highest F1 so far (with
 //                   validation.json: its step and metrics)
 //   last/           task.save_model() at the end
 // Each folder is written atomically, with the resolved config.yaml beside the model.
-// A resumed run writes into its own new run folder; its best/ is the best of the validations
-// it ran.
+// A resumed run writes into its own new run folder, which starts with the checkpoint's
+// metrics.jsonl lines and best/: on CPU its metrics.jsonl (but for the times), best/ and last/
+// equal those of the run had it never stopped. Lines the stopped run logged after its
+// checkpoint are not carried over; they are logged again as the steps are taken again. The
+// validation/step-N/ folders before the checkpoint stay in the stopped run's folder.
 #pragma once
 
 #include <filesystem>
-#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "amem/run/metrics_log.h"
 #include "amem/train/train_settings.h"
@@ -43,11 +48,31 @@ struct TrainingSummary {
   Metrics last_validation;
 };
 
-// `open_run` creates the run folder; it is called once the optimiser exists and the
-// train.resume checkpoint (if any) is restored, so that a resume that fails leaves no folder.
-TrainingSummary run_training(TrainingTask& task, const TrainSettings& settings,
-                             const std::function<TrainingRunPaths()>& open_run);
-// The same in a folder that exists already.
+// One training run, in two stages so that every mistake is found before the run folder exists:
+// the constructor builds the optimiser and, with train.resume, loads the checkpoint into the
+// task; run() then trains into the folder.
+class TrainingRun {
+ public:
+  // Errors: train.resume not a checkpoint, or one of another method or shape (amem::ConfigError
+  // naming train.resume), train.steps not past its step (amem::ConfigError naming train.steps),
+  // a damaged checkpoint file (amem::Error naming it). `task` must outlive the run.
+  TrainingRun(TrainingTask& task, const TrainSettings& settings);
+
+  // Trains from the checkpoint's step (or 0) to train.steps; call once.
+  TrainingSummary run(const TrainingRunPaths& paths);
+
+ private:
+  TrainingTask& task_;
+  TrainSettings settings_;
+  NamedTensors trainable_;
+  std::vector<torch::Tensor> parameters_;  // trainable_'s tensors, as the optimiser takes them
+  std::unique_ptr<torch::optim::AdamW> optimizer_;
+  TrainingProgress start_;                           // step 0, or the checkpoint's progress
+  std::optional<std::filesystem::path> checkpoint_;  // the folder resumed from
+  std::string history_;                              // its metrics.jsonl lines
+};
+
+// TrainingRun(task, settings).run(paths), for callers that make the run folder first.
 TrainingSummary run_training(TrainingTask& task, const TrainSettings& settings, const TrainingRunPaths& paths);
 
 }  // namespace amem::train

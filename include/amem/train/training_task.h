@@ -1,7 +1,8 @@
 // What a training method gives the shared training loop (training_loop.h): its trained tensors,
-// a loss on its next micro-batch, validation, and its own way of saving the trained model. The
-// loop owns everything else — optimiser, schedule, accumulation, clipping, autocast, logging,
-// checkpoints and resume — so every method trains and resumes the same way.
+// a loss on its next micro-batch, its own state for checkpoints, validation, and its own way of
+// saving the trained model. The loop owns everything else — optimiser, schedule, accumulation,
+// clipping, autocast, logging, checkpoints and resume — so every method trains and resumes the
+// same way.
 #pragma once
 
 #include <torch/torch.h>
@@ -37,9 +38,15 @@ class TrainingTask {
   // The loss of the next micro-batch (drawn by the task, which puts its modules in train mode).
   virtual StepOutput compute_loss() = 0;
 
-  // The data pipeline's state (e.g. EpochSampler::position()), stored in checkpoints.
-  virtual nlohmann::json data_position() const = 0;
-  virtual void set_data_position(const nlohmann::json& position) = 0;
+  // Everything besides the trainable tensors, the optimiser and the global generators that the
+  // next compute_loss() depends on: sampler positions (EpochSampler::position()), counters,
+  // tensors carried from one step to the next. Checkpoints store it and a resumed run restores
+  // it before its first step, so that it continues bit for bit; a task with no such state says
+  // so by returning an empty TaskState. Pure virtual, so that a new method cannot forget it.
+  virtual TaskState state() const = 0;
+  // Restores what state() returned in the run being resumed; amem::Error when it cannot have
+  // come from this task with this config (another dataset, another model shape).
+  virtual void restore_state(const TaskState& state) = 0;
 
   // Validation metrics; must include "f1", which selects the best checkpoint. `output_dir`
   // is an existing, empty folder of this validation for anything worth keeping (predictions,

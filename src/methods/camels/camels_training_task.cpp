@@ -160,17 +160,47 @@ train::Metrics CamelsTrainingTask::meta_validation() {
   return sums;
 }
 
-nlohmann::json CamelsTrainingTask::data_position() const {
-  return {{"examples", examples_sampler_.position()}, {"locality", locality_sampler_.position()}};
+namespace {
+
+const std::string kBaseWeights = "base/";
+
+}  // namespace
+
+train::TaskState CamelsTrainingTask::state() const {
+  train::TaskState state{{{"examples", examples_sampler_.position()},
+                          {"locality", locality_sampler_.position()},
+                          {"documents_since_reset", documents_since_reset_}},
+                         {}};
+  if (documents_since_reset_ > 0)
+    for (const auto& [name, tensor] : base_weights_) state.tensors.emplace_back(kBaseWeights + name, tensor);
+  return state;
 }
 
-void CamelsTrainingTask::set_data_position(const nlohmann::json& position) {
-  if (!position.is_object() || !position.contains("examples") || !position.contains("locality"))
-    throw Error("camels: checkpoint data position " + position.dump() + " lacks 'examples' or 'locality'");
-  examples_sampler_.set_position(position.at("examples"));
-  locality_sampler_.set_position(position.at("locality"));
+void CamelsTrainingTask::restore_state(const train::TaskState& state) {
+  const auto& values = state.values;
+  if (!values.is_object() || !values.contains("examples") || !values.contains("locality") ||
+      !values.contains("documents_since_reset") || !values["documents_since_reset"].is_number_integer())
+    throw Error("camels: checkpoint task state " + values.dump() +
+                " lacks 'examples', 'locality' or 'documents_since_reset' (a checkpoint of another method?)");
+  const auto since_reset = values["documents_since_reset"].get<int64_t>();
+  if (since_reset < 0 || since_reset >= settings_.reset_base_freq)
+    throw Error("camels: checkpoint's documents_since_reset " + std::to_string(since_reset) + " is not in 0.." +
+                std::to_string(settings_.reset_base_freq - 1) + " (camels.reset_base_freq differs?)");
+  examples_sampler_.set_position(values["examples"]);
+  locality_sampler_.set_position(values["locality"]);
+  documents_since_reset_ = since_reset;
   base_weights_ = current_parameters(*base_);
-  documents_since_reset_ = 0;
+  if (since_reset == 0) return;
+  // Between resets the base LM continues from its updated weights, which the checkpoint holds.
+  std::map<std::string, torch::Tensor> stored(state.tensors.begin(), state.tensors.end());
+  for (auto& [name, tensor] : base_weights_) {
+    const auto it = stored.find(kBaseWeights + name);
+    if (it == stored.end())
+      throw Error("camels: checkpoint has no updated base weight '" + kBaseWeights + name + "'");
+    if (!it->second.sizes().equals(tensor.sizes()))
+      throw Error("camels: checkpoint's updated base weight '" + kBaseWeights + name + "' has another shape");
+    tensor = it->second.to(tensor.device(), tensor.scalar_type());
+  }
 }
 
 void CamelsTrainingTask::write_weight_picture(const std::filesystem::path& path) {

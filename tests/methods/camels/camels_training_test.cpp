@@ -16,6 +16,8 @@
 #include "amem/run/metrics_log.h"
 #include "amem/train/training_loop.h"
 #include "support/error_of.h"
+#include "support/interrupted_task.h"
+#include "support/same_run.h"
 #include "support/temp_dir.h"
 
 using namespace amem;
@@ -132,4 +134,42 @@ TEST(CamelsTraining, TheResetPeriodMustBeWholeBatches) {
                   tiny_config("configs/camels/tiny_squad.yaml", {"train.batch_size=3", "camels.reset_base_freq=4"}));
             }).find("camels.reset_base_freq: 4 is not a multiple of train.batch_size (3)"),
             std::string::npos);
+}
+
+TEST(CamelsTraining, AResumedRunMatchesTheUninterruptedOneFromEveryCheckpointStep) {
+  // Batches of 2 documents and a base reset every 4: steps 1 and 3 end between resets, where
+  // the checkpoint must hold the base LM's updated weights and the count since the reset (and
+  // validations at step 2 must be remembered for best/).
+  const std::vector<std::string> overrides = {"train.steps=4", "train.save_every=1", "train.eval_every=2"};
+  const auto config = tiny_config("configs/camels/tiny_streamingqa.yaml", overrides);
+  const auto settings = train::TrainSettings::from(config);
+  auto train_into = [&](train::TrainingTask& task, const train::TrainSettings& s, const std::filesystem::path& dir) {
+    run::MetricsLog metrics((dir / "metrics.jsonl").string());
+    train::run_training(task, s, {dir, &metrics, config.to_yaml()});
+  };
+  const auto whole = amem::testing::fresh_dir("camels_resume_whole");
+  torch::manual_seed(0);
+  {
+    methods::camels::CamelsTrainingTask task(config);
+    train_into(task, settings, whole);
+  }
+  for (int64_t stop = 1; stop < settings.steps; ++stop) {
+    const auto first = amem::testing::fresh_dir("camels_resume_first_" + std::to_string(stop));
+    torch::manual_seed(0);
+    {
+      methods::camels::CamelsTrainingTask task(config);
+      amem::testing::InterruptedTask interrupted(task, stop, settings.grad_accum);
+      EXPECT_THROW(train_into(interrupted, settings, first), amem::testing::Interrupted);
+    }
+    const auto second = amem::testing::fresh_dir("camels_resume_second_" + std::to_string(stop));
+    torch::manual_seed(1);  // all randomness must come from the checkpoint
+    methods::camels::CamelsTrainingTask task(config);
+    auto resumed = settings;
+    resumed.resume = (first / "checkpoint").string();
+    train_into(task, resumed, second);
+    EXPECT_EQ(amem::testing::logged_values(second), amem::testing::logged_values(whole)) << "stopped at " << stop;
+    for (const char* folder : {"best", "last"})
+      EXPECT_EQ(amem::testing::folder_differences(whole / folder, second / folder), std::vector<std::string>{})
+          << folder << ", stopped at " << stop;
+  }
 }

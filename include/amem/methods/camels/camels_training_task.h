@@ -6,8 +6,8 @@
 // trained) takes the differentiable inner step(s) from its current weights; the outer loss
 // (camels_meta_step.h) backpropagates into the weight model. The base LM then continues from the
 // updated weights, and returns to its starting weights every camels.reset_base_freq documents,
-// so the weight model learns for streams of that length. A resumed run starts a fresh reset cycle
-// (the base LM's intermediate weights are not checkpointed).
+// so the weight model learns for streams of that length. Checkpoints keep the cycle: the count
+// of documents since the last reset and, between resets, the base LM's updated weights.
 //
 // Validation gives two sets of metrics. The reference's: the meta-step losses (meta_qa_loss,
 // meta_qa_gain, meta_kl, ...; no second-order graph) over the validation (document, question)
@@ -43,8 +43,11 @@ class CamelsTrainingTask : public train::TrainingTask {
   train::NamedTensors trainable() override;
   torch::Device device() const override;
   train::StepOutput compute_loss() override;
-  nlohmann::json data_position() const override;
-  void set_data_position(const nlohmann::json& position) override;
+  // {"examples", "locality"} sampler positions and "documents_since_reset"; tensors
+  // "base/<parameter>" (the updated base weights) only between resets, as at a reset they are
+  // the base LM's own.
+  train::TaskState state() const override;
+  void restore_state(const train::TaskState& state) override;
   train::Metrics validate(const std::filesystem::path& output_dir) override;
   void save_model(const std::filesystem::path& dir) override;
 

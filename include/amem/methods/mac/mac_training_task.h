@@ -32,8 +32,10 @@ class MacTrainingTask : public train::TrainingTask {
   train::NamedTensors trainable() override;
   torch::Device device() const override { return mac_.device(); }
   train::StepOutput compute_loss() override;
-  nlohmann::json data_position() const override { return sampler_.position(); }
-  void set_data_position(const nlohmann::json& position) override { sampler_.set_position(position); }
+  // The sampler's position alone: the networks are trainable() or frozen, the base LM frozen,
+  // and the base LM's dropout (mac.gpt_drop) draws from the global generator.
+  train::TaskState state() const override { return {sampler_.position(), {}}; }
+  void restore_state(const train::TaskState& state) override { sampler_.set_position(state.values); }
   train::Metrics validate(const std::filesystem::path& output_dir) override;
   void save_model(const std::filesystem::path& dir) override;
 
