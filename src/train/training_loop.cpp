@@ -223,10 +223,10 @@ TrainingSummary TrainingRun::run(const TrainingRunPaths& paths) {
       if (paths.metrics) paths.metrics->log(step, logged);
     }
     if (!std::isfinite(loss_sum)) throw Error("training diverged at step " + std::to_string(step) + ": the loss is " +
-                                              std::to_string(loss_sum) + " (lower train.lr or set train.max_grad_norm)");
+                                              (std::isnan(loss_sum) ? std::string("nan") : std::to_string(loss_sum)) + " (lower train.lr or set train.max_grad_norm)");
     // A finite loss can still be followed by a step that overflows the weights (a huge lr):
     // validation and checkpoints must never see them.
-    check_finite_step("training diverged at step " + std::to_string(step), torch::Tensor(), trainable);
+    check_finite_step("training diverged at step " + std::to_string(step), torch::Tensor(), trainable_);
     const bool last = step == settings.steps;
     if (last || (settings.eval_every > 0 && step % settings.eval_every == 0)) validate();
     if (last || (settings.save_every > 0 && step % settings.save_every == 0)) save_checkpoint();

@@ -38,8 +38,8 @@ class OverflowingTask : public TrainingTask {
   NamedTensors trainable() override { return {{"w", w_}}; }
   torch::Device device() const override { return torch::kCPU; }
   StepOutput compute_loss() override { return {-w_.sum(), {}, 1}; }
-  nlohmann::json data_position() const override { return nullptr; }
-  void set_data_position(const nlohmann::json&) override {}
+  TaskState state() const override { return {}; }
+  void restore_state(const TaskState&) override {}
   Metrics validate(const fs::path&) override {
     ADD_FAILURE() << "validation must not see non-finite weights";
     return {{"f1", 0.0}};
