@@ -329,8 +329,7 @@ void run_cases(const std::vector<Case>& cases, const std::string& group) {
     const auto out = root / c.name / "runs";
     const auto r = run_amem(command_line(c.command, dir, out));
     EXPECT_EQ(r.exit_code, c.exit_code) << r.output;
-    EXPECT_EQ(r.output.rfind("amem: error: ", 0), 0u) << r.output;
-    EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
+    amem::testing::error_line(r);
     for (const auto& expected : c.expected)
       EXPECT_NE(r.output.find(replace_dir(expected, dir.string())), std::string::npos)
           << "expected: " << replace_dir(expected, dir.string()) << "\ngot: " << r.output;

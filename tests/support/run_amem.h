@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <vector>
@@ -28,6 +29,25 @@ inline CommandResult run_amem(const std::string& arguments) {
   while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) output.append(buffer, n);
   const int status = pclose(pipe);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+// The error line of a command that failed: its last line, which must be the only one that
+// starts "amem: error: " (what a command logged before failing, such as the data it read, may
+// come before it; nothing may come after it). "" and a test failure otherwise.
+inline std::string error_line(const CommandResult& r) {
+  std::vector<std::string> lines;
+  size_t errors = 0;
+  for (size_t begin = 0; begin < r.output.size();) {
+    const size_t end = std::min(r.output.find('\n', begin), r.output.size());
+    lines.push_back(r.output.substr(begin, end - begin));
+    if (lines.back().rfind("amem: error: ", 0) == 0) ++errors;
+    begin = end + 1;
+  }
+  if (errors != 1 || lines.empty() || lines.back().rfind("amem: error: ", 0) != 0) {
+    ADD_FAILURE() << "expected one error line, last:\n" << r.output;
+    return "";
+  }
+  return lines.back();
 }
 
 // The one run folder a command created under `output_dir` (a test failure if not exactly one).
