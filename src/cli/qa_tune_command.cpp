@@ -19,7 +19,7 @@ int run_qa_tune(const Args& args) {
   return run_training_command(args, "qa-tune", help, [](const config::Config& config) {
     // A config written for another method (train.method: mac) is a mistake, not a QA-tuning.
     if (!config.is_null("train.method") && config.get<std::string>("train.method") != methods::kQaTuneMethod)
-      throw ConfigError(config.source() + ": train.method: '" + config.get<std::string>("train.method") +
+      throw ConfigError(config.source_of("train.method") + ": train.method: '" + config.get<std::string>("train.method") +
                         "' is trained by `amem train`; `amem qa-tune` trains " + methods::kQaTuneMethod +
                         " (remove the key or set it to " + methods::kQaTuneMethod + ")");
     return std::make_unique<train::QaTuningTask>(config);

@@ -159,7 +159,7 @@ TEST(MalformedMemoryCli, BadFlagsAreUsageErrorsNamingTheFlag) {
                 {"inspect_two", "inspect tests/data/models/tiny-t5 tests/data/models/tiny-gpt2", 2, {"inspect: "}},
                 {"keys_extra", "config keys train", 2, {"config keys: "}},
                 {"qa_tune_method", "qa-tune configs/qa_tune/tiny_squad.yaml train.method=mac run.output_dir={out}", 2,
-                 {"train.method: 'mac' is trained by `amem train`"}},
+                 {"override 'train.method=mac': train.method: 'mac' is trained by `amem train`"}},
                 {"method_choice", "train configs/mac/tiny_gpt2.yaml train.method=maq run.output_dir={out}", 2,
                  {"train.method: expected one of mac, camels, qa_tune, got 'maq'"}},
             },
