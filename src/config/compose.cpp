@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "amem/core/error.h"
+#include "amem/io/utf8_file.h"
 
 namespace amem::config {
 
@@ -23,13 +24,21 @@ fs::path find_base(const fs::path& including_file, const std::string& name) {
 }
 
 YAML::Node parse_file(const fs::path& path) {
+  std::string text;
   try {
-    return YAML::LoadFile(path.string());
+    // As data files are: UTF-8, LF or CRLF line ends (run names and paths come from here).
+    text = io::read_utf8_file(path.string());
+    io::check_line_ends(text, path.string());
+  } catch (const ConfigError&) {
+    throw;
+  } catch (const Error& e) {
+    throw ConfigError(e.what());  // a config file's mistake is a usage error (exit 2)
+  }
+  try {
+    return YAML::Load(text);
   } catch (const YAML::ParserException& e) {
     throw ConfigError(path.string() + ":" + std::to_string(e.mark.line + 1) + ":" +
                       std::to_string(e.mark.column + 1) + ": " + e.msg);
-  } catch (const YAML::BadFile&) {
-    throw ConfigError(path.string() + ": cannot read config file");
   }
 }
 

@@ -1,6 +1,7 @@
 #include "amem/io/utf8_file.h"
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -36,6 +37,8 @@ const char* utf16_or_32_bom(std::string_view text) {
 }  // namespace
 
 std::string read_utf8_file(const std::string& path) {
+  // An ifstream opens a folder and reads it as empty: say what it is instead.
+  if (std::filesystem::is_directory(path)) throw Error(path + ": is a folder, expected a file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(path + ": cannot be read");
   std::stringstream contents;

@@ -11,7 +11,7 @@ Activation activation_by_name(const std::string& name, const std::string& field)
   if (name == "gelu_new" || name == "gelu_pytorch_tanh")
     return [](const torch::Tensor& x) { return torch::gelu(x, "tanh"); };
   if (name == "silu" || name == "swish") return [](const torch::Tensor& x) { return torch::silu(x); };
-  throw ConfigError(field + ": unknown activation '" + name +
+  throw Error(field + ": unknown activation '" + name +
                     "' (expected relu, gelu, gelu_new, gelu_pytorch_tanh, silu)");
 }
 

@@ -17,11 +17,12 @@ Gpt2Config Gpt2Config::from(const HfConfig& c) {
   g.n_head = c.positive_integer("n_head");
   g.n_inner = c.has("n_inner") ? c.positive_integer("n_inner") : 0;
   g.tie_word_embeddings = c.boolean("tie_word_embeddings", true);
-  g.layer_norm_epsilon = c.number("layer_norm_epsilon", 1e-5);
+  g.layer_norm_epsilon = c.positive_number("layer_norm_epsilon", 1e-5);
   g.activation_function = c.string("activation_function", "gelu_new");
-  g.embd_pdrop = c.number("embd_pdrop", 0.1);
-  g.attn_pdrop = c.number("attn_pdrop", 0.1);
-  g.resid_pdrop = c.number("resid_pdrop", 0.1);
+  layers::activation_by_name(g.activation_function, c.path() + ": key 'activation_function'");  // known, or the error
+  g.embd_pdrop = c.probability("embd_pdrop", 0.1);
+  g.attn_pdrop = c.probability("attn_pdrop", 0.1);
+  g.resid_pdrop = c.probability("resid_pdrop", 0.1);
   if (g.n_embd % g.n_head != 0) c.fail("n_head", "must divide n_embd");
   // Variants of the attention that the reference supports but no released GPT-2 uses.
   for (const char* unsupported : {"scale_attn_by_inverse_layer_idx", "reorder_and_upcast_attn",

@@ -1,5 +1,6 @@
 #include "amem/models/hf_config.h"
 
+#include <cmath>
 #include <filesystem>
 
 #include "amem/core/error.h"
@@ -45,6 +46,12 @@ double HfConfig::number(const std::string& key) const {
   return v->get<double>();
 }
 
+double HfConfig::positive_number(const std::string& key) const {
+  const double v = number(key);
+  if (!(std::isfinite(v) && v > 0)) fail(key, "expected a finite number > 0, got " + find(key)->dump());
+  return v;
+}
+
 std::string HfConfig::string(const std::string& key) const {
   const auto* v = find(key);
   if (!v) fail(key, "missing (expected a string)");
@@ -58,6 +65,17 @@ int64_t HfConfig::integer(const std::string& key, int64_t fallback) const {
 
 double HfConfig::number(const std::string& key, double fallback) const {
   return has(key) ? number(key) : fallback;
+}
+
+double HfConfig::positive_number(const std::string& key, double fallback) const {
+  return has(key) ? positive_number(key) : fallback;
+}
+
+double HfConfig::probability(const std::string& key, double fallback) const {
+  if (!has(key)) return fallback;
+  const double v = number(key);
+  if (!(v >= 0 && v < 1)) fail(key, "expected a probability in [0, 1), got " + find(key)->dump());
+  return v;
 }
 
 std::string HfConfig::string(const std::string& key, const std::string& fallback) const {

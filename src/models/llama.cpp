@@ -18,10 +18,10 @@ layers::RopeScaling rope_scaling_from(const HfConfig& c, const nlohmann::json& s
   if (s.type == "default") return s;
   if (s.type != "linear" && s.type != "llama3")
     c.fail(key, "rope type '" + s.type + "' is not supported (expected default, linear or llama3)");
-  s.factor = sub.number("factor");
+  s.factor = sub.positive_number("factor");
   if (s.type == "llama3") {
-    s.low_freq_factor = sub.number("low_freq_factor");
-    s.high_freq_factor = sub.number("high_freq_factor");
+    s.low_freq_factor = sub.positive_number("low_freq_factor");
+    s.high_freq_factor = sub.positive_number("high_freq_factor");
     s.original_max_position_embeddings = sub.integer("original_max_position_embeddings");
   }
   return s;
@@ -43,8 +43,9 @@ LlamaConfig LlamaConfig::from(const HfConfig& c) {
     c.fail("num_attention_heads", "must divide hidden_size when head_dim is not given");
   l.head_dim = c.has("head_dim") ? c.positive_integer("head_dim") : l.hidden_size / l.num_attention_heads;
   l.max_position_embeddings = c.positive_integer("max_position_embeddings");
-  l.rms_norm_eps = c.number("rms_norm_eps", 1e-6);
+  l.rms_norm_eps = c.positive_number("rms_norm_eps", 1e-6);
   l.hidden_act = c.string("hidden_act", "silu");
+  layers::activation_by_name(l.hidden_act, c.path() + ": key 'hidden_act'");  // known, or the error
   l.tie_word_embeddings = c.boolean("tie_word_embeddings", false);
   l.mlp_bias = c.boolean("mlp_bias", false);
   l.attention_bias = model_type == "qwen2" || c.boolean("attention_bias", false);
@@ -53,10 +54,10 @@ LlamaConfig LlamaConfig::from(const HfConfig& c) {
     c.fail("num_key_value_heads", "must divide num_attention_heads");
   if (c.has("rope_parameters")) {  // transformers 5
     const auto& p = c.json().at("rope_parameters");
-    l.rope_theta = HfConfig(p, c.path()).number("rope_theta", 10000.0);
+    l.rope_theta = HfConfig(p, c.path()).positive_number("rope_theta", 10000.0);
     l.rope_scaling = rope_scaling_from(c, p, "rope_parameters");
   } else {
-    l.rope_theta = c.number("rope_theta", 10000.0);
+    l.rope_theta = c.positive_number("rope_theta", 10000.0);
     l.rope_scaling = rope_scaling_from(c, c.has("rope_scaling") ? c.json().at("rope_scaling") : nullptr,
                                        "rope_scaling");
   }

@@ -23,8 +23,8 @@ T5Config read_t5_config(const std::string& dir) {
   // The original t5-small/base/large configs predate these keys; transformers' defaults apply.
   c.relative_attention_max_distance =
       json.has("relative_attention_max_distance") ? json.positive_integer("relative_attention_max_distance") : 128;
-  c.layer_norm_epsilon = json.number("layer_norm_epsilon", 1e-6);
-  c.dropout_rate = json.number("dropout_rate", 0.1);
+  c.layer_norm_epsilon = json.positive_number("layer_norm_epsilon", 1e-6);
+  c.dropout_rate = json.probability("dropout_rate", 0.1);
   const std::string ff = json.string("feed_forward_proj", "relu");
   if (ff == "relu" || ff == "gelu") {
     c.activation = ff;

@@ -250,6 +250,21 @@ std::vector<Case> config_cases() {
     return [key, value](const fs::path& d) { set_config(d, key, value); };
   };
   return {
+      // Values that build a model whose every output is NaN: refused, not scored.
+      {"gpt2_negative_layer_norm_epsilon", "tiny-gpt2", set("layer_norm_epsilon", -1), Command::kEval, 1,
+       {"{dir}/config.json: key 'layer_norm_epsilon': expected a finite number > 0, got -1"}},
+      {"llama_negative_rms_norm_eps", "tiny-llama", set("rms_norm_eps", -1), Command::kLmGenerate, 1,
+       {"{dir}/config.json: key 'rms_norm_eps': expected a finite number > 0, got -1"}},
+      {"llama_negative_rope_theta", "tiny-llama",
+       set("rope_parameters", json{{"factor", 2.0}, {"rope_theta", -5}, {"rope_type", "linear"}}), Command::kLmGenerate, 1,
+       {"{dir}/config.json: key 'rope_theta': expected a finite number > 0, got -5"}},
+      {"llama_rope_factor_zero", "tiny-llama",
+       set("rope_parameters", json{{"factor", 0}, {"rope_theta", 10000.0}, {"rope_type", "linear"}}), Command::kLmGenerate, 1,
+       {"{dir}/config.json: key 'factor': expected a finite number > 0, got 0"}},
+      {"gpt2_dropout_of_one", "tiny-gpt2", set("resid_pdrop", 1.0), Command::kLmGenerate, 1,
+       {"{dir}/config.json: key 'resid_pdrop': expected a probability in [0, 1), got 1.0"}},
+      {"llama_unknown_activation", "tiny-llama", set("hidden_act", "relu6x"), Command::kLmGenerate, 1,
+       {"{dir}/config.json: key 'hidden_act': unknown activation 'relu6x'"}},
       {"gpt2_billion_layers", "tiny-gpt2", set("n_layer", 1000000000), Command::kLmGenerate, 1,
        {"{dir}/config.json: n_layer is 1000000000 but {dir}/model.safetensors has 2 layers (transformer.h.0 … transformer.h.1)"}},
       {"gpt2_huge_n_embd", "tiny-gpt2", set("n_embd", 400000000), Command::kEval, 1,

@@ -34,9 +34,9 @@ void run_case(const Case& c) {
   const auto dir = amem::testing::fresh_dir("malformed_data_" + c.name);
   const auto out = dir / "runs";
   for (const auto& [name, contents] : c.files) amem::testing::write_file(dir / name, contents);
-  // Cases about run.output_dir set it themselves.
+  // Cases about run.output_dir set it themselves; `amem lm` writes no run folder.
   const std::string arguments = with_dir(c.arguments, dir);
-  const bool sets_output = arguments.find("run.output_dir=") != std::string::npos;
+  const bool sets_output = arguments.find("run.output_dir=") != std::string::npos || arguments.rfind("lm ", 0) == 0;
   const auto r = run_amem(arguments + (sets_output ? "" : " run.output_dir=" + out.string()));
   EXPECT_EQ(r.exit_code, c.exit_code) << c.name << ": " << r.output;
   for (const auto& piece : c.message)
@@ -121,6 +121,15 @@ const std::vector<Case> kDataCases = {
     {"locality_bare_cr", kCamelsTrain + " camels.locality_path={dir}/passages.txt", 1,
      {"{dir}/passages.txt:1: a line ends in a bare CR"},
      {{"passages.txt", "A first passage.\rA second one.\r"}}},
+    // Config files are read as data files are (their names and paths become run folders).
+    {"config_latin1", "eval {dir}/latin1.yaml", 2,
+     {"{dir}/latin1.yaml:2: invalid UTF-8"},
+     {{"latin1.yaml", "defaults: [" + std::string(AMEM_SOURCE_DIR) + "/configs/eval/streamingqa_none]\nrun: {name: caf\xE9}\n"}}},
+    {"config_bare_cr", "eval {dir}/mac.yaml", 2,
+     {"{dir}/mac.yaml:1: a line ends in a bare CR"},
+     {{"mac.yaml", "run:\r  name: x\r"}}},
+    {"text_to_score_is_a_folder", "lm score --model tests/data/models/tiny-llama --text {dir}", 1,
+     {"{dir}: is a folder, expected a file"}},
 };
 
 // --- paths from config keys (item 12): exit 2, naming where the value came from and the key ---

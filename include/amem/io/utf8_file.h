@@ -15,6 +15,7 @@ namespace amem::io {
 // The file's bytes, unchanged (a UTF-8 byte-order mark included), once they are known to be
 // UTF-8. Throws amem::Error, one line naming the file and, where there is one, the line:
 //   <path>: cannot be read
+//   <path>: is a folder, expected a file
 //   <path>: UTF-16 text (byte-order mark FF FE); amem reads UTF-8: convert it (iconv -f UTF-16 -t UTF-8)
 //   <path>:3: NUL byte: UTF-16 text without a byte-order mark, or not text; amem reads UTF-8
 //   <path>:12: invalid UTF-8 (byte 0xE9 at column 4); amem reads UTF-8: convert it (e.g. iconv -f latin1 -t UTF-8)

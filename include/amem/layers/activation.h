@@ -13,7 +13,8 @@ namespace amem::layers {
 using Activation = std::function<torch::Tensor(const torch::Tensor&)>;
 
 // "relu", "gelu" (erf), "gelu_new" / "gelu_pytorch_tanh" (tanh approximation), "silu" / "swish".
-// Throws amem::ConfigError naming `field` (e.g. "config.json: activation_function") otherwise.
+// Throws amem::Error naming `field` (e.g. "<dir>/config.json: key 'hidden_act'") otherwise: the
+// name comes from a checkpoint's config.json, a bad input file (exit 1).
 Activation activation_by_name(const std::string& name, const std::string& field);
 
 }  // namespace amem::layers

@@ -19,11 +19,17 @@ class HfConfig {
   int64_t integer(const std::string& key) const;
   int64_t positive_integer(const std::string& key) const;  // > 0
   double number(const std::string& key) const;
+  // A finite number > 0: epsilons, RoPE bases and factors, which make every output NaN or
+  // infinite when zero or negative (a silent wrong result, not a crash).
+  double positive_number(const std::string& key) const;
   std::string string(const std::string& key) const;
 
   // Optional keys: the fallback when absent or null; a value of another type is an error.
   int64_t integer(const std::string& key, int64_t fallback) const;
   double number(const std::string& key, double fallback) const;
+  double positive_number(const std::string& key, double fallback) const;
+  // A dropout probability: in [0, 1).
+  double probability(const std::string& key, double fallback) const;
   std::string string(const std::string& key, const std::string& fallback) const;
   bool boolean(const std::string& key, bool fallback) const;
   std::optional<int64_t> optional_integer(const std::string& key) const;
