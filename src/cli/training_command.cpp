@@ -8,7 +8,9 @@
 #include "amem/config/amem_schema.h"
 #include "amem/run/run_dir.h"
 #include "amem/run/run_settings.h"
+#include "amem/train/resume_config.h"
 #include "amem/train/train_settings.h"
+#include "amem/train/training_checkpoint.h"
 #include "amem/train/training_loop.h"
 #include "cli/command_line.h"
 
@@ -29,6 +31,9 @@ int run_training_command(const Args& args, const std::string& command, const cha
   torch::manual_seed(uint64_t(run::RunSettings::from(config).seed));
   auto task = make_task(config);
   train::TrainingRun training(*task, settings);  // loads train.resume's checkpoint
+  // After loading, so that a folder that is no checkpoint (or one of another shape) is named as
+  // such; a checkpoint that loads but was trained with another config is refused here.
+  if (settings.resume) train::check_resume_config(config, train::checkpoint_folder(*settings.resume));
 
   // A run that fails once its folder exists is marked failed in it.
   run::RunDir run_dir(config);

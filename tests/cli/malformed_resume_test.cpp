@@ -23,7 +23,9 @@ const std::string kQaTune =
     "qa-tune configs/qa_tune/tiny_squad.yaml train.steps=4 train.log_every=1 train.save_every=1 "
     "train.eval_every=1 train.val_documents=1";
 
-// A real checkpoint (step 2, with best/ and the log) made once for every case.
+// A real checkpoint (step 2, with best/ and the log) made once for every case. It stands for
+// kQaTune's 4-step run stopped at step 2, so its config.yaml says the run's total, 4 (a resume
+// must use the checkpoint's config, train.steps included).
 class MalformedResume : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -31,6 +33,12 @@ class MalformedResume : public ::testing::Test {
     const auto r = run_amem(kQaTune + " train.steps=2 run.output_dir=" + out.string());
     ASSERT_EQ(r.exit_code, 0) << r.output;
     source_ = new fs::path(amem::testing::only_run(out) / "checkpoint");
+    auto config = amem::testing::read_file(*source_ / "config.yaml");
+    const std::string steps = "\n  steps: 2\n";
+    const auto at = config.find(steps);
+    ASSERT_NE(at, std::string::npos) << config;
+    ASSERT_EQ(config.find(steps, at + 1), std::string::npos) << config;
+    amem::testing::write_file(*source_ / "config.yaml", config.replace(at, steps.size(), "\n  steps: 4\n"));
   }
   static void TearDownTestSuite() { delete source_; }
   static fs::path* source_;
@@ -101,6 +109,26 @@ std::vector<Case> cases() {
          return c;
        },
        1, {"records a best validation", "has no best/"}},
+      // A checkpoint resumed with another config (run.output_dir and train.resume aside).
+      {"another train.lr", kQaTune + " train.lr=0.5", as_is, 2,
+       {"override 'train.lr=0.5': train.lr: 0.5, but the checkpoint ", "was trained with 0.001",
+        "a resumed run must use the checkpoint's config"}},
+      {"another run.seed", kQaTune + " run.seed=99", as_is, 2,
+       {"override 'run.seed=99': run.seed: 99, but the checkpoint ", "was trained with 0"}},
+      {"another train.steps (the schedule's length)", kQaTune + " train.steps=5", as_is, 2,
+       {"override 'train.steps=5': train.steps: 5, but the checkpoint ", "was trained with 4"}},
+      {"no config.yaml", kQaTune,
+       [](const fs::path& c) {
+         fs::remove(c / "config.yaml");
+         return c;
+       },
+       2, {"train.resume: ", "config.yaml: no such file"}},
+      {"a config.yaml that is not YAML", kQaTune,
+       [](const fs::path& c) {
+         amem::testing::write_file(c / "config.yaml", "train: [1,\n");
+         return c;
+       },
+       1, {"config.yaml: not a YAML config"}},
   };
 }
 

@@ -58,7 +58,11 @@ TEST(QaTuneCommand, ResumingFromTheMidRunCheckpointReproducesTheRest) {
                      "train.warmup_ratio=0.2 run.output_dir=" + first.string())
                 .exit_code,
             0);
-  // warmup_ratio 0.2 of 15 steps is the same 3 warm-up steps as 0.1 of 30.
+  // warmup_ratio 0.2 of 15 steps is the same 3 warm-up steps as 0.1 of 30: the first run's
+  // checkpoint is the straight run's at step 15, so it carries the straight run's config (a
+  // resume must use the checkpoint's config; only the output folder may differ).
+  amem::testing::write_file(only_run(first) / "checkpoint" / "config.yaml",
+                            amem::testing::read_file(only_run(straight) / "config.yaml"));
   const auto second = amem::testing::fresh_dir("qa_tune_second");
   const auto r = run_amem("qa-tune configs/qa_tune/tiny_squad.yaml train.eval_every=0 train.resume=" +
                           (only_run(first) / "checkpoint").string() + " run.output_dir=" + second.string());
