@@ -48,7 +48,8 @@ bool is_free(const std::string& key) {
 }  // namespace
 
 const std::vector<std::string>& resume_free_keys() {
-  static const std::vector<std::string> keys = {"run.output_dir", "run.name", "train.resume"};
+  // Where the run is written and how much it prints: none of them changes what is trained.
+  static const std::vector<std::string> keys = {"run.output_dir", "run.name", "run.log_level", "train.resume"};
   return keys;
 }
 
@@ -100,8 +101,8 @@ void check_resume_config(const config::Config& config, const fs::path& folder) {
               (d.key == "train.steps" ? " (the learning-rate schedule is computed from the run's total)" : "");
   if (differences.size() > 1) message += " (and " + std::to_string(differences.size() - 1) + " other keys differ)";
   throw ConfigError(message +
-                    "; a resumed run must use the checkpoint's config (only run.output_dir, run.name and "
-                    "train.resume may differ)");
+                    "; a resumed run must use the checkpoint's config (only run.output_dir, run.name, "
+                    "run.log_level and train.resume may differ)");
 }
 
 }  // namespace amem::train

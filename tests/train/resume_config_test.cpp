@@ -83,9 +83,9 @@ TEST(ResumeConfig, AnUnreadableCheckpointConfigNamesTheFile) {
 TEST(ResumeConfig, ACheckIsOneLineNamingTheKeyBothValuesAndTheOverride) {
   const auto folder = amem::testing::fresh_dir("resume_config_check");
   amem::testing::write_file(folder / "config.yaml", tiny_config({"train.lr=0.001"}).to_yaml());
-  // run.output_dir, run.name and train.resume are free.
+  // run.output_dir, run.name, run.log_level and train.resume are free.
   EXPECT_NO_THROW(check_resume_config(
-      tiny_config({"train.lr=0.001", "run.output_dir=/elsewhere", "run.name=again", "train.resume=/x"}), folder));
+      tiny_config({"train.lr=0.001", "run.output_dir=/elsewhere", "run.name=again", "run.log_level=debug", "train.resume=/x"}), folder));
   try {
     check_resume_config(tiny_config({"train.lr=0.5", "train.log_every=1"}), folder);
     FAIL() << "a changed train.lr was accepted";
@@ -97,7 +97,7 @@ TEST(ResumeConfig, ACheckIsOneLineNamingTheKeyBothValuesAndTheOverride) {
               std::string::npos)
         << message;
     EXPECT_NE(message.find("(and 1 other keys differ)"), std::string::npos) << message;
-    EXPECT_NE(message.find("only run.output_dir, run.name and train.resume may differ"), std::string::npos) << message;
+    EXPECT_NE(message.find("only run.output_dir, run.name, run.log_level and train.resume may differ"), std::string::npos) << message;
   }
 }
 
