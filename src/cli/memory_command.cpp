@@ -48,6 +48,10 @@ int build(const Args& args) {
   // mistake in any of them leaves no folder.
   const auto data = data::DataSettings::from(config);
   const auto memory = memory::MemorySettings::from(config);
+  // Saving the bank is what build is for: memory.save: false would be silently ignored here.
+  if (!memory.save)
+    throw ConfigError(config.source_of("memory.save") + ": memory.save: false, but `amem memory build` exists to "
+                      "save the bank (memory.save: false is for `amem eval`); set it to true");
   const auto mac_settings = methods::MacSettings::from(config);
   const auto model_settings = models::ModelSettings::from(config);
   torch::manual_seed(uint64_t(run::RunSettings::from(config).seed));

@@ -37,7 +37,9 @@ void apply_override(ConfigTree& tree, const std::string& text, const IsDeclared&
   key = key.substr(pluses);
   split_key(key, source);
   const bool exists = tree.contains(key);
-  if (pluses == 0 && !exists && !(declared && declared(key)))
+  // With a schema, `+key` adds nothing the schema does not declare: validation refuses an
+  // undeclared key, naming the declared ones (schema.cpp), so the hint is for schema-less trees.
+  if (pluses == 0 && !exists && !declared)
     throw ConfigError(source + ": " + key + ": no such key in " + tree.source() + " (write +" +
                       key + "=... to add it)");
   if (pluses == 1 && exists)

@@ -181,6 +181,34 @@ bool is_map_key(const Schema& schema, const std::string& key) {
   return false;
 }
 
+// Levenshtein distance (insertions, deletions, substitutions), for "did you mean" on a typo.
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1] ? 1 : 0)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// "; did you mean <prefix.name>?" for the known name closest to `name` within two edits
+// (and closer than its length, so a short key is not matched to anything), else "".
+std::string did_you_mean(const std::string& name, const std::vector<std::string>& known, const std::string& prefix) {
+  const std::string* best = nullptr;
+  size_t best_distance = 3;
+  for (const auto& candidate : known) {
+    const size_t d = edit_distance(name, candidate);
+    if (d < best_distance && d < candidate.size()) best = &candidate, best_distance = d;
+  }
+  return best ? "; did you mean " + join(prefix, *best) + "?" : "";
+}
+
 void check_known_keys(const Schema& schema, const ConfigTree& tree, const YAML::Node& map,
                       const std::string& prefix) {
   for (const auto& entry : map) {
@@ -188,11 +216,11 @@ void check_known_keys(const Schema& schema, const ConfigTree& tree, const YAML::
     if (schema.find(key)) continue;
     if (!is_map_key(schema, key)) {
       std::string known;
-      for (const auto& name : known_children(schema, prefix))
-        known += (known.empty() ? "" : ", ") + name;
+      const auto names = known_children(schema, prefix);
+      for (const auto& name : names) known += (known.empty() ? "" : ", ") + name;
       const std::string where = prefix.empty() ? "known sections" : prefix + " has";
-      throw ConfigError(tree.source_of(key) + ": " + key + ": unknown key (" + where + ": " +
-                        known + ")");
+      throw ConfigError(tree.source_of(key) + ": " + key + ": unknown key (" + where + ": " + known + ")" +
+                        did_you_mean(entry.first.Scalar(), names, prefix));
     }
     if (entry.second.IsNull()) continue;  // "train:" with every key commented out
     if (!entry.second.IsMap())

@@ -35,19 +35,50 @@ std::unique_ptr<eval::Adapter> make_camels_adapter(const config::Config& config,
                                                  std::move(light_tune));
 }
 
+// A key the user set for what the chosen adapter never reads would be silently ignored: refused.
+// Only MAC has a memory bank (memory.load, memory.window); only the fine-tuning adapters
+// (uniform, salient, camels) light-tune after the stream (adapt.light_tune_steps > 0).
+void check_keys_the_adapter_reads(const config::Config& config, const std::string& adapter) {
+  const std::string chosen = "eval.adapter '" + adapter + "' (" + config.source_of("eval.adapter") + ")";
+  if (adapter != "mac")
+    for (const char* key : {"memory.load", "memory.window"})
+      if (!config.is_null(key))
+        throw ConfigError(config.source_of(key) + ": " + key + ": set, but " + chosen +
+                          " has no memory bank (memory.* is read by eval.adapter: mac only)");
+  if ((adapter == "none" || adapter == "mac") && config.get<int64_t>("adapt.light_tune_steps") > 0)
+    throw ConfigError(config.source_of("adapt.light_tune_steps") + ": adapt.light_tune_steps: " +
+                      std::to_string(config.get<int64_t>("adapt.light_tune_steps")) + ", but " + chosen +
+                      " does not light-tune (uniform, salient and camels do); set it to 0");
+}
+
+// GreedyAnswerer refuses an eval.max_new_tokens that leaves no room for a question (a BOS and
+// one token) in the model's context; that is the config's mistake, so it is a ConfigError
+// naming where the value was set, raised before anything runs.
+void check_answer_room(const config::Config& config, const models::CausalLm& model, int64_t max_new_tokens) {
+  const int64_t context = model.shape().max_positions;
+  if (context - max_new_tokens < 2)
+    throw ConfigError(config.source_of("eval.max_new_tokens") + ": eval.max_new_tokens: " +
+                      std::to_string(max_new_tokens) + " leaves no room for a question in the context of " +
+                      config.get<std::string>("model.path") + " (" + std::to_string(context) +
+                      " tokens); at most " + std::to_string(context - 2));
+}
+
 }  // namespace
 
 std::unique_ptr<eval::Adapter> make_adapter(const config::Config& config) {
   const auto eval = eval::EvalSettings::from(config);
+  check_keys_the_adapter_reads(config, eval.adapter);
   const auto model_settings = models::ModelSettings::from(config);
   if (eval.adapter == "mac") {
     auto mac = std::make_shared<MacModel>(MacSettings::from(config), model_settings);
+    check_answer_room(config, *mac->base_lm_ptr(), eval.max_new_tokens);
     eval::GreedyAnswerer answerer(mac->base_lm_ptr(), mac->base_tokenizer(), eval.max_new_tokens);
     return std::make_unique<MacAdapter>(mac, std::move(answerer), memory::MemorySettings::from(config));
   }
   const bool fine_tunes = eval.adapter != "none";
   std::shared_ptr<const text::Tokenizer> tokenizer = text::load_tokenizer(model_settings.path);
   auto model = models::load_causal_lm(model_settings.path, model_settings.load_options(fine_tunes));
+  check_answer_room(config, *model, eval.max_new_tokens);
   if (!fine_tunes) return std::make_unique<NoAdaptation>(eval::GreedyAnswerer(model, tokenizer, eval.max_new_tokens));
   const auto adapt = AdaptSettings::from(config);
   LightTuneData light_tune;

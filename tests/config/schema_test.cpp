@@ -113,15 +113,15 @@ TEST(ConfigSchema, UnknownKeysNameTheFileThatSetThem) {
   EXPECT_EQ(error_of(test_schema(), file),
             base +
                 ": train.lrr: unknown key (train has: lr, steps, shuffle, data, max_tokens, "
-                "schedule)");
+                "schedule); did you mean train.lr?");
   const auto section = (dir / "s.yaml").string();
   amem::testing::write_file(section, "train: {data: d}\ntrian: {lr: 1}\n");
   EXPECT_EQ(error_of(test_schema(), section),
-            section + ": trian: unknown key (known sections: train, eval, model)");
+            section + ": trian: unknown key (known sections: train, eval, model); did you mean train?");
   const auto nested = (dir / "n.yaml").string();
   amem::testing::write_file(nested, "train: {data: d}\nmodel: {t5: {paht: x}}\n");
   EXPECT_EQ(error_of(test_schema(), nested),
-            nested + ": model.t5.paht: unknown key (model.t5 has: path)");
+            nested + ": model.t5.paht: unknown key (model.t5 has: path); did you mean model.t5.path?");
   const auto not_map = (dir / "m.yaml").string();
   amem::testing::write_file(not_map, "train: 3\n");
   EXPECT_EQ(error_of(test_schema(), not_map),

@@ -2,7 +2,8 @@
 //
 //   train.lr=1e-5       set a key a file sets or the schema declares (an error otherwise:
 //                       catches typos); so `train.resume=DIR`, null by default, needs no `+`
-//   +train.extra=3      add a key that does not exist yet (an error if it does)
+//   +train.extra=3      add a key that does not exist yet (an error if it does; with a schema,
+//                       validation still refuses a key it does not declare)
 //   ++train.lr=1e-5     set a key whether or not it exists
 //   ~train.lr           delete a key (an error if it does not exist)
 //

@@ -1,0 +1,96 @@
+// Keys the user set that the run would ignore, or that a command cannot honour (issue 12: never a
+// silent default). Each case runs the `amem` program: exit 2, one error line naming the key and
+// where it was set (Config::source_of: the override as written), and no run folder left behind.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "amem/methods/make_training_task.h"
+#include "support/run_amem.h"
+#include "support/temp_dir.h"
+
+namespace fs = std::filesystem;
+using amem::testing::run_amem;
+
+namespace {
+
+struct Case {
+  std::string name;
+  std::string arguments;              // after `amem`; `run.output_dir` is appended
+  std::vector<std::string> mentions;  // each must appear in the error line
+  std::string absent;                 // must not appear in the output ("" for none)
+};
+
+const std::string kBank = "tests/data/models/tiny-t5/model.safetensors";  // any existing file
+
+TEST(MalformedIgnoredKeys, KeysTheRunWouldIgnoreAreConfigErrors) {
+  const std::vector<Case> cases = {
+      // 1. memory.* with an adapter that has no memory bank.
+      {"memory_load_none", "eval configs/eval/squad_none.yaml memory.load=" + kBank,
+       {"override 'memory.load=" + kBank + "': memory.load: set, but eval.adapter 'none' (configs/eval/squad_none.yaml)",
+        "no memory bank"}},
+      {"memory_window_uniform", "eval configs/eval/squad_uniform.yaml memory.window=16",
+       {"override 'memory.window=16': memory.window: set, but eval.adapter 'uniform'"}},
+      {"memory_load_adapter_override", "eval configs/eval/squad_mac.yaml eval.adapter=salient memory.load=" + kBank,
+       {"memory.load: set, but eval.adapter 'salient' (override 'eval.adapter=salient')"}},
+      // 2. A light-tune for an adapter that does not light-tune.
+      {"light_tune_none", "eval configs/eval/squad_none.yaml adapt.light_tune_steps=2 "
+                          "data.train_path=data/squad-sample/dev-v1.1-superbowl50.json",
+       {"override 'adapt.light_tune_steps=2': adapt.light_tune_steps: 2, but eval.adapter 'none'",
+        "does not light-tune"}},
+      {"light_tune_mac", "eval configs/eval/squad_mac.yaml adapt.light_tune_steps=1",
+       {"override 'adapt.light_tune_steps=1': adapt.light_tune_steps: 1, but eval.adapter 'mac'"}},
+      // 3. `memory build` exists to save its bank.
+      {"build_without_save", "memory build configs/eval/squad_mac.yaml memory.save=false",
+       {"override 'memory.save=false': memory.save: false, but `amem memory build` exists to save the bank"}},
+      // 4. An answer length that leaves no room for a question is the config's mistake.
+      {"max_new_tokens_gpt2", "eval configs/eval/squad_none.yaml model.path=tests/data/models/tiny-gpt2 "
+                              "eval.max_new_tokens=100",
+       {"override 'eval.max_new_tokens=100': eval.max_new_tokens: 100 leaves no room for a question",
+        "tests/data/models/tiny-gpt2 (64 tokens); at most 62"}},
+      {"max_new_tokens_mac", "eval configs/eval/streamingqa_mac.yaml eval.max_new_tokens=63",
+       {"override 'eval.max_new_tokens=63': eval.max_new_tokens: 63 leaves no room"}},
+      // 5. An undeclared key is unknown, with or without `+`; no `+` hint that would fail too.
+      {"typo", "eval configs/eval/squad_none.yaml run.sed=3",
+       {"override 'run.sed=3': run.sed: unknown key (run has: ", "did you mean run.seed?"}, "write +"},
+      {"typo_plus", "eval configs/eval/squad_none.yaml +run.sed=3",
+       {"override '+run.sed=3': run.sed: unknown key (run has: ", "did you mean run.seed?"}},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    const auto out = amem::testing::fresh_dir("malformed_ignored_keys_" + c.name) / "runs";
+    const auto r = run_amem(c.arguments + " run.output_dir=" + out.string());
+    EXPECT_EQ(r.exit_code, 2) << r.output;
+    const auto line = amem::testing::error_line(r);
+    for (const auto& mention : c.mentions) EXPECT_NE(line.find(mention), std::string::npos) << mention << "\n" << r.output;
+    if (!c.absent.empty()) EXPECT_EQ(r.output.find(c.absent), std::string::npos) << r.output;
+    EXPECT_FALSE(fs::exists(out)) << "a refused config must leave no run folder";
+  }
+}
+
+// The same keys at their defaults, or for the adapter that reads them, are accepted: the base
+// configs carry adapt.light_tune_steps: 0 and memory.load: null for every adapter.
+TEST(MalformedIgnoredKeys, DefaultsAndKeysTheAdapterReadsAreAccepted) {
+  const auto out = amem::testing::fresh_dir("malformed_ignored_keys_defaults") / "runs";
+  const auto r = run_amem("eval configs/eval/squad_none.yaml adapt.light_tune_steps=0 memory.load=null run.output_dir=" + out.string());
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+}
+
+// 6. `amem --help` lists what `amem train` accepts: every method of its table (the schema's
+// choices for train.method, which `amem train --help` and `amem config keys` list too).
+TEST(MalformedIgnoredKeys, TopLevelHelpListsEveryTrainMethod) {
+  const auto r = run_amem("--help");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  const size_t at = r.output.find("\n  train");
+  ASSERT_NE(at, std::string::npos) << r.output;
+  const std::string line = r.output.substr(at + 1, r.output.find('\n', at + 1) - at - 1);
+  for (const auto& method : amem::methods::training_methods())
+    EXPECT_NE(line.find(method), std::string::npos) << method << " missing from: " << line;
+  const auto train = run_amem("train --help");
+  for (const auto& method : amem::methods::training_methods())
+    EXPECT_NE(train.output.find(method), std::string::npos) << method << "\n" << train.output;
+}
+
+}  // namespace
