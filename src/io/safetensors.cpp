@@ -176,11 +176,8 @@ json parse_without_duplicates(const char* begin, const char* end, const std::str
 // is refused here explicitly.
 json parse_header(const uint8_t* bytes, uint64_t length, const std::string& path) {
   const std::string_view text(reinterpret_cast<const char*>(bytes), length);
-  for (size_t pos = 0; pos < text.size();) {
-    const auto unit = text::next_utf8_unit(text, pos);
-    if (!unit.valid) throw Error(path + ": header is not valid UTF-8 (byte " + std::to_string(pos) + ")");
-    pos += unit.length;
-  }
+  if (const size_t bad = text::first_invalid_utf8(text); bad < text.size())
+    throw Error(path + ": header is not valid UTF-8 (byte " + std::to_string(bad) + ")");
   if (const auto nul = text.find('\0'); nul != std::string_view::npos)
     throw Error(path + ": header has a NUL byte at byte " + std::to_string(nul) +
                 " (the format pads its header with spaces, never NUL)");

@@ -1,5 +1,6 @@
 #include "amem/io/utf8_file.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -48,17 +49,15 @@ std::string read_utf8_file(const std::string& path) {
 
   if (const char* encoding = utf16_or_32_bom(text))
     throw Error(path + ": " + encoding + "; amem reads UTF-8: convert it (iconv -f UTF-16 -t UTF-8)");
-  for (std::size_t pos = 0; pos < text.size();) {
-    if (text[pos] == '\0')
-      throw Error(path + ":" + std::to_string(line_and_column(text, pos).first) +
-                  ": NUL byte: UTF-16 text without a byte-order mark, or not text; amem reads UTF-8");
-    const auto unit = text::next_utf8_unit(text, pos);
-    if (!unit.valid) {
-      const auto [line, column] = line_and_column(text, pos);
-      throw Error(path + ":" + std::to_string(line) + ": invalid UTF-8 (byte " + hex_byte(text[pos]) + " at column " +
-                  std::to_string(column) + "); amem reads UTF-8: convert it (e.g. iconv -f latin1 -t UTF-8)");
-    }
-    pos += unit.length;
+  // Whichever comes first: a NUL byte (valid UTF-8, but not text) or an invalid unit.
+  const std::size_t bad = text::first_invalid_utf8(text), nul = std::min(text.find('\0'), text.size());
+  if (nul < bad)
+    throw Error(path + ":" + std::to_string(line_and_column(text, nul).first) +
+                ": NUL byte: UTF-16 text without a byte-order mark, or not text; amem reads UTF-8");
+  if (bad < text.size()) {
+    const auto [line, column] = line_and_column(text, bad);
+    throw Error(path + ":" + std::to_string(line) + ": invalid UTF-8 (byte " + hex_byte(text[bad]) + " at column " +
+                std::to_string(column) + "); amem reads UTF-8: convert it (e.g. iconv -f latin1 -t UTF-8)");
   }
   return text;
 }

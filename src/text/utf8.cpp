@@ -61,6 +61,15 @@ void append_utf8(std::string& out, char32_t cp) {
   }
 }
 
+size_t first_invalid_utf8(std::string_view bytes) {
+  for (size_t pos = 0; pos < bytes.size();) {
+    const Utf8Unit unit = next_utf8_unit(bytes, pos);
+    if (!unit.valid) return pos;
+    pos += unit.length;
+  }
+  return bytes.size();
+}
+
 std::string replace_invalid_utf8(std::string_view bytes) {
   std::string out;
   out.reserve(bytes.size());

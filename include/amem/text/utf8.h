@@ -21,6 +21,9 @@ Utf8Unit next_utf8_unit(std::string_view text, size_t pos);
 
 void append_utf8(std::string& out, char32_t code_point);
 
+// Where the first invalid unit of `bytes` starts; bytes.size() when all of it is UTF-8.
+size_t first_invalid_utf8(std::string_view bytes);
+
 // `bytes` with every invalid unit replaced by U+FFFD.
 std::string replace_invalid_utf8(std::string_view bytes);
 
