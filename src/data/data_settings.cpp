@@ -12,6 +12,12 @@ void DataSettings::declare(config::Schema& schema) {
       .optional<std::string>("train_path", "training file of `amem train` and `amem qa-tune`")
       .optional<std::string>("val_path", "validation file: EM/F1 while training")
       .optional<std::string>("test_path", "test file streamed by `amem eval` (squad: .json or flat .csv)")
+      .optional<std::vector<int64_t>>("train_rows", "squad: [first, end) question rows of train_path, in file order; end -1: to the end")
+      .at_least(-1)
+      .optional<std::vector<int64_t>>("val_rows", "squad: [first, end) question rows of val_path (as train_rows)")
+      .at_least(-1)
+      .optional<std::vector<int64_t>>("test_rows", "squad: [first, end) question rows of test_path (as train_rows)")
+      .at_least(-1)
       .field<int64_t>("downsample_to", -1, "keep the first N documents of the stream; -1 keeps all")
       .at_least(1)
       .or_exactly(-1)
@@ -25,9 +31,26 @@ void DataSettings::declare(config::Schema& schema) {
 
 namespace {
 
+// The question-row range under `rows_key` ("data.train_rows"), if set, into `s`. Rows count
+// questions in file order, as the reference's `select(range(start, end))` over the Hugging Face
+// `squad` split does (MAC conf/dataset/squad.yaml:4-22, common/dataset.py:203-206), so that its
+// train / validation / test split of one file is reproduced by keys rather than edited files.
+void apply_row_range(const config::Config& config, const std::string& rows_key, DatasetSource& s) {
+  if (config.is_null(rows_key)) return;
+  const auto rows = config.get<std::vector<int64_t>>(rows_key);
+  const std::string where = config.source_of(rows_key) + ": " + rows_key + ": ";
+  if (s.format != "squad")
+    throw ConfigError(where + "row ranges apply to data.format squad only, not '" + s.format + "'");
+  if (rows.size() != 2 || rows[0] < 0 || (rows[1] != -1 && rows[1] <= rows[0]))
+    throw ConfigError(where + "expected [first, end] with 0 <= first < end (end -1: to the end of the file)");
+  s.first_row = static_cast<std::size_t>(rows[0]);
+  if (rows[1] != -1) s.end_row = static_cast<std::size_t>(rows[1]);
+}
+
 // The file under `path_key`, read as data.format says. Paths are optional in the schema so
 // that configs which read no data need no `data` section; a command that reads one asks here.
-DatasetSource source(const config::Config& config, const std::string& path_key, const std::string& purpose) {
+DatasetSource source(const config::Config& config, const std::string& path_key, const std::string& rows_key,
+                     const std::string& purpose) {
   for (const std::string& key : {std::string("data.format"), path_key})
     if (config.is_null(key)) throw ConfigError(config.source() + ": " + key + ": missing (the " + purpose + " is needed)");
   DatasetSource s;
@@ -35,22 +58,23 @@ DatasetSource source(const config::Config& config, const std::string& path_key, 
   s.key = path_key;
   s.path = config::existing_path(config, path_key, config::PathKind::file);
   s.limits.max_bad_fraction = config.get<double>("data.max_bad_fraction");
+  apply_row_range(config, rows_key, s);
   return s;
 }
 
 }  // namespace
 
 DatasetSource DataSettings::train(const config::Config& config) {
-  return source(config, "data.train_path", "training data");
+  return source(config, "data.train_path", "data.train_rows", "training data");
 }
 
 DatasetSource DataSettings::val(const config::Config& config) {
-  return source(config, "data.val_path", "validation data");
+  return source(config, "data.val_path", "data.val_rows", "validation data");
 }
 
 DataSettings DataSettings::from(const config::Config& config) {
   DataSettings s;
-  s.test = source(config, "data.test_path", "test data");
+  s.test = source(config, "data.test_path", "data.test_rows", "test data");
   s.stream.downsample_to = config.get<int64_t>("data.downsample_to");
   s.stream.shuffle = config.get<bool>("data.shuffle");
   s.stream.seed = static_cast<uint64_t>(config.get<int64_t>("data.seed"));

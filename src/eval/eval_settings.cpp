@@ -7,8 +7,9 @@ void EvalSettings::declare(config::Schema& schema) {
       .field<std::string>("adapter", "none",
                           "how the model takes in each document: none (frozen), uniform (fine-tune on "
                           "its LM loss), salient (fine-tune on its salient-span tokens only), camels (fine-tune on "
-                          "its tokens weighted by CaMeLS's weight model), mac (a memory bank of amortized documents; mac.*)")
-      .one_of({"none", "uniform", "salient", "camels", "mac"})
+                          "its tokens weighted by CaMeLS's weight model), mac (a memory bank of amortized documents; mac.*); gold_document (calibration: each "
+                          "question is asked after its own document, an upper bound for a memory)")
+      .one_of({"none", "uniform", "salient", "camels", "mac", "gold_document"})
       .field<int64_t>("max_new_tokens", 24, "greedy answer length in tokens (cut at the first newline)")
       .at_least(1)
       .field<int64_t>("batch_size", 16, "questions answered per generation batch")

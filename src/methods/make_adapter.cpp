@@ -9,6 +9,7 @@
 #include "amem/methods/mac/mac_adapter.h"
 #include "amem/models/load_causal_lm.h"
 #include "amem/models/model_settings.h"
+#include "amem/methods/gold_document.h"
 #include "amem/methods/no_adaptation.h"
 #include "amem/methods/salient_span_fine_tuning.h"
 #include "amem/methods/uniform_fine_tuning.h"
@@ -45,7 +46,8 @@ void check_keys_the_adapter_reads(const config::Config& config, const std::strin
       if (!config.is_null(key))
         throw ConfigError(config.source_of(key) + ": " + key + ": set, but " + chosen +
                           " has no memory bank (memory.* is read by eval.adapter: mac only)");
-  if ((adapter == "none" || adapter == "mac") && config.get<int64_t>("adapt.light_tune_steps") > 0)
+  if ((adapter == "none" || adapter == "mac" || adapter == "gold_document") &&
+      config.get<int64_t>("adapt.light_tune_steps") > 0)
     throw ConfigError(config.source_of("adapt.light_tune_steps") + ": adapt.light_tune_steps: " +
                       std::to_string(config.get<int64_t>("adapt.light_tune_steps")) + ", but " + chosen +
                       " does not light-tune (uniform, salient and camels do); set it to 0");
@@ -75,11 +77,13 @@ std::unique_ptr<eval::Adapter> make_adapter(const config::Config& config) {
     eval::GreedyAnswerer answerer(mac->base_lm_ptr(), mac->base_tokenizer(), eval.max_new_tokens);
     return std::make_unique<MacAdapter>(mac, std::move(answerer), memory::MemorySettings::from(config));
   }
-  const bool fine_tunes = eval.adapter != "none";
+  const bool fine_tunes = eval.adapter != "none" && eval.adapter != "gold_document";
   std::shared_ptr<const text::Tokenizer> tokenizer = text::load_tokenizer(model_settings.path);
   auto model = models::load_causal_lm(model_settings.path, model_settings.load_options(fine_tunes));
   check_answer_room(config, *model, eval.max_new_tokens);
-  if (!fine_tunes) return std::make_unique<NoAdaptation>(eval::GreedyAnswerer(model, tokenizer, eval.max_new_tokens));
+  eval::GreedyAnswerer answerer(model, tokenizer, eval.max_new_tokens);
+  if (eval.adapter == "gold_document") return std::make_unique<GoldDocument>(std::move(answerer));
+  if (!fine_tunes) return std::make_unique<NoAdaptation>(std::move(answerer));
   const auto adapt = AdaptSettings::from(config);
   LightTuneData light_tune;
   if (adapt.light_tune_steps > 0) {

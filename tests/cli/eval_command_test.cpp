@@ -76,3 +76,22 @@ TEST(EvalCommand, MacAmortizesTheStreamIntoItsMemoryAndAnswersEveryQuestion) {
   EXPECT_EQ(results["memory_bank"]["documents"], results["documents"]);
   EXPECT_TRUE(std::filesystem::exists(only_run(out) / "memory_bank.safetensors"));
 }
+
+TEST(EvalCommand, TestRowsSelectQuestionRowsAndTheGoldDocumentAdapterAnswersThem) {
+  // The sample's first 7 question rows in file order (the Super Bowl 50 article's first
+  // paragraphs); the gold-document calibration row answers them.
+  const auto out = amem::testing::fresh_dir("eval_command_rows");
+  const auto r = run_amem("eval configs/eval/squad_none.yaml eval.adapter=gold_document data.test_rows=[0,7] "
+                          "data.downsample_to=-1 run.output_dir=" + out.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto results = nlohmann::json::parse(amem::testing::read_file(only_run(out) / "results.json"));
+  EXPECT_EQ(results["adapter"], "gold_document");
+  EXPECT_EQ(results["questions"].get<int>(), 7);
+
+  for (const std::string bad : {"data.test_rows=[5,5]", "data.test_rows=[3]", "data.test_rows=[-1,4]"}) {
+    const auto e = run_amem("eval configs/eval/squad_none.yaml " + bad + " run.output_dir=" + out.string() + "/bad");
+    EXPECT_EQ(e.exit_code, 2) << bad << ": " << e.output;
+    EXPECT_NE(e.output.find("data.test_rows"), std::string::npos) << bad << ": " << e.output;
+    EXPECT_FALSE(std::filesystem::exists(out / "bad")) << bad;
+  }
+}
