@@ -1,6 +1,8 @@
-// `amem lm`: use a causal LM checkpoint directly — continue a prompt, or score a text.
+// `amem lm`: use a causal LM checkpoint directly — continue a prompt, score a text, or store it
+// in another dtype.
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include "amem/core/error.h"
@@ -8,6 +10,7 @@
 #include "amem/io/utf8_file.h"
 #include "amem/models/load_causal_lm.h"
 #include "amem/models/model_settings.h"
+#include "amem/models/save_causal_lm.h"
 #include "amem/text/tokenizer.h"
 #include "amem/train/lm_loss.h"
 #include "cli/command_line.h"
@@ -20,11 +23,15 @@ namespace {
 void print_help() {
   std::cout << "usage: amem lm generate --model DIR --prompt TEXT [--max-new-tokens 32] [--num-beams 1]\n"
                "                        [--dtype fp32|bf16] [--device cpu|cuda]\n"
-               "       amem lm score --model DIR --text FILE [--dtype fp32|bf16] [--device cpu|cuda]\n\n"
+               "       amem lm score --model DIR --text FILE [--dtype fp32|bf16] [--device cpu|cuda]\n"
+               "       amem lm convert --model DIR --dtype fp32|bf16 --out DIR\n\n"
                "generate: prints the prompt's continuation (greedy, or beam search with --num-beams).\n"
                "score: prints each token of FILE with the model's loss for it (nats), then the\n"
-               "mean loss and perplexity. DIR is a Hugging Face checkpoint folder (GPT-2, LLaMA,\n"
-               "Qwen2, Mistral).\n";
+               "mean loss and perplexity.\n"
+               "convert: writes the checkpoint with its weights in --dtype into the new folder --out\n"
+               "(config.json records the dtype; tokenizer files are copied), as transformers'\n"
+               "model.to(dtype).save_pretrained does: bf16 halves what a checkpoint weighs.\n"
+               "DIR is a Hugging Face checkpoint folder (GPT-2, LLaMA, Qwen2, Mistral).\n";
 }
 
 // --dtype and --device, with the choices of model.dtype and model.device.
@@ -115,6 +122,22 @@ int score(const Args& args) {
   return 0;
 }
 
+int convert(const Args& args) {
+  std::string dir, out;
+  Placement placement;
+  CLI::App app("", "lm convert");
+  app.add_option("--model", dir, "Hugging Face checkpoint folder")->required();
+  app.add_option("--out", out, "the folder to write (must not exist)")->required();
+  placement.declare(app);
+  app.get_option("--dtype")->required();
+  if (!parse_command_line(app, args, "lm convert", print_help)) return 0;
+  if (std::filesystem::exists(out)) throw ConfigError("lm convert: --out '" + out + "' exists (give a new folder)");
+  const auto model = models::load_causal_lm(dir, placement.load_options("lm convert", dir));
+  models::save_causal_lm(*model, dir, out);
+  std::cout << "lm convert: " << dir << " -> " << out << " (" << placement.dtype << ")\n";
+  return 0;
+}
+
 }  // namespace
 
 int run_lm(const Args& args) {
@@ -125,7 +148,8 @@ int run_lm(const Args& args) {
   const Args rest(args.begin() + 1, args.end());
   if (args[0] == "generate") return generate(rest);
   if (args[0] == "score") return score(rest);
-  throw ConfigError("lm: unknown action '" + args[0] + "' (expected generate or score; see amem lm --help)");
+  if (args[0] == "convert") return convert(rest);
+  throw ConfigError("lm: unknown action '" + args[0] + "' (expected generate, score or convert; see amem lm --help)");
 }
 
 }  // namespace amem::cli

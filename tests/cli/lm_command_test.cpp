@@ -57,3 +57,32 @@ TEST(InspectCommand, ListsTensorsAndTotals) {
   EXPECT_NE(r.output.find("21 tensors in 1 file(s), 150848 elements"), std::string::npos) << r.output;
   EXPECT_EQ(run_amem("inspect /nonexistent").output, "amem: error: /nonexistent: no such file or folder\n");
 }
+
+// bf16 storage: the weights are the fp32 ones rounded to bf16 (inspect shows the dtype), the
+// converted folder scores a text as a model whose weights were rounded would (close to fp32,
+// not equal), and a second conversion back to fp32 scores exactly as the bf16 folder.
+TEST(LmCommand, ConvertStoresTheWeightsInTheGivenDtype) {
+  const auto dir = amem::testing::fresh_dir("lm_convert");
+  const auto bf16 = (dir / "bf16").string(), fp32 = (dir / "fp32").string();
+  const auto r = run_amem("lm convert --model tests/data/models/tiny-gpt2 --dtype bf16 --out " + bf16);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto inspect = run_amem("inspect " + bf16);
+  EXPECT_NE(inspect.output.find("BFloat16"), std::string::npos) << inspect.output;
+  EXPECT_EQ(inspect.output.find("Float "), std::string::npos) << inspect.output;
+  ASSERT_EQ(run_amem("lm convert --model " + bf16 + " --dtype fp32 --out " + fp32).exit_code, 0);
+  const auto text = dir / "text.txt";
+  std::ofstream(text) << "Super Bowl 50 was an American football game.";
+  const auto mean = [&](const std::string& model) {
+    const auto s = run_amem("lm score --model " + model + " --text " + text.string());
+    return s.output.substr(s.output.rfind("mean loss"));
+  };
+  EXPECT_EQ(mean(fp32), mean(bf16 + " --dtype fp32"));
+  EXPECT_NE(mean(fp32), mean("tests/data/models/tiny-gpt2"));
+
+  const auto exists = run_amem("lm convert --model tests/data/models/tiny-gpt2 --dtype bf16 --out " + bf16);
+  EXPECT_EQ(exists.exit_code, 2) << exists.output;
+  EXPECT_NE(exists.output.find("--out '" + bf16 + "' exists"), std::string::npos) << exists.output;
+  const auto no_dtype = run_amem("lm convert --model tests/data/models/tiny-gpt2 --out " + (dir / "x").string());
+  EXPECT_EQ(no_dtype.exit_code, 2) << no_dtype.output;
+  EXPECT_FALSE(std::filesystem::exists(dir / "x"));
+}
