@@ -165,9 +165,7 @@ stage_meta() {
 }
 
 stage_report() {
-  rm -rf "$root/report"
-  "$amem" report "$root"/runs/eval/*/* --training "$root"/runs/{pretrain_gpt2,pretrain_t5,qa_tune,mac,camels}/* \
-    --out "$root/report"
+  "$amem" report "$root/runs" --out "$root/report"
   cat "$root/report/table.md"
 }
 
