@@ -31,8 +31,12 @@ std::string config_dtype_name(torch::ScalarType dtype) {
 }  // namespace
 
 void save_causal_lm(const CausalLm& model, const std::string& source_dir, const std::string& out_dir) {
-  const fs::path source(source_dir);
-  auto config = io::read_json_file((source / "config.json").string());
+  save_causal_lm(model, io::read_json_file((fs::path(source_dir) / "config.json").string()), source_dir, out_dir);
+}
+
+void save_causal_lm(const CausalLm& model, nlohmann::json config, const std::string& files_dir,
+                    const std::string& out_dir) {
+  const fs::path source(files_dir);
 
   std::vector<std::pair<std::string, torch::Tensor>> tensors;
   for (const auto& item : model.named_parameters(/*recurse=*/true))
