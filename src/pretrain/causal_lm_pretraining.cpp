@@ -9,6 +9,7 @@
 #include "amem/models/causal_lm.h"
 #include "amem/models/save_causal_lm.h"
 #include "amem/pretrain/causal_lm_architecture.h"
+#include "amem/pretrain/pretraining_device.h"
 #include "amem/pretrain/sequence_packing.h"
 #include "amem/pretrain/tokenized_corpus.h"
 #include "amem/text/byte_level_bpe.h"
@@ -19,26 +20,12 @@ namespace amem::pretrain {
 
 namespace fs = std::filesystem;
 
-namespace {
-
-torch::Device device_of(const config::Config& config) {
-  if (config.get<std::string>("model.dtype") != "fp32")
-    throw ConfigError(config.source_of("model.dtype") + ": model.dtype: " + config.get<std::string>("model.dtype") +
-                      " is not trained by `amem pretrain`, which keeps float32 weights (set train.bf16_autocast for "
-                      "a bf16 forward)");
-  if (config.get<std::string>("model.device") != "cuda") return torch::kCPU;
-  if (!torch::cuda::is_available()) throw ConfigError("model.device: cuda, but no CUDA device is present");
-  return torch::kCUDA;
-}
-
-}  // namespace
-
 CausalLmPretraining::CausalLmPretraining(const config::Config& config)
     : settings_(PretrainSettings::from(config)),
       tokenizer_(text::load_tokenizer(settings_.tokenizer)),
       config_json_(causal_lm_config(settings_.architecture, *tokenizer_)),
       batch_size_(config.get<int64_t>("train.batch_size")) {
-  const torch::Device device = device_of(config);
+  const torch::Device device = pretraining_device(config);
   model_ = build_causal_lm(config_json_);
   const int64_t context = model_->shape().max_positions;
   if (settings_.sequence_length > context)

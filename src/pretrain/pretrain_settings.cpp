@@ -31,7 +31,7 @@ const std::vector<ArchitectureKey>& architecture_keys() {
       {"n_head", T::Int, "gpt2: attention heads [12]"},
       {"n_inner", T::Int, "gpt2: feed-forward width [null: 4 × n_embd]"},
       {"activation_function", T::String, "gpt2: feed-forward activation [gelu_new]"},
-      {"layer_norm_epsilon", T::Float, "gpt2: LayerNorm epsilon [1e-5]"},
+      {"layer_norm_epsilon", T::Float, "gpt2, t5: layer norm epsilon [gpt2 1e-5, t5 1e-6]"},
       {"embd_pdrop", T::Float, "gpt2: embedding dropout [0.1]"},
       {"attn_pdrop", T::Float, "gpt2: attention dropout [0.1]"},
       {"resid_pdrop", T::Float, "gpt2: residual dropout [0.1]"},
@@ -46,9 +46,21 @@ const std::vector<ArchitectureKey>& architecture_keys() {
       {"rms_norm_eps", T::Float, "llama: RMSNorm epsilon [1e-6]"},
       {"rope_theta", T::Float, "llama: rotary base [10000]"},
       {"hidden_act", T::String, "llama: feed-forward activation [silu]"},
-      {"tie_word_embeddings", T::Bool, "llama: output layer tied to the embedding [false]"},
+      {"tie_word_embeddings", T::Bool, "llama, t5: output layer tied to the embedding [llama false, t5 true (only)]"},
       {"attention_bias", T::Bool, "llama: biases in the attention projections [false]"},
       {"mlp_bias", T::Bool, "llama: biases in the feed-forward [false]"},
+      // T5 (transformers T5Config defaults in brackets; pretrain/t5_architecture.h).
+      {"d_model", T::Int, "t5: width [512]"},
+      {"d_kv", T::Int, "t5: per-head width [64]"},
+      {"d_ff", T::Int, "t5: feed-forward width [2048]"},
+      {"num_layers", T::Int, "t5: encoder blocks [6]"},
+      {"num_decoder_layers", T::Int, "t5: decoder blocks [num_layers]"},
+      {"num_heads", T::Int, "t5: attention heads [8]"},
+      {"relative_attention_num_buckets", T::Int, "t5: relative position buckets [32]"},
+      {"relative_attention_max_distance", T::Int, "t5: distance of the last position bucket [128]"},
+      {"dropout_rate", T::Float, "t5: dropout [0.1]"},
+      {"initializer_factor", T::Float, "t5: scale of the initialisation [1.0]"},
+      {"feed_forward_proj", T::String, "t5: relu, gelu, gated-gelu or gated-silu [relu]"},
   };
   return keys;
 }
@@ -73,8 +85,13 @@ void PretrainSettings::declare(config::Schema& schema) {
           .or_exactly(-1)
           .field<int64_t>("threads", 0, "tokenization threads; 0: one per core")
           .at_least(0)
+          .field<double>("noise_density", 0.15, "t5_span_corruption: fraction of the tokens corrupted (T5: 0.15)")
+          .positive()
+          .below(1)
+          .field<double>("mean_noise_span_length", 3.0, "t5_span_corruption: mean tokens per corrupted span (T5: 3)")
+          .at_least(1)
           .optional<std::string>("architecture.model_type", "the new model's family")
-          .one_of({"gpt2", "llama"});
+          .one_of({"gpt2", "llama", "t5"});
   for (const auto& key : architecture_keys()) {
     const std::string name = std::string("architecture.") + key.name;
     switch (key.type) {
@@ -105,7 +122,7 @@ PretrainSettings PretrainSettings::from(const config::Config& config) {
   s.max_documents = config.get<int64_t>("pretrain.max_documents");
   s.threads = config.get<int64_t>("pretrain.threads");
   if (config.is_null("pretrain.architecture.model_type"))
-    throw ConfigError(config.source() + ": pretrain.architecture.model_type: missing (gpt2 or llama)");
+    throw ConfigError(config.source() + ": pretrain.architecture.model_type: missing (gpt2, llama or t5)");
   s.architecture = {{"model_type", config.get<std::string>("pretrain.architecture.model_type")}};
   for (const auto& key : architecture_keys()) {
     const std::string name = kArchitecture + std::string(key.name);

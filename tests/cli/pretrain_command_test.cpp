@@ -87,7 +87,7 @@ TEST(PretrainCommand, BadInputsAreOneLineErrors) {
       {"pretrain.architecture.vocab_size=100", 2,
        "pretrain.architecture.vocab_size: 100 is below the tokenizer's 601 ids (null takes the tokenizer's size)"},
       {"pretrain.sequence_length=65", 2, "pretrain.sequence_length: 65 is beyond the model's context of 64 positions"},
-      {"pretrain.architecture.model_type=null", 2, "pretrain.architecture.model_type: missing (gpt2 or llama)"},
+      {"pretrain.architecture.model_type=null", 2, "pretrain.architecture.model_type: missing (gpt2, llama or t5)"},
       {"pretrain.architecture.n_layrs=2", 2, "pretrain.architecture.n_layrs"},
       {"model.dtype=bf16", 2, "model.dtype: bf16 is not trained by `amem pretrain`"},
   };

@@ -50,7 +50,7 @@ TEST(T5Init, EachWeightHasTheStandardDeviationOfTransformersInitWeights) {
       // The position table has 128 entries, the others thousands: a loose bound for it.
       const double tolerance = name.find("relative_attention_bias") != std::string::npos ? 0.2 : 0.06;
       EXPECT_NEAR(std_of(p.value()) / (factor * expected_std(name)), 1.0, tolerance) << name;
-      EXPECT_NEAR(p.value().mean().item<double>(), 0.0, 0.2 * factor * expected_std(name)) << name;
+      EXPECT_NEAR(p.value().mean().item<double>(), 0.0, 0.3 * factor * expected_std(name)) << name;
     }
     // Encoder: 2 blocks x 2 norms + final; decoder: 2 x 3 + final.
     EXPECT_EQ(norms, 5 + 7);

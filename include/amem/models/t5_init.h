@@ -9,7 +9,7 @@
 //   attention o                           N(0, f * (num_heads * d_kv)^-0.5)
 //   relative_attention_bias               N(0, f * d_model^-0.5)
 //   every layer_norm / final_layer_norm   f
-// Source: transformers 5.17 src/transformers/models/t5/modeling_t5.py,
+// Source: transformers 5.17 src/transformers/models/t5/modeling_t5.py:562-616,
 // T5PreTrainedModel._init_weights (the T5LayerNorm, T5ForConditionalGeneration, T5DenseActDense,
 // T5DenseGatedActDense and T5Attention branches).
 #pragma once
