@@ -87,3 +87,19 @@ function(amem_reuse_torch_pch target)
     target_precompile_headers(${target} REUSE_FROM amem_lib)
   endif()
 endfunction()
+
+# --- liblzma (Debian liblzma-dev): reads the .xz pre-training text (pretrain/text_corpus.h).
+# The GPU image has the shared library (Python's lzma module needs it) but not the headers, and
+# nothing can be installed there: then the unmodified headers in third_party/liblzma and the
+# library itself (third_party/liblzma/README.md).
+find_package(LibLZMA QUIET)
+if(TARGET LibLZMA::LibLZMA)
+  target_link_libraries(amem_deps INTERFACE LibLZMA::LibLZMA)
+else()
+  find_library(AMEM_LZMA_LIBRARY NAMES lzma liblzma.so.5 REQUIRED)
+  add_library(amem_lzma INTERFACE)
+  target_include_directories(amem_lzma SYSTEM INTERFACE ${PROJECT_SOURCE_DIR}/third_party/liblzma/include)
+  target_link_libraries(amem_lzma INTERFACE ${AMEM_LZMA_LIBRARY})
+  target_link_libraries(amem_deps INTERFACE amem_lzma)
+  message(STATUS "amem: liblzma headers not installed -> third_party/liblzma with ${AMEM_LZMA_LIBRARY}")
+endif()

@@ -39,10 +39,12 @@ int run_training_command(const Args& args, const std::string& command, const cha
   run::RunDir run_dir(config);
   try {
     const auto summary = training.run({run_dir.path(), &run_dir.metrics(), config.to_yaml()});
-    if (summary.best_f1)
-      std::printf("trained %lld steps; best validation F1 %.2f at step %lld; models in %s/{best,last}\n",
-                  static_cast<long long>(summary.steps), *summary.best_f1, static_cast<long long>(summary.best_step),
-                  run_dir.path().string().c_str());
+    if (summary.best_value) {
+      const bool f1 = summary.best_metric == "f1";
+      std::printf("trained %lld steps; best validation %s %.*f at step %lld; models in %s/{best,last}\n",
+                  static_cast<long long>(summary.steps), f1 ? "F1" : summary.best_metric.c_str(), f1 ? 2 : 4,
+                  *summary.best_value, static_cast<long long>(summary.best_step), run_dir.path().string().c_str());
+    }
   } catch (const std::exception& e) {
     run_dir.mark_failed(e);
     throw;

@@ -7,6 +7,7 @@
 #include "amem/methods/camels/camels_settings.h"
 #include "amem/methods/mac/mac_settings.h"
 #include "amem/models/model_settings.h"
+#include "amem/pretrain/pretrain_settings.h"
 #include "amem/run/run_settings.h"
 #include "amem/train/train_settings.h"
 
@@ -24,6 +25,7 @@ const Schema& amem_schema() {
     train::TrainSettings::declare(s);
     methods::MacSettings::declare(s);
     memory::MemorySettings::declare(s);
+    pretrain::PretrainSettings::declare(s);
     return s;
   }();
   return schema;

@@ -9,30 +9,20 @@
 #include "amem/io/atomic_folder.h"
 #include "amem/io/json_file.h"
 #include "amem/io/safetensors.h"
+#include "amem/models/config_dtype_name.h"
 #include "amem/text/tokenizer.h"
 
 namespace amem::models {
 
 namespace fs = std::filesystem;
 
-namespace {
-
-// config.json's name for a dtype, as transformers writes it.
-std::string config_dtype_name(torch::ScalarType dtype) {
-  switch (dtype) {
-    case torch::kFloat32: return "float32";
-    case torch::kBFloat16: return "bfloat16";
-    case torch::kFloat16: return "float16";
-    default: throw Error(std::string("save_causal_lm: cannot record dtype ") + c10::toString(dtype) +
-                         " in config.json (expected float32, bfloat16 or float16)");
-  }
+void save_causal_lm(const CausalLm& model, const std::string& source_dir, const std::string& out_dir) {
+  save_causal_lm(model, io::read_json_file((fs::path(source_dir) / "config.json").string()), source_dir, out_dir);
 }
 
-}  // namespace
-
-void save_causal_lm(const CausalLm& model, const std::string& source_dir, const std::string& out_dir) {
-  const fs::path source(source_dir);
-  auto config = io::read_json_file((source / "config.json").string());
+void save_causal_lm(const CausalLm& model, nlohmann::json config, const std::string& files_dir,
+                    const std::string& out_dir) {
+  const fs::path source(files_dir);
 
   std::vector<std::pair<std::string, torch::Tensor>> tensors;
   for (const auto& item : model.named_parameters(/*recurse=*/true))
@@ -41,7 +31,7 @@ void save_causal_lm(const CausalLm& model, const std::string& source_dir, const 
     tensors.emplace_back(model.checkpoint_prefix() + item.key(), item.value().detach());
   if (tensors.empty()) throw Error("save_causal_lm: the model has no tensors");
 
-  const std::string dtype = config_dtype_name(tensors.front().second.scalar_type());
+  const std::string dtype = config_dtype_name(tensors.front().second.scalar_type(), "save_causal_lm");
   config["dtype"] = dtype;
   if (config.contains("torch_dtype")) config["torch_dtype"] = dtype;
 

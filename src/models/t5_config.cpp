@@ -7,8 +7,9 @@
 
 namespace amem::models {
 
-T5Config read_t5_config(const std::string& dir) {
-  const auto json = HfConfig::read(dir);
+T5Config read_t5_config(const std::string& dir) { return parse_t5_config(HfConfig::read(dir)); }
+
+T5Config parse_t5_config(const HfConfig& json) {
   T5Config c;
   c.vocab_size = json.positive_integer("vocab_size");
   c.d_model = json.positive_integer("d_model");
@@ -25,7 +26,9 @@ T5Config read_t5_config(const std::string& dir) {
       json.has("relative_attention_max_distance") ? json.positive_integer("relative_attention_max_distance") : 128;
   c.layer_norm_epsilon = json.positive_number("layer_norm_epsilon", 1e-6);
   c.dropout_rate = json.probability("dropout_rate", 0.1);
+  c.initializer_factor = json.positive_number("initializer_factor", 1.0);
   const std::string ff = json.string("feed_forward_proj", "relu");
+  c.feed_forward_proj = ff;
   if (ff == "relu" || ff == "gelu") {
     c.activation = ff;
   } else if (ff == "gated-gelu") {
@@ -50,6 +53,31 @@ T5Config read_t5_config(const std::string& dir) {
       json.fail("pad_token_id", "pad/eos/decoder_start ids must lie in [0, vocab_size = " +
                                     std::to_string(c.vocab_size) + ")");
   return c;
+}
+
+nlohmann::json t5_config_json(const T5Config& c) {
+  return {{"architectures", {"T5ForConditionalGeneration"}},
+          {"model_type", "t5"},
+          {"is_encoder_decoder", true},
+          {"vocab_size", c.vocab_size},
+          {"d_model", c.d_model},
+          {"d_kv", c.d_kv},
+          {"d_ff", c.d_ff},
+          {"num_layers", c.num_layers},
+          {"num_decoder_layers", c.num_decoder_layers},
+          {"num_heads", c.num_heads},
+          {"relative_attention_num_buckets", c.relative_attention_num_buckets},
+          {"relative_attention_max_distance", c.relative_attention_max_distance},
+          {"layer_norm_epsilon", c.layer_norm_epsilon},
+          {"dropout_rate", c.dropout_rate},
+          {"initializer_factor", c.initializer_factor},
+          {"feed_forward_proj", c.feed_forward_proj},
+          {"tie_word_embeddings", c.tie_word_embeddings},
+          {"scale_decoder_outputs", c.scale_decoder_outputs},
+          {"decoder_start_token_id", c.decoder_start_token_id},
+          {"eos_token_id", c.eos_token_id},
+          {"pad_token_id", c.pad_token_id},
+          {"use_cache", true}};
 }
 
 void check_t5_shapes(const T5Config& c, const std::string& dir, const io::SafetensorsCheckpoint& checkpoint,

@@ -133,7 +133,7 @@ void save_training_checkpoint(const std::string& dir, const NamedTensors& traina
     io::save_safetensors((staging / "rng.safetensors").string(), generator_states());
     io::save_safetensors((staging / "task.safetensors").string(), progress.task.tensors);
     nlohmann::json best = nullptr;
-    if (progress.best) best = {{"f1", progress.best->f1}, {"step", progress.best->step}};
+    if (progress.best) best = {{"value", progress.best->value}, {"step", progress.best->step}};
     const nlohmann::json state = {{"step", progress.step}, {"task", progress.task.values}, {"best", best}};
     io::write_file_atomic((staging / "state.json").string(), state.dump(2) + "\n");
     for (const auto& [file, contents] : extra_files)
@@ -163,10 +163,11 @@ TrainingProgress load_training_checkpoint(const std::string& dir, const NamedTen
     const auto state = nlohmann::json::parse(in);
     progress.step = state.at("step").get<int64_t>();
     progress.task.values = state.at("task");
-    if (!state.at("best").is_null())
-      progress.best = BestValidation{state.at("best").at("f1").get<double>(), state.at("best").at("step").get<int64_t>()};
+    if (const auto& best = state.at("best"); !best.is_null())  // "f1": checkpoints written before "value"
+      progress.best = BestValidation{best.at(best.contains("f1") ? "f1" : "value").get<double>(),
+                                     best.at("step").get<int64_t>()};
   } catch (const nlohmann::json::exception& e) {
-    throw Error(state_path + ": expected {\"step\": int, \"task\": ..., \"best\": null or {\"f1\", \"step\"}}");
+    throw Error(state_path + ": expected {\"step\": int, \"task\": ..., \"best\": null or {\"value\", \"step\"}}");
   }
   if (progress.step < 0) throw Error(state_path + ": step " + std::to_string(progress.step) + " is negative");
 

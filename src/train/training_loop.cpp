@@ -73,10 +73,10 @@ nlohmann::json to_json(const Metrics& metrics) {
   return out;
 }
 
-double f1_of(const Metrics& metrics) {
+double metric_of(const Metrics& metrics, const std::string& metric) {
   for (const auto& [name, value] : metrics)
-    if (name == "f1") return value;
-  throw std::logic_error("TrainingTask::validate() returned no \"f1\"");
+    if (name == metric) return value;
+  throw std::logic_error("TrainingTask::validate() returned no \"" + metric + "\"");
 }
 
 // The lines of the checkpoint's metrics.jsonl, checked to be whole JSON objects of steps up to
@@ -139,6 +139,8 @@ TrainingSummary TrainingRun::run(const TrainingRunPaths& paths) {
   const LrSchedule schedule(settings.schedule, settings.lr, settings.warmup_steps, settings.steps);
 
   TrainingSummary summary;
+  const ValidationSelection selection = task.selection();
+  summary.best_metric = selection.metric;
   int64_t step = start_.step;
   std::optional<BestValidation> best = start_.best;
   if (checkpoint_) {
@@ -165,7 +167,7 @@ TrainingSummary TrainingRun::run(const TrainingRunPaths& paths) {
       torch::NoGradGuard no_grad;  // validation never trains; tasks need not remember
       metrics = task.validate(dir);
     }
-    const double f1 = f1_of(metrics);
+    const double value = metric_of(metrics, selection.metric);
     Metrics logged;
     for (const auto& [name, value] : metrics) logged.emplace_back("val_" + name, value);
     if (paths.metrics) paths.metrics->log(step, logged);
@@ -177,8 +179,8 @@ TrainingSummary TrainingRun::run(const TrainingRunPaths& paths) {
     }
     spdlog::info("validation at step {}:{}", step, line);
     summary.last_validation = metrics;
-    if (!best || f1 > best->f1) {
-      best = BestValidation{f1, step};
+    if (!best || (selection.higher_is_better ? value > best->value : value < best->value)) {
+      best = BestValidation{value, step};
       save_model_folder(task, paths.run_dir / "best", paths.config_yaml,
                         {{"step", step}, {"metrics", to_json(metrics)}});
     }
@@ -235,7 +237,7 @@ TrainingSummary TrainingRun::run(const TrainingRunPaths& paths) {
   save_model_folder(task, paths.run_dir / "last", paths.config_yaml, nullptr);
   summary.steps = step;
   if (best) {
-    summary.best_f1 = best->f1;
+    summary.best_value = best->value;
     summary.best_step = best->step;
   }
   return summary;

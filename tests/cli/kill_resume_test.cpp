@@ -1,4 +1,4 @@
-// End to end, issue 12 item 10: `amem train` (MAC, CaMeLS) and `amem qa-tune` are killed with
+// End to end, issue 12 item 10: `amem train` (MAC, CaMeLS), `amem qa-tune` and `amem pretrain` are killed with
 // SIGKILL at a seeded random step, resumed from the killed run's checkpoint/, and the resumed
 // run's metrics.jsonl (every logged value but the wall-clock ones), last/ and best/ must equal
 // those of the same run never stopped, bit for bit (CPU).
@@ -157,4 +157,11 @@ TEST(KillAndResume, QaTuningResumesBitForBit) {
                   {"qa-tune", "configs/qa_tune/tiny_squad.yaml", "train.steps=8", "train.log_every=1",
                    "train.save_every=2", "train.eval_every=4", "train.val_documents=1"},
                   8, 3);
+}
+
+TEST(KillAndResume, PretrainingResumesBitForBit) {
+  kill_and_resume("pretrain",
+                  {"pretrain", "configs/pretrain/tiny_gpt2.yaml", "train.steps=12", "train.log_every=1",
+                   "train.save_every=2", "train.eval_every=4"},
+                  12, 4);
 }

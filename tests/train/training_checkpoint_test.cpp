@@ -101,7 +101,7 @@ TEST(TrainingCheckpoint, AKillBetweenTheTwoRenamesOfTheSwapLeavesTheOldOneToResu
   EXPECT_EQ(progress.task.tensors[0].first, "carried");
   EXPECT_TRUE(torch::equal(progress.task.tensors[0].second, torch::arange(4.0)));
   ASSERT_TRUE(progress.best.has_value());
-  EXPECT_EQ(progress.best->f1, 0.25);
+  EXPECT_EQ(progress.best->value, 0.25);
   EXPECT_EQ(progress.best->step, 4);
 
   std::filesystem::rename(dir + ".old", root / "elsewhere");

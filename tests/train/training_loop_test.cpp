@@ -105,7 +105,7 @@ TEST(TrainingLoop, LossFallsAndBestAndLastModelsAreWritten) {
   EXPECT_LT(losses.back(), 0.1 * losses.front());
   EXPECT_EQ(task.validations, 10);
   EXPECT_EQ(summary.steps, 40);
-  ASSERT_TRUE(summary.best_f1.has_value());
+  ASSERT_TRUE(summary.best_value.has_value());
   // Warm-up: lr 0 at the first step (factor 0/2), then half, then the peak.
   const auto lrs = logged(dir / "metrics.jsonl", "lr");
   EXPECT_DOUBLE_EQ(lrs[0], 0.0);
@@ -119,7 +119,7 @@ TEST(TrainingLoop, LossFallsAndBestAndLastModelsAreWritten) {
   }
   const auto best = nlohmann::json::parse(amem::testing::read_file(dir / "best" / "validation.json"));
   EXPECT_EQ(best["step"].get<int64_t>(), summary.best_step);
-  EXPECT_DOUBLE_EQ(best["metrics"]["f1"].get<double>(), *summary.best_f1);
+  EXPECT_DOUBLE_EQ(best["metrics"]["f1"].get<double>(), *summary.best_value);
   // last/ holds the final weights.
   const auto last = amem::io::SafetensorsFile::open((dir / "last" / "model.safetensors").string());
   EXPECT_TRUE(torch::equal(last->load("w"), task.model_->weight));
@@ -175,8 +175,8 @@ TEST(TrainingLoop, BestValidationsBeforeAnInterruptionSurviveTheResume) {
   s.resume = (first_dir / "checkpoint").string();
   const auto second_dir = amem::testing::fresh_dir("loop_best_second");
   const auto summary = train(second, s, second_dir);
-  ASSERT_TRUE(summary.best_f1.has_value());
-  EXPECT_EQ(*summary.best_f1, 0.9);
+  ASSERT_TRUE(summary.best_value.has_value());
+  EXPECT_EQ(*summary.best_value, 0.9);
   EXPECT_EQ(summary.best_step, 4);
   EXPECT_EQ(nlohmann::json::parse(amem::testing::read_file(second_dir / "best" / "validation.json"))["step"], 4);
   for (const char* folder : {"best", "last"})

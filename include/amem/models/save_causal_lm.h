@@ -3,6 +3,7 @@
 // models::load_causal_lm(dir) both read what this writes.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "amem/models/causal_lm.h"
@@ -19,5 +20,11 @@ namespace amem::models {
 //   generation_config.json, copied from source_dir where they exist.
 // `source_dir` is the checkpoint the model was loaded from; its config must describe it.
 void save_causal_lm(const CausalLm& model, const std::string& source_dir, const std::string& out_dir);
+
+// The same for a model that has no source checkpoint (pre-trained from scratch): `config`
+// is its config.json, and the tokenizer files (and generation_config.json) are copied from
+// `files_dir` where they exist.
+void save_causal_lm(const CausalLm& model, nlohmann::json config, const std::string& files_dir,
+                    const std::string& out_dir);
 
 }  // namespace amem::models

@@ -4,7 +4,10 @@
 #include <cstdint>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "amem/io/safetensors.h"
+#include "amem/models/hf_config.h"
 
 namespace amem::models {
 
@@ -27,6 +30,9 @@ struct T5Config {
   // "gated-silu" give two (`wi_0` through the activation, times `wi_1`).
   bool gated_feed_forward = false;
   std::string activation;  // name for layers::activation_by_name ("gated-gelu" uses gelu_new)
+  std::string feed_forward_proj = "relu";  // config.json's name of the two fields above
+  // The scale of the Hugging Face initialisation (models/t5_init.h); 1 but in transformers' tests.
+  double initializer_factor = 1.0;
   bool tie_word_embeddings = true;
   // Whether the decoder output is scaled by d_model^-0.5 before the vocabulary projection.
   // transformers 5 writes it; older configs imply it from tie_word_embeddings.
@@ -39,6 +45,15 @@ struct T5Config {
 // Reads `<dir>/config.json`. A missing key, a value of the wrong type, or an unknown
 // feed_forward_proj throws amem::Error "<path>: key '<key>': ...".
 T5Config read_t5_config(const std::string& dir);
+
+// The same from config.json's keys held in `json` (errors name json.path()).
+T5Config parse_t5_config(const HfConfig& json);
+
+// The config.json transformers' T5Config.save_pretrained writes for `config` (model_type "t5",
+// architectures, every size and id, feed_forward_proj, tie_word_embeddings and
+// scale_decoder_outputs), which parse_t5_config reads back as `config`. The "dtype" key is the
+// saver's to add.
+nlohmann::json t5_config_json(const T5Config& config);
 
 // Before building: every size of `config` (read from `dir`) against the checkpoint's tensors
 // (models/config_shape_check.h); the decoder's only `with_decoder`. amem::Error naming the key.

@@ -7,7 +7,7 @@
 //   rng.safetensors         the CPU generator state and each CUDA device's
 //   task.safetensors        the task's own tensors (TaskState::tensors; often none)
 //   state.json              the step, the task's own values (TaskState::values, opaque JSON)
-//                           and the best validation so far ({"f1", "step"} or null)
+//                           and the best validation so far ({"value", "step"} or null)
 //   plus any extra files and folders the caller adds (the resolved config.yaml, the metrics
 //   logged so far, the best model).
 // The folder is written under a temporary name and renamed into place, so a crash leaves
@@ -35,9 +35,9 @@ struct TaskState {
   NamedTensors tensors;   // names unique; stored as they are (dtype, CPU copy)
 };
 
-// The validation with the highest F1 so far, which best/ holds.
+// The best validation so far (TrainingTask::selection), which best/ holds.
 struct BestValidation {
-  double f1 = 0;
+  double value = 0;  // of the selection metric
   int64_t step = 0;
 };
 

@@ -12,8 +12,8 @@
 //   checkpoint/     the resumable state (training_checkpoint.h) every save_every steps and at the
 //                   end, with the metrics logged so far and best/ (hard links); `train.resume=
 //                   <run>/checkpoint` continues the run exactly
-//   best/           task.save_model() at the validation with the highest F1 so far (with
-//                   validation.json: its step and metrics)
+//   best/           task.save_model() at the best validation so far by the task's selection
+//                   metric (highest F1, lowest loss; with validation.json: its step and metrics)
 //   last/           task.save_model() at the end
 // Each folder is written atomically, with the resolved config.yaml beside the model.
 // A resumed run writes into its own new run folder, which starts with the checkpoint's
@@ -43,7 +43,8 @@ struct TrainingRunPaths {
 
 struct TrainingSummary {
   int64_t steps = 0;                 // optimiser steps taken, resumed ones included
-  std::optional<double> best_f1;     // none when no validation ran
+  std::string best_metric;           // TrainingTask::selection().metric
+  std::optional<double> best_value;  // none when no validation ran
   int64_t best_step = 0;
   Metrics last_validation;
 };

@@ -20,6 +20,12 @@ namespace amem::train {
 // Named values in the order they are logged.
 using Metrics = std::vector<std::pair<std::string, double>>;
 
+// Which validation metric selects the best checkpoint (best/), and which way is better.
+struct ValidationSelection {
+  std::string metric = "f1";
+  bool higher_is_better = true;
+};
+
 struct StepOutput {
   torch::Tensor loss;  // scalar to minimise; the loop divides it by grad_accum and backpropagates
   Metrics metrics;     // logged as their mean over the step's micro-batches
@@ -48,10 +54,12 @@ class TrainingTask {
   // come from this task with this config (another dataset, another model shape).
   virtual void restore_state(const TaskState& state) = 0;
 
-  // Validation metrics; must include "f1", which selects the best checkpoint. `output_dir`
-  // is an existing, empty folder of this validation for anything worth keeping (predictions,
-  // pictures). The task restores train mode on its next compute_loss().
+  // Validation metrics; must include selection().metric, which selects the best checkpoint.
+  // `output_dir` is an existing, empty folder of this validation for anything worth keeping
+  // (predictions, pictures). The task restores train mode on its next compute_loss().
   virtual Metrics validate(const std::filesystem::path& output_dir) = 0;
+  // The QA methods keep the highest F1; pre-training the lowest validation loss.
+  virtual ValidationSelection selection() const { return {}; }
 
   // Writes the trained model into the (empty, existing) folder `dir` in the method's format,
   // e.g. a Hugging Face checkpoint, or the trained parts alone.

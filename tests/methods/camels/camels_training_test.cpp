@@ -83,7 +83,7 @@ TEST(CamelsTraining, TrainsValidatesSavesAndTheSavedWeightModelEvaluates) {
   const auto summary =
       train::run_training(task, train::TrainSettings::from(config), {run_dir, &metrics, "run:\n  seed: 0\n"});
   EXPECT_EQ(summary.steps, 4);
-  ASSERT_TRUE(summary.best_f1.has_value());
+  ASSERT_TRUE(summary.best_value.has_value());
   const auto picture = amem::testing::read_file(run_dir / "validation" / "step-000002" / "token_weights.html");
   EXPECT_NE(picture.find("<span title=\""), std::string::npos);
   for (const char* file : {"config.json", "model.safetensors", methods::camels::kTokenWeightingHeadFile})
