@@ -10,6 +10,7 @@ const std::vector<Command>& commands() {
       {"train", "meta-train a method (train.method: mac, camels or qa_tune) and save what it trains", run_train},
       {"memory", "build a MAC memory bank from a stream's documents, or describe a saved one", run_memory},
       {"qa-tune", "QA pre-tuning of a base LM on training question-answer pairs (answer-only loss)", run_qa_tune},
+      {"report", "tables (Markdown, LaTeX) and plots of finished runs: mean ± std over seeds", run_report},
       {"inspect", "list the tensors of a safetensors file or checkpoint folder", run_inspect},
   };
   return table;
