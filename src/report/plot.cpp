@@ -42,14 +42,16 @@ std::string text(const std::string& s) {
 }
 
 
-// Colour map 0: 0 the background (white), 1 the axes and text (black), then the series colours
-// (Tableau's ten, which stay distinct in print and for most colour-blind readers).
-constexpr int kFirstSeriesColour = 2;
+// Colour map 0: 0 the background (white), 1 the axes and text (black), 2 the grid (light grey),
+// then the series colours (Tableau's ten, which stay distinct in print and for most colour-blind
+// readers).
+constexpr int kGridColour = 2;
+constexpr int kFirstSeriesColour = 3;
 constexpr int kSeriesColours = 10;
 void set_colours() {
-  const PLINT r[] = {255, 0, 31, 255, 44, 214, 148, 140, 227, 127, 188, 23};
-  const PLINT g[] = {255, 0, 119, 127, 160, 39, 103, 86, 119, 127, 189, 190};
-  const PLINT b[] = {255, 0, 180, 14, 44, 40, 189, 75, 194, 127, 34, 207};
+  const PLINT r[] = {255, 0, 210, 31, 255, 44, 214, 148, 140, 227, 127, 188, 23};
+  const PLINT g[] = {255, 0, 210, 119, 127, 160, 39, 103, 86, 119, 127, 189, 190};
+  const PLINT b[] = {255, 0, 210, 180, 14, 44, 40, 189, 75, 194, 127, 34, 207};
   plscmap0(r, g, b, kFirstSeriesColour + kSeriesColours);
 }
 PLINT series_colour(size_t i) { return PLINT(kFirstSeriesColour + i % kSeriesColours); }
@@ -93,6 +95,18 @@ void legend(const std::vector<Series>& series, PLINT opt_kind) {
            box_scales.data(), box_widths.data(), colours.data(), styles.data(), widths.data(), nullptr, nullptr,
            nullptr, nullptr);
 }
+
+// A light grid under black axes, ticks and numbers.
+void axes(const char* x_options, const char* y_options) {
+  plcol0(kGridColour);
+  plbox("g", 0, 0, "g", 0, 0);
+  plcol0(1);
+  plbox(x_options, 0, 0, y_options, 0, 0);
+}
+
+// Series this short (validation every few hundred steps, one point per stream position) get a
+// marker at each point, so that a single value shows.
+constexpr size_t kMarkedPoints = 50;
 
 // [lo, hi] widened by 5% each side, or by 1 when it is a single value.
 std::pair<double, double> padded(double lo, double hi) {
@@ -146,19 +160,21 @@ void plot_lines(const std::filesystem::path& file, const std::vector<LinePanel>&
         y_lo = std::min(y_lo, s.y[i] - e), y_hi = std::max(y_hi, s.y[i] + e);
       }
     if (x_lo > x_hi) x_lo = 0, x_hi = 1, y_lo = 0, y_hi = 1;  // a panel without points: empty axes
-    const auto [xa, xb] = x_lo == x_hi ? padded(x_lo, x_hi) : std::make_pair(x_lo, x_hi);
+    const auto [xa, xb] = padded(x_lo, x_hi);
     const auto [ya, yb] = padded(y_lo, y_hi);
-    plcol0(1);
     plwind(xa, xb, ya, yb);
-    plbox("bcnstg", 0, 0, "bcnstvg", 0, 0);
+    axes("bcnst", "bcnstv");
     pllab(text(panel.x_label).c_str(), text(panel.y_label).c_str(), text(panel.title).c_str());
     for (size_t i = 0; i < panel.series.size(); ++i) {
       const auto& s = panel.series[i];
       plcol0(series_colour(i));
       plwidth(2);
       plline(PLINT(s.y.size()), s.x.data(), s.y.data());
-      if (s.y.size() == 1) plstring(1, s.x.data(), s.y.data(), "#(728)");  // a lone point: a dot
       plwidth(1);
+      if (s.y.size() <= kMarkedPoints) {
+        plssym(0, 1.5);
+        plpoin(PLINT(s.y.size()), s.x.data(), s.y.data(), 17);  // a filled dot
+      }
       if (!s.error.empty()) draw_error_bars(s.x, s.y, s.error);
     }
     if (!panel.series.empty()) legend(panel.series, PL_LEGEND_LINE);
@@ -182,9 +198,10 @@ void plot_bars(const std::filesystem::path& file, const BarChart& chart, ImageFo
   for (const auto& s : chart.series)
     for (size_t j = 0; j < groups; ++j) y_hi = std::max(y_hi, s.y[j] + (s.error.empty() ? 0 : s.error[j]));
   y_hi = y_hi > 0 ? 1.35 * y_hi : 1;  // room for the legend; axes for an all-zero chart
-  plcol0(1);
   plwind(0, double(groups), 0, y_hi);
-  plbox("bc", 0, 0, "bcnstvg", 0, 0);
+  plcol0(kGridColour);
+  plbox("", 0, 0, "g", 0, 0);
+  plcol0(1);
   pllab("", text(chart.y_label).c_str(), text(chart.title).c_str());
   const double width = 0.8 / double(bars);
   for (size_t i = 0; i < bars; ++i) {
@@ -202,6 +219,7 @@ void plot_bars(const std::filesystem::path& file, const BarChart& chart, ImageFo
     if (!s.error.empty()) draw_error_bars(centres, s.y, s.error);
   }
   plcol0(1);
+  plbox("bc", 0, 0, "bcnstv", 0, 0);  // over the bars: axes on top
   for (size_t j = 0; j < groups; ++j)
     plmtex("b", 1.5 + 1.2 * double(j % 2), (double(j) + 0.5) / double(groups), 0.5, text(chart.categories[j]).c_str());
   legend(chart.series, PL_LEGEND_COLOR_BOX);
