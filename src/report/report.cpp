@@ -68,6 +68,7 @@ std::vector<LinePanel> training_panels(const TrainingRun& run) {
   add("training loss", "loss", {"loss", "val_loss"});
   add("QA loss gain over the base model", "nats", {"qa_gain_from_base", "val_qa_gain_from_base"});
   add("validation answers", "percent", {"val_f1", "val_em"});
+  add("validation perplexity", "perplexity", {"val_perplexity"});
   return panels;
 }
 

@@ -179,3 +179,17 @@ TEST(ReportCommand, EndToEndFromTwoEvalRuns) {
     EXPECT_TRUE(has_image_header(dir / "report" / "bars.svg", amem::report::ImageFormat::svg));
   }
 }
+
+TEST(ReportCommand, HelpAndMissingArguments) {
+  for (const char* flag : {"--help", "-h"}) {
+    const auto r = run_amem(std::string("report ") + flag);
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find("usage: amem report RUN_DIR..."), std::string::npos) << r.output;
+  }
+  const auto bare = run_amem("report");  // the usage, as a mistake
+  EXPECT_EQ(bare.exit_code, 2);
+  EXPECT_NE(bare.output.find("usage: amem report"), std::string::npos);
+  const auto typo = run_amem("report runs --out x --lable eval.adapter");
+  EXPECT_EQ(typo.exit_code, 2);
+  EXPECT_NE(error_line(typo).find("report: "), std::string::npos);
+}

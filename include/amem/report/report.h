@@ -3,8 +3,9 @@
 //   table.md        the result table in Markdown (table_text.h)        } when there are
 //   table.tex       the same as a booktabs LaTeX tabular               } evaluation runs
 //   bars.EXT        EM/F1 (and every other quality column) per row, mean with ± std error bars
-//   training-NAME.EXT  per training run: loss (and val_loss), QA gain over the base model, and
-//                   validation F1/EM over steps, the panels its metrics.jsonl has
+//   training-NAME.EXT  per training run: loss (and val_loss), QA gain over the base model,
+//                   validation F1/EM and validation perplexity over steps, the panels its
+//                   metrics.jsonl has
 //   summary.json    every number: per row its runs, seeds and every metric's mean, std and
 //                   per-run values; per training run its curves' last, min and max
 // EXT is svg or png. Plots need PLplot (plot.h); a build without it writes the rest and says so.
