@@ -56,6 +56,18 @@ else()
   message(STATUS "amem: CLI11 not installed -> third_party/CLI11")
 endif()
 
+# --- PLplot (the plots of `amem report`; C API): Debian libplplot-dev, with plplot-driver-cairo
+# for PNG. Optional: the GPU image has no Debian packages, and there amem builds without plots
+# (`amem report` then writes its tables and says why it drew nothing).
+find_path(AMEM_PLPLOT_INCLUDE plplot.h PATH_SUFFIXES plplot)
+find_library(AMEM_PLPLOT_LIBRARY plplot)
+if(AMEM_PLPLOT_INCLUDE AND AMEM_PLPLOT_LIBRARY)
+  set(AMEM_HAVE_PLPLOT ON)
+else()
+  set(AMEM_HAVE_PLPLOT OFF)
+  message(STATUS "amem: PLplot not found -> amem report without plots (install libplplot-dev)")
+endif()
+
 add_library(amem_deps INTERFACE)
 target_link_libraries(amem_deps INTERFACE ${AMEM_YAML_TARGET} amem_spdlog)
 target_include_directories(amem_deps SYSTEM INTERFACE ${AMEM_NLOHMANN_INCLUDE})

@@ -1,0 +1,158 @@
+#include "amem/report/run_folders.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "amem/core/error.h"
+#include "amem/io/json_file.h"
+
+namespace amem::report {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// config.yaml's values by dotted key: a scalar's text, a list's YAML text. Two configs are the
+// same setting exactly when these strings are (amem writes config.yaml in one canonical form).
+void flatten_yaml(const YAML::Node& node, const std::string& prefix, std::map<std::string, std::string>& out) {
+  if (node.IsMap()) {
+    for (const auto& item : node)
+      flatten_yaml(item.second, prefix.empty() ? item.first.as<std::string>() : prefix + "." + item.first.as<std::string>(), out);
+    return;
+  }
+  out[prefix] = node.IsScalar() ? node.Scalar() : YAML::Dump(node);
+}
+
+std::map<std::string, std::string> read_config(const fs::path& file) {
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(file.string());
+  } catch (const YAML::Exception& e) {
+    throw Error(file.string() + ": not readable as YAML (" + e.msg + ")");
+  }
+  if (!root.IsMap()) throw Error(file.string() + ": expected a mapping of config sections");
+  std::map<std::string, std::string> out;
+  flatten_yaml(root, "", out);
+  return out;
+}
+
+void flatten_json(const nlohmann::json& value, const std::string& prefix, Metrics& out) {
+  if (value.is_object()) {
+    for (const auto& [key, item] : value.items()) flatten_json(item, prefix.empty() ? key : prefix + "." + key, out);
+  } else if (value.is_number()) {
+    out[prefix] = value.get<double>();
+  } else if (value.is_null()) {
+    out[prefix] = std::nullopt;
+  }  // strings (the adapter's name), booleans and lists are not figures to average
+}
+
+Metrics read_results(const fs::path& file) {
+  const auto json = io::read_json_file(file.string());
+  if (!json.is_object()) throw Error(file.string() + ": expected a JSON object");
+  Metrics metrics;
+  flatten_json(json, "", metrics);
+  for (const char* key : {"exact_match", "f1"}) {
+    const auto it = metrics.find(key);
+    if (it == metrics.end() || !it->second)
+      throw Error(file.string() + ": missing key '" + key + "' (expected a number, as amem eval writes)");
+  }
+  return metrics;
+}
+
+// Every numeric field but "step" and "time" of every line, as a curve over "step".
+std::map<std::string, Curve> read_curves(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw Error(file.string() + ": cannot be read");
+  std::map<std::string, Curve> curves;
+  std::string line;
+  for (size_t number = 1; std::getline(in, line); ++number) {
+    if (line.empty()) continue;
+    const auto where = file.string() + ":" + std::to_string(number);
+    nlohmann::json json;
+    try {
+      json = nlohmann::json::parse(line);
+    } catch (const nlohmann::json::parse_error&) {
+      throw Error(where + ": invalid JSON line");
+    }
+    if (!json.is_object() || !json.contains("step") || !json["step"].is_number())
+      throw Error(where + ": expected an object with a numeric \"step\"");
+    const double step = json["step"].get<double>();
+    for (const auto& [key, value] : json.items())
+      if (key != "step" && key != "time" && value.is_number()) curves[key].emplace_back(step, value.get<double>());
+  }
+  return curves;
+}
+
+std::string first_line(const fs::path& file) {
+  std::ifstream in(file);
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
+// Reads the run folder `dir` into `runs`; `searched`: found by searching rather than given.
+// A folder reached twice (given twice, or given and also found) counts once, as one run.
+void read_run(const fs::path& dir, bool searched, Runs& runs, std::set<fs::path>& seen) {
+  if (!seen.insert(fs::canonical(dir)).second) return;
+  if (fs::exists(dir / "FAILED")) {
+    const auto why = dir.string() + ": a failed run (FAILED: " + first_line(dir / "FAILED") + ")";
+    if (!searched) throw Error(why);
+    runs.skipped.push_back(why);
+    return;
+  }
+  auto config = read_config(dir / "config.yaml");
+  if (fs::exists(dir / "results.json")) {
+    runs.evals.push_back({dir.string(), std::move(config), read_results(dir / "results.json")});
+    return;
+  }
+  if (fs::exists(dir / "metrics.jsonl")) {
+    auto curves = read_curves(dir / "metrics.jsonl");
+    if (curves.count("loss")) {
+      runs.trainings.push_back({dir.string(), dir.filename().string(), std::move(curves)});
+      return;
+    }
+  }
+  throw Error(dir.string() + ": not a finished run (config.yaml, but neither results.json nor training losses in "
+              "metrics.jsonl)");
+}
+
+void search(const fs::path& dir, Runs& runs, std::set<fs::path>& seen, size_t& found) {
+  if (fs::exists(dir / "config.yaml")) {
+    read_run(dir, true, runs, seen);
+    ++found;
+    return;
+  }
+  std::vector<fs::path> children;
+  for (const auto& entry : fs::directory_iterator(dir))
+    if (entry.is_directory() && !entry.is_symlink()) children.push_back(entry.path());
+  std::sort(children.begin(), children.end());
+  for (const auto& child : children) search(child, runs, seen, found);
+}
+
+}  // namespace
+
+Runs read_runs(const std::vector<std::string>& paths) {
+  Runs runs;
+  std::set<fs::path> seen;
+  for (const auto& given : paths) {
+    const fs::path path(given);
+    if (!fs::exists(path)) throw Error(given + ": no such folder");
+    if (!fs::is_directory(path)) throw Error(given + ": not a folder (expected a run folder or a folder of them)");
+    if (fs::exists(path / "config.yaml")) {
+      read_run(path, false, runs, seen);
+      continue;
+    }
+    size_t found = 0;
+    search(path, runs, seen, found);
+    if (found == 0)
+      throw Error(given + ": not a run folder (no config.yaml) and holds none at any depth");
+  }
+  return runs;
+}
+
+}  // namespace amem::report
