@@ -15,7 +15,12 @@ bin=build-gpu/bin/amem
 scripts/repro/pipeline.sh lm meta --scale smoke --root "$root" --data .repro-carry/data --amem "$bin" 2>&1 | tee "$out/smoke.log"
 head -c 2000 "$root/data/dev-v1.1.json" | tr -c '[:alnum:][:space:].,' ' ' > "$root/data/check.txt"
 python3 scripts/device/check_hf_export.py "$bin" "$root/models/gpt2_base" "$root/data/check.txt"
-[[ -f scripts/device/check_t5_export.py ]] && python3 scripts/device/check_t5_export.py "$bin" "$root/models/t5" "$root/data/check.txt"
+python3 scripts/device/check_hf_export.py "$bin" "$root/models/gpt2_qa" "$root/data/check.txt"
+python3 scripts/device/check_t5_export.py "$(ls -d "$root"/runs/pretrain_t5/*)" 2>&1 | grep -v Warning | tail -3
+# Pre-training throughput beside transformers: the same GPT-2, packed data and optimisation.
+gpt2_run=$(ls -d "$root"/runs/pretrain_gpt2/*)
+python3 scripts/device/hf_pretrain_bench.py "$gpt2_run/last" "$gpt2_run/metrics.jsonl" \
+  .repro-carry/data/corpus/pretrain-en.txt.xz --steps 60 2>&1 | grep -v Warning | tail -5
 for m in "$root"/runs/*/*/metrics.jsonl; do
   echo "$m: median step_seconds $(grep -o '"step_seconds":[0-9.e+-]*' "$m" | cut -d: -f2 | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')," \
        "tokens/s $(grep -o '"tokens_per_s":[0-9.e+-]*' "$m" | cut -d: -f2 | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')"

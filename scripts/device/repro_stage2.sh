@@ -13,10 +13,7 @@ cat .repro-carry/stage1/stage1.tgz.part-* | tar -C "$root" -xzf -
 bin=$root/bin/amem
 "$bin" --help > /dev/null
 scripts/repro/pipeline.sh meta --root "$root" --data .repro-carry/data --amem "$bin" 2>&1 | tee "$out/stage2.log"
-if [[ -f scripts/device/check_t5_export.py ]]; then
-  head -c 2000 "$root/data/dev-v1.1.json" | tr -c '[:alnum:][:space:].,' ' ' > "$root/data/check.txt"
-  python3 scripts/device/check_t5_export.py "$bin" "$root/models/t5" "$root/data/check.txt" | tee -a "$out/stage2.log"
-fi
+python3 scripts/device/check_t5_export.py "$(ls -d "$root"/runs/pretrain_t5/*)" 2>&1 | grep -v Warning | tail -3 | tee -a "$out/stage2.log"
 tar -C "$root" --exclude='runs/*/*/checkpoint' --exclude='runs/*/*/best' --exclude='runs/*/*/last' \
     -czf "$out/results_meta.tgz" logs runs
 ls -la "$out"
