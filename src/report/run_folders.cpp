@@ -117,6 +117,14 @@ void read_run(const fs::path& dir, bool searched, Runs& runs, std::set<fs::path>
       return;
     }
   }
+  // `amem memory build` finishes with a bank and no figures to report: a sweep's folder may hold one.
+  if (fs::exists(dir / "memory_bank.safetensors")) {
+    const auto why = dir.string() + ": a memory bank build (memory_bank.safetensors), neither an evaluation nor a "
+                                    "training run";
+    if (!searched) throw Error(why);
+    runs.skipped.push_back(why);
+    return;
+  }
   throw Error(dir.string() + ": not a finished run (config.yaml, but neither results.json nor training losses in "
               "metrics.jsonl)");
 }

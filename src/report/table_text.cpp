@@ -11,7 +11,7 @@ std::string number(double value, MetricKind kind) {
   switch (kind) {
     case MetricKind::quality: std::snprintf(text, sizeof text, "%.2f", value); break;
     case MetricKind::seconds: std::snprintf(text, sizeof text, "%.3g", value); break;
-    case MetricKind::bytes: std::snprintf(text, sizeof text, "%.1f", value / (1024.0 * 1024.0)); break;
+    case MetricKind::bytes: std::snprintf(text, sizeof text, "%.4g", value / (1024.0 * 1024.0)); break;
     case MetricKind::other: std::snprintf(text, sizeof text, "%.4g", value); break;
   }
   return text;

@@ -95,12 +95,21 @@ TEST(ReportCommand, FailedRunsFoundBySearchingAreSkippedAndNamed) {
   write_sweep(dir / "runs");
   write_eval_run(dir / "runs" / "evals" / "broken", FakeEval{});
   write_file(dir / "runs" / "evals" / "broken" / "FAILED", "out of memory\n");
+  const auto bank = dir / "runs" / "bank";  // amem memory build: a bank, no figures
+  write_file(bank / "config.yaml", "run:\n  name: squad_mac\n");
+  write_file(bank / "metrics.jsonl", "{\"step\":0,\"time\":1.0,\"amortize_seconds\":0.5}\n");
+  write_file(bank / "memory_bank.safetensors", "bank");
   const auto r = run_amem("report " + (dir / "runs").string() + " --out " + (dir / "out").string() + " --no-plots");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("amem report: skipped " + (dir / "runs" / "evals" / "broken").string() +
                           ": a failed run (FAILED: out of memory)"),
             std::string::npos)
       << r.output;
+  EXPECT_NE(r.output.find("amem report: skipped " + bank.string() +
+                          ": a memory bank build (memory_bank.safetensors), neither an evaluation nor a training run"),
+            std::string::npos)
+      << r.output;
+  EXPECT_EQ(nlohmann::json::parse(read_file(dir / "out" / "summary.json"))["skipped"].size(), 2u);
   // Given directly, a failed run is an error.
   const auto direct = run_amem("report " + (dir / "runs" / "evals" / "broken").string() + " --out " +
                                (dir / "out2").string());

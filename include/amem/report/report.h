@@ -9,6 +9,9 @@
 //   summary.json    every number: per row its runs, seeds and every metric's mean, std and
 //                   per-run values; per training run its curves' last, min and max
 // EXT is svg or png. Plots need PLplot (plot.h); a build without it writes the rest and says so.
+// (PLplot ends the process on an internal fatal error, such as a driver failing to open its
+// file; amem's handler makes that a one-line error with exit code 1, but the staging folder of
+// the report is then left beside `out`, unfinished, under its staging name.)
 #pragma once
 
 #include <string>

@@ -11,6 +11,7 @@
 // carry the same label get the keys that tell them apart appended: "none [adapt.lr=1e-4]".
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,9 +30,9 @@ struct Cell {
 
 struct Row {
   std::string label;
-  std::vector<std::string> runs;                       // run folders
-  std::vector<std::string> seeds;                      // "run.seed=1 data.seed=0", per run
-  std::map<std::string, Cell> cells;                   // by metric key; every key of the row's runs
+  std::vector<std::string> runs;      // run folders
+  std::vector<std::string> seeds;     // per run, its seed keys in key order: "data.seed=0 run.seed=1"
+  std::map<std::string, Cell> cells;  // by metric key; every key of the row's runs
 };
 
 struct ResultTable {

@@ -3,8 +3,8 @@
 // A cell is "mean ± std" over the row's runs (the mean alone for one run, "—" for a figure
 // the runs could not measure or do not have). Numbers by kind of metric (keys as in
 // result_table.h): EM/F1 (percent) with 2 decimals; seconds with 3 significant digits; bytes
-// shown in MiB with 1 decimal (the column title says MiB); anything else with 4 significant
-// digits. The first column holds the row labels, titled by the label key; the second, n, the
+// shown in MiB (the column title says so) and anything else with 4 significant digits (a memory
+// bank of a few KiB stays visible beside a process of GiB). The first column holds the row labels, titled by the label key; the second, n, the
 // number of runs (seeds) averaged.
 #pragma once
 
