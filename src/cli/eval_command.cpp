@@ -25,7 +25,9 @@ void print_help() {
   std::cout << "usage: amem eval CONFIG [OVERRIDE...]\n\n"
                "Streams the test documents (data.*) into the adapter eval.adapter names (none,\n"
                "uniform, salient, camels, mac), then answers every question greedily with the\n"
-               "adapted model and scores it (SQuAD v1.1 EM and F1 against all gold answers). The\n"
+               "adapted model and scores it twice: SQuAD v1.1 EM and F1 against all gold answers,\n"
+               "and EM and F1 as the MAC/CaMeLS reference code computes them (one gold, EM when the\n"
+               "prediction starts with it; eval.prediction_text, eval.gold_max_tokens). The\n"
                "run folder gets config.yaml, log.txt, metrics.jsonl (seconds per document),\n"
                "predictions.jsonl and results.json; with mac also memory_bank.safetensors\n"
                "(memory.save), which memory.load=PATH reuses. Overrides as in `amem config show`,\n"
@@ -56,13 +58,15 @@ int run_eval(const Args& args) {
   try {
     eval::OnlineEvalOptions options;
     options.batch_size = eval.batch_size;
+    options.gold_max_tokens = eval.gold_max_tokens;
     options.metrics = &run_dir.metrics();
     const auto results = eval::run_online_eval(*adapter, stream, options);
     adapter->save(run_dir.path());
     eval::write_online_eval(results, run_dir.path());
-    std::printf("%s: EM %.2f F1 %.2f over %zu questions on %zu documents; adaptation %.4f s/document (median), "
-                "%.4f (mean); results in %s\n",
-                results.adapter.c_str(), results.exact_match, results.f1, results.questions, results.documents,
+    std::printf("%s: EM %.2f F1 %.2f (reference scoring: EM %.2f F1 %.2f) over %zu questions on %zu documents; "
+                "adaptation %.4f s/document (median), %.4f (mean); results in %s\n",
+                results.adapter.c_str(), results.exact_match, results.f1, results.reference_exact_match,
+                results.reference_f1, results.questions, results.documents,
                 results.adapt_seconds_median, results.adapt_seconds_mean, run_dir.path().string().c_str());
     if (const auto& m = results.stored_memory)
       std::printf("memory bank: %lld documents (%lld from memory.load), %lld bytes per document, %.2f MB in all\n",

@@ -18,9 +18,13 @@ void DataSettings::declare(config::Schema& schema) {
       .at_least(-1)
       .optional<std::vector<int64_t>>("test_rows", "squad: [first, end) question rows of test_path (as train_rows)")
       .at_least(-1)
-      .field<int64_t>("downsample_to", -1, "keep the first N documents of the stream; -1 keeps all")
+            .field<int64_t>("downsample_to", -1, "keep the first N documents (or rows) of the stream; -1 keeps all")
       .at_least(1)
       .or_exactly(-1)
+      .field<std::string>("downsample_unit", "documents",
+                          "what data.downsample_to counts: documents, or rows (questions, in file order when "
+                          "data.shuffle is false; the document of a kept row is streamed)")
+      .one_of({"documents", "rows"})
       .field<bool>("shuffle", true, "shuffle the stream by group (SQuAD title, ArchivalQA doc_id)")
       .field<int64_t>("seed", 0, "seed of the stream's shuffle")
       .at_least(0)
@@ -76,6 +80,8 @@ DataSettings DataSettings::from(const config::Config& config) {
   DataSettings s;
   s.test = source(config, "data.test_path", "data.test_rows", "test data");
   s.stream.downsample_to = config.get<int64_t>("data.downsample_to");
+  s.stream.downsample_unit =
+      config.get<std::string>("data.downsample_unit") == "rows" ? DownsampleUnit::rows : DownsampleUnit::documents;
   s.stream.shuffle = config.get<bool>("data.shuffle");
   s.stream.seed = static_cast<uint64_t>(config.get<int64_t>("data.seed"));
   return s;

@@ -1,26 +1,30 @@
 #include "amem/eval/greedy_answerer.h"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "amem/core/error.h"
 #include "amem/generation/generate.h"
+#include "amem/eval/reference_protocol.h"
 #include "amem/models/causal_lm.h"
 #include "amem/text/tokenizer.h"
 
 namespace amem::eval {
 
 GreedyAnswerer::GreedyAnswerer(std::shared_ptr<models::CausalLm> model,
-                               std::shared_ptr<const text::Tokenizer> tokenizer, int64_t max_new_tokens)
-    : model_(std::move(model)), tokenizer_(std::move(tokenizer)), max_new_tokens_(max_new_tokens) {
+                               std::shared_ptr<const text::Tokenizer> tokenizer, AnswerOptions options)
+    : model_(std::move(model)), tokenizer_(std::move(tokenizer)), options_(options) {
+  if (options_.prompt_max_tokens && *options_.prompt_max_tokens < 1)
+    throw Error("eval.prompt_max_tokens = " + std::to_string(*options_.prompt_max_tokens) + " keeps no prompt token");
   prompt_budget(0);
 }
 
 size_t GreedyAnswerer::prompt_budget(int64_t prefix_length) const {
   const int64_t context = model_->shape().max_positions;
-  const int64_t budget = context - prefix_length - max_new_tokens_;
+  const int64_t budget = context - prefix_length - options_.max_new_tokens;
   // Two tokens: a BOS and one of the question.
   if (budget < 2)
-    throw Error("eval.max_new_tokens = " + std::to_string(max_new_tokens_) +
+    throw Error("eval.max_new_tokens = " + std::to_string(options_.max_new_tokens) +
                 (prefix_length ? " and a prefix of " + std::to_string(prefix_length) + " positions leave"
                                : std::string(" leaves")) +
                 " no room for a question in the model's context of " + std::to_string(context) + " tokens");
@@ -28,14 +32,28 @@ size_t GreedyAnswerer::prompt_budget(int64_t prefix_length) const {
 }
 
 std::vector<int64_t> GreedyAnswerer::prompt(const data::Question& question, int64_t prefix_length) const {
-  return tokenizer_->keep_last(tokenizer_->encode_for_model(question.text), prompt_budget(prefix_length));
+  std::vector<int64_t> ids = tokenizer_->encode_for_model(question.text);
+  // The reference's plain slice (M:evals/qa_utils.py:86-88): a leading BOS is not kept apart.
+  if (options_.prompt_max_tokens && ids.size() > size_t(*options_.prompt_max_tokens))
+    ids.erase(ids.begin(), ids.end() - *options_.prompt_max_tokens);
+  return tokenizer_->keep_last(std::move(ids), prompt_budget(prefix_length));
+}
+
+std::string GreedyAnswerer::prediction(const std::vector<int64_t>& prompt, const std::vector<int64_t>& generated) const {
+  switch (options_.prediction_text) {
+    case PredictionText::continuation:
+      return answer_from_continuation(tokenizer_->decode_continuation(prompt, generated));
+    case PredictionText::reference:
+      return reference_prediction(*tokenizer_, prompt, generated);
+  }
+  throw std::logic_error("GreedyAnswerer: unknown PredictionText");
 }
 
 std::vector<std::string> GreedyAnswerer::answer(const std::vector<data::Question>& questions,
                                                 const models::Prefix* prefix) const {
   if (questions.empty()) return {};
   generation::GenerationOptions options;
-  options.max_new_tokens = max_new_tokens_;
+  options.max_new_tokens = options_.max_new_tokens;
   generation::use_special_tokens(options, tokenizer_->special());
 
   std::vector<std::vector<int64_t>> prompts;
@@ -60,7 +78,7 @@ std::vector<std::string> GreedyAnswerer::answer(const std::vector<data::Question
   std::vector<std::string> answers;
   for (int64_t r = 0; r < rows; ++r) {
     const int64_t* row = out[r].data_ptr<int64_t>();
-    answers.push_back(answer_from_continuation(tokenizer_->decode_continuation(prompts[size_t(r)], {row, row + out.size(1)})));
+    answers.push_back(prediction(prompts[size_t(r)], {row, row + out.size(1)}));
   }
   return answers;
 }

@@ -8,6 +8,7 @@
 #include <torch/torch.h>
 
 #include "amem/core/error.h"
+#include "amem/eval/reference_protocol.h"
 #include "amem/eval/squad_metric.h"
 #include "amem/io/atomic_file.h"
 
@@ -52,7 +53,13 @@ std::vector<ScoredPrediction> answer_stream(Adapter& adapter, const data::QAData
                                             const OnlineEvalOptions& options) {
   std::vector<ScoredPrediction> scored;
   for (const auto& document : stream.documents)
-    for (const auto& question : document.questions) scored.push_back({document.id, &question, "", 0, 0});
+    for (const auto& question : document.questions) {
+      ScoredPrediction s;
+      s.document_id = document.id;
+      s.question = &question;
+      s.reference_gold = reference_gold(adapter.answer_tokenizer(), question.target, options.gold_max_tokens);
+      scored.push_back(std::move(s));
+    }
 
   run::Progress progress("answer", int64_t(scored.size()), options.progress);
   for (size_t begin = 0; begin < scored.size(); begin += size_t(options.batch_size)) {
@@ -69,6 +76,9 @@ std::vector<ScoredPrediction> answer_stream(Adapter& adapter, const data::QAData
       const auto score = score_answer(s.prediction, s.question->answers);
       s.exact_match = 100.0 * score.exact_match;
       s.f1 = 100.0 * score.f1;
+      const auto reference = reference_score(s.prediction, s.reference_gold);
+      s.reference_exact_match = 100.0 * reference.exact_match;
+      s.reference_f1 = 100.0 * reference.f1;
     }
     progress.advance(int64_t(end - begin));
   }
@@ -101,11 +111,11 @@ OnlineEvalResults run_online_eval(Adapter& adapter, const data::QADataset& strea
   for (const auto& p : r.predictions) {
     r.exact_match += p.exact_match;
     r.f1 += p.f1;
+    r.reference_exact_match += p.reference_exact_match;
+    r.reference_f1 += p.reference_f1;
   }
-  if (r.questions > 0) {
-    r.exact_match /= double(r.questions);
-    r.f1 /= double(r.questions);
-  }
+  if (r.questions > 0)
+    for (double* mean : {&r.exact_match, &r.f1, &r.reference_exact_match, &r.reference_f1}) *mean /= double(r.questions);
   r.peak = peak_memory();
   return r;
 }
@@ -115,7 +125,9 @@ void write_online_eval(const OnlineEvalResults& results, const std::filesystem::
     for (const auto& p : results.predictions) {
       nlohmann::ordered_json line = {{"document", p.document_id}, {"id", p.question->id},
                                      {"question", p.question->text}, {"golds", p.question->answers},
-                                     {"prediction", p.prediction}, {"em", p.exact_match}, {"f1", p.f1}};
+                                     {"prediction", p.prediction}, {"em", p.exact_match}, {"f1", p.f1},
+                                     {"reference_gold", p.reference_gold}, {"reference_em", p.reference_exact_match},
+                                     {"reference_f1", p.reference_f1}};
       out << to_json_text(line, -1) << "\n";
     }
   });
@@ -127,6 +139,8 @@ void write_online_eval(const OnlineEvalResults& results, const std::filesystem::
       {"adapter", results.adapter},
       {"exact_match", results.exact_match},
       {"f1", results.f1},
+      {"reference_exact_match", results.reference_exact_match},
+      {"reference_f1", results.reference_f1},
       {"documents", results.documents},
       {"questions", results.questions},
       {"adapt_seconds_per_document", {{"median", results.adapt_seconds_median}, {"mean", results.adapt_seconds_mean}}},

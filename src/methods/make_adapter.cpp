@@ -21,7 +21,7 @@ namespace {
 
 std::unique_ptr<eval::Adapter> make_camels_adapter(const config::Config& config, std::shared_ptr<models::CausalLm> model,
                                                    std::shared_ptr<const text::Tokenizer> tokenizer,
-                                                   const AdaptSettings& adapt, int64_t max_new_tokens,
+                                                   const AdaptSettings& adapt, const eval::AnswerOptions& answer,
                                                    LightTuneData light_tune) {
   const auto camels = camels::CamelsSettings::from(config);
   const auto device = model->parameters().front().device();
@@ -32,7 +32,7 @@ std::unique_ptr<eval::Adapter> make_camels_adapter(const config::Config& config,
     throw ConfigError(config.source_of("camels.weight_model_path") + ": camels.weight_model_path: '" + camels.weight_model_path + "' has no trained head (" +
                       camels::kTokenWeightingHeadFile + "); set camels.untrained_head: true to evaluate uniform weights");
   weight_model->eval();
-  return std::make_unique<camels::CamelsAdapter>(model, tokenizer, weight_model, adapt, max_new_tokens,
+  return std::make_unique<camels::CamelsAdapter>(model, tokenizer, weight_model, adapt, answer,
                                                  std::move(light_tune));
 }
 
@@ -73,15 +73,15 @@ std::unique_ptr<eval::Adapter> make_adapter(const config::Config& config) {
   const auto model_settings = models::ModelSettings::from(config);
   if (eval.adapter == "mac") {
     auto mac = std::make_shared<MacModel>(MacSettings::from(config), model_settings);
-    check_answer_room(config, *mac->base_lm_ptr(), eval.max_new_tokens);
-    eval::GreedyAnswerer answerer(mac->base_lm_ptr(), mac->base_tokenizer(), eval.max_new_tokens);
+    check_answer_room(config, *mac->base_lm_ptr(), eval.answer.max_new_tokens);
+    eval::GreedyAnswerer answerer(mac->base_lm_ptr(), mac->base_tokenizer(), eval.answer);
     return std::make_unique<MacAdapter>(mac, std::move(answerer), memory::MemorySettings::from(config));
   }
   const bool fine_tunes = eval.adapter != "none" && eval.adapter != "gold_document";
   std::shared_ptr<const text::Tokenizer> tokenizer = text::load_tokenizer(model_settings.path);
   auto model = models::load_causal_lm(model_settings.path, model_settings.load_options(fine_tunes));
-  check_answer_room(config, *model, eval.max_new_tokens);
-  eval::GreedyAnswerer answerer(model, tokenizer, eval.max_new_tokens);
+  check_answer_room(config, *model, eval.answer.max_new_tokens);
+  eval::GreedyAnswerer answerer(model, tokenizer, eval.answer);
   if (eval.adapter == "gold_document") return std::make_unique<GoldDocument>(std::move(answerer));
   if (!fine_tunes) return std::make_unique<NoAdaptation>(std::move(answerer));
   const auto adapt = AdaptSettings::from(config);
@@ -92,10 +92,10 @@ std::unique_ptr<eval::Adapter> make_adapter(const config::Config& config) {
     light_tune.seed = uint64_t(run::RunSettings::from(config).seed);
   }
   if (eval.adapter == "camels")
-    return make_camels_adapter(config, model, tokenizer, adapt, eval.max_new_tokens, std::move(light_tune));
+    return make_camels_adapter(config, model, tokenizer, adapt, eval.answer, std::move(light_tune));
   if (eval.adapter == "salient")
-    return std::make_unique<SalientSpanFineTuning>(model, tokenizer, adapt, eval.max_new_tokens, std::move(light_tune));
-  return std::make_unique<UniformFineTuning>(model, tokenizer, adapt, eval.max_new_tokens, std::move(light_tune));
+    return std::make_unique<SalientSpanFineTuning>(model, tokenizer, adapt, eval.answer, std::move(light_tune));
+  return std::make_unique<UniformFineTuning>(model, tokenizer, adapt, eval.answer, std::move(light_tune));
 }
 
 }  // namespace amem::methods

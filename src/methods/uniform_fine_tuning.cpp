@@ -10,13 +10,13 @@ namespace amem::methods {
 
 UniformFineTuning::UniformFineTuning(std::shared_ptr<models::CausalLm> model,
                                      std::shared_ptr<const text::Tokenizer> tokenizer,
-                                     const AdaptSettings& settings, int64_t max_new_tokens,
+                                     const AdaptSettings& settings, const eval::AnswerOptions& answer,
                                      LightTuneData light_tune)
     : tokenizer_(tokenizer),
       model_(model),
       settings_(settings),
       optimizer_(make_fine_tuning_optimizer(*model, settings.optimizer, settings.lr)),
-      answerer_(model, tokenizer, max_new_tokens),
+      answerer_(model, tokenizer, answer),
       light_tune_(std::move(light_tune), settings) {}
 
 torch::Tensor UniformFineTuning::document_ids(const data::Document& document) const {

@@ -7,17 +7,22 @@
 
 namespace amem::train {
 
-Metrics validate_online(eval::Adapter& adapter, const data::QADataset& documents, int64_t batch_size,
+Metrics validate_online(eval::Adapter& adapter, const data::QADataset& documents, const eval::EvalSettings& eval,
                         const std::filesystem::path& dir) {
   eval::OnlineEvalOptions options;
-  options.batch_size = batch_size;
+  options.batch_size = eval.batch_size;
+  options.gold_max_tokens = eval.gold_max_tokens;
   // The training loop's progress line is the one on screen; validation reports in its metrics.
   std::ostringstream discarded;
   options.progress = run::ProgressOutput::standard();
   options.progress.stream = &discarded;
   const auto results = eval::run_online_eval(adapter, documents, options);
   eval::write_online_eval(results, dir);
-  return {{"em", results.exact_match}, {"f1", results.f1}, {"questions", double(results.questions)}};
+  return {{"em", results.exact_match},
+          {"f1", results.f1},
+          {"reference_em", results.reference_exact_match},
+          {"reference_f1", results.reference_f1},
+          {"questions", double(results.questions)}};
 }
 
 data::QADataset validation_documents(const data::QADataset& dataset, int64_t count) {

@@ -36,8 +36,7 @@ QaTuningTask::QaTuningTask(const config::Config& config)
       sampler_(pairs_.size(), size_t(config.get<int64_t>("train.batch_size")),
                uint64_t(config.get<int64_t>("run.seed"))),
       max_tokens_(std::min(config.get<int64_t>("train.max_tokens"), model_->shape().max_positions)),
-      max_new_tokens_(eval::EvalSettings::from(config).max_new_tokens),
-      answer_batch_size_(eval::EvalSettings::from(config).batch_size) {}
+      eval_(eval::EvalSettings::from(config)) {}
 
 QaTuningTask::~QaTuningTask() = default;
 
@@ -59,8 +58,8 @@ StepOutput QaTuningTask::compute_loss() {
 }
 
 Metrics QaTuningTask::validate(const std::filesystem::path& output_dir) {
-  methods::NoAdaptation answerer(eval::GreedyAnswerer(model_, tokenizer_, max_new_tokens_));
-  return validate_online(answerer, val_, answer_batch_size_, output_dir);
+  methods::NoAdaptation answerer(eval::GreedyAnswerer(model_, tokenizer_, eval_.answer));
+  return validate_online(answerer, val_, eval_, output_dir);
 }
 
 void QaTuningTask::save_model(const std::filesystem::path& dir) {

@@ -95,3 +95,38 @@ TEST(EvalCommand, TestRowsSelectQuestionRowsAndTheGoldDocumentAdapterAnswersThem
     EXPECT_FALSE(std::filesystem::exists(out / "bad")) << bad;
   }
 }
+
+TEST(EvalCommand, MacUnderTheReferenceProtocolWritesBothMetricSets) {
+  const auto out = amem::testing::fresh_dir("eval_command_mac_reference");
+  // The file's first 5 rows (batch 1 answers slowly): the first Super Bowl 50 paragraph's questions.
+  const auto r = run_amem("eval configs/eval/squad_mac_reference.yaml data.downsample_to=5 data.downsample_unit=rows "
+                          "run.output_dir=" + out.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("(reference scoring: EM "), std::string::npos) << r.output;
+  const auto run = only_run(out);
+  const auto config = amem::testing::read_file(run / "config.yaml");
+  for (const std::string setting : {"prediction_text: reference", "prompt_max_tokens: 256", "max_new_tokens: 16",
+                                    "batch_size: 1", "shuffle: false"})
+    EXPECT_NE(config.find(setting), std::string::npos) << setting << "\n" << config;
+
+  // Per question both sets, and the reference's single gold; the means are results.json's.
+  std::istringstream lines(amem::testing::read_file(run / "predictions.jsonl"));
+  double em = 0, f1 = 0, reference_em = 0, reference_f1 = 0;
+  int questions = 0;
+  for (std::string line; std::getline(lines, line); ++questions) {
+    const auto record = nlohmann::json::parse(line);
+    for (const char* key : {"prediction", "golds", "reference_gold"}) EXPECT_TRUE(record.contains(key)) << line;
+    em += record.at("em").get<double>();
+    f1 += record.at("f1").get<double>();
+    reference_em += record.at("reference_em").get<double>();
+    reference_f1 += record.at("reference_f1").get<double>();
+  }
+  const auto results = nlohmann::json::parse(amem::testing::read_file(run / "results.json"));
+  ASSERT_EQ(questions, 5);
+  EXPECT_EQ(results["questions"], 5);
+  EXPECT_EQ(results["documents"], 1);
+  EXPECT_DOUBLE_EQ(results["exact_match"].get<double>(), em / questions);
+  EXPECT_DOUBLE_EQ(results["f1"].get<double>(), f1 / questions);
+  EXPECT_DOUBLE_EQ(results["reference_exact_match"].get<double>(), reference_em / questions);
+  EXPECT_DOUBLE_EQ(results["reference_f1"].get<double>(), reference_f1 / questions);
+}

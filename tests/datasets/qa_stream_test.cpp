@@ -82,3 +82,37 @@ TEST(QAStream, DownsampleTakesTheFirstDocumentsOfTheShuffledOrder) {
   ASSERT_EQ(stream.documents[2].questions.size(), 1u);
   EXPECT_EQ(stream.documents[2].questions[0].id, "qE0");
 }
+
+TEST(QAStream, RowsUnitKeepsTheFirstQuestionsInFileOrderWhenUnshuffled) {
+  // Documents with 2, 1 and 3 questions, rows r0..r5 in file order.
+  QADataset dataset;
+  int row = 0;
+  for (const auto& [id, questions] : std::vector<std::pair<std::string, int>>{{"A", 2}, {"B", 1}, {"C", 3}}) {
+    Document document{id, "", id, "text of " + id, {}};
+    for (int i = 0; i < questions; ++i) {
+      const std::string r = "r" + std::to_string(row++);
+      document.questions.push_back({r, "?", {"a"}, "a", 0});
+    }
+    dataset.documents.push_back(document);
+  }
+  StreamOptions options{false, 0, 4, DownsampleUnit::rows};
+  // The first 4 rows: A's two, B's one, then the first of C's three (C is streamed, asked once).
+  auto stream = make_stream(dataset, options);
+  EXPECT_EQ(ids(stream), (Ids{"A", "B", "C"}));
+  Ids questions;
+  for (const auto& d : stream.documents)
+    for (const auto& q : d.questions) questions.push_back(q.id);
+  EXPECT_EQ(questions, (Ids{"r0", "r1", "r2", "r3"}));
+  // A count that ends on a document's last row leaves out the next document.
+  options.downsample_to = 3;
+  EXPECT_EQ(ids(make_stream(dataset, options)), (Ids{"A", "B"}));
+  EXPECT_EQ(make_stream(dataset, options).question_count(), 3u);
+  // -1 keeps every row; the document unit counts documents, whole.
+  options.downsample_to = -1;
+  EXPECT_EQ(make_stream(dataset, options).question_count(), 6u);
+  options = {false, 0, 2, DownsampleUnit::documents};
+  EXPECT_EQ(make_stream(dataset, options).question_count(), 3u);
+  // Rerunning gives the same stream (file order needs no seed).
+  options = {false, 0, 4, DownsampleUnit::rows};
+  EXPECT_EQ(ids(make_stream(dataset, options)), ids(stream));
+}

@@ -32,7 +32,7 @@ TEST(GreedyAnswerer, AQuestionLongerThanTheContextKeepsItsLastTokensAndItsBos) {
     auto model = models::load_causal_lm(fixture(name));
     std::shared_ptr<const text::Tokenizer> tokenizer = text::load_tokenizer(fixture(name));
     const int64_t max_new_tokens = 6, context = model->shape().max_positions;
-    eval::GreedyAnswerer answerer(model, tokenizer, max_new_tokens);
+    eval::GreedyAnswerer answerer(model, tokenizer, eval::AnswerOptions{max_new_tokens});
 
     const auto full = tokenizer->encode_for_model(long_question());
     ASSERT_GT(int64_t(full.size()), context) << name;
@@ -52,13 +52,54 @@ TEST(GreedyAnswerer, AQuestionLongerThanTheContextKeepsItsLastTokensAndItsBos) {
 TEST(GreedyAnswerer, MaxNewTokensThatFillTheContextIsAnError) {
   auto model = models::load_causal_lm(fixture("tiny-gpt2"));
   std::shared_ptr<const text::Tokenizer> tokenizer = text::load_tokenizer(fixture("tiny-gpt2"));
-  EXPECT_EQ(amem::testing::error_of([&] { eval::GreedyAnswerer(model, tokenizer, 63); }),
+  EXPECT_EQ(amem::testing::error_of([&] { eval::GreedyAnswerer(model, tokenizer, eval::AnswerOptions{63}); }),
             "eval.max_new_tokens = 63 leaves no room for a question in the model's context of 64 tokens");
-  EXPECT_EQ(amem::testing::error_of([&] { eval::GreedyAnswerer(model, tokenizer, 62); }), "no error");
+  EXPECT_EQ(amem::testing::error_of([&] { eval::GreedyAnswerer(model, tokenizer, eval::AnswerOptions{62}); }), "no error");
   // A prefix takes its positions from the question's.
-  eval::GreedyAnswerer answerer(model, tokenizer, 6);
+  eval::GreedyAnswerer answerer(model, tokenizer, eval::AnswerOptions{6});
   EXPECT_EQ(answerer.prompt(question(long_question()), 20).size(), 64u - 20u - 6u);
   EXPECT_EQ(amem::testing::error_of([&] { answerer.prompt(question("Who?"), 57); }),
             "eval.max_new_tokens = 6 and a prefix of 57 positions leave no room for a question in the model's "
             "context of 64 tokens");
+}
+
+TEST(GreedyAnswerer, PromptMaxTokensKeepsTheLastTokensLikeTheReferenceBosIncluded) {
+  // tiny-llama (context 128, BOS first): the reference's cut is a plain slice, so the BOS goes.
+  auto model = models::load_causal_lm(fixture("tiny-llama"));
+  std::shared_ptr<const text::Tokenizer> tokenizer = text::load_tokenizer(fixture("tiny-llama"));
+  const auto full = tokenizer->encode_for_model(long_question());
+  eval::AnswerOptions options{6};
+  options.prompt_max_tokens = 10;
+  const eval::GreedyAnswerer answerer(model, tokenizer, options);
+  const auto prompt = answerer.prompt(question(long_question()));
+  EXPECT_EQ(prompt, std::vector<int64_t>(full.end() - 10, full.end()));
+  EXPECT_NE(prompt.front(), *tokenizer->special().bos);
+  // A prompt within the cut is left whole, BOS and all.
+  EXPECT_EQ(answerer.prompt(question("Who?")), tokenizer->encode_for_model("Who?"));
+  // The context's budget (128 - 6 new tokens) applies after the cut: a cut that does not bite
+  // leaves it in charge, and it keeps the BOS ...
+  options.prompt_max_tokens = int64_t(full.size());
+  const auto budget_cut = eval::GreedyAnswerer(model, tokenizer, options).prompt(question(long_question()));
+  ASSERT_EQ(budget_cut.size(), 128u - 6u);
+  EXPECT_EQ(budget_cut.front(), *tokenizer->special().bos);
+  // ... unless the cut has already dropped it: then the last 122 tokens, no BOS.
+  options.prompt_max_tokens = int64_t(full.size()) - 1;
+  EXPECT_EQ(eval::GreedyAnswerer(model, tokenizer, options).prompt(question(long_question())),
+            std::vector<int64_t>(full.end() - 122, full.end()));
+}
+
+TEST(GreedyAnswerer, PredictionTextFollowsTheRuleOnHandMadeTokens) {
+  auto model = models::load_causal_lm(fixture("tiny-gpt2"));
+  std::shared_ptr<const text::Tokenizer> tokenizer = text::load_tokenizer(fixture("tiny-gpt2"));
+  const int64_t eos = *tokenizer->special().eos;
+  const auto prompt = tokenizer->encode("Who won Super Bowl 50 ?");
+  auto generated = tokenizer->encode(" Denver Broncos 's team\nQuestion: who ?");
+  generated.insert(generated.end(), {eos, eos});
+  eval::AnswerOptions options{16};
+  // amem: the new tokens' text to the first newline, trimmed, not cleaned up.
+  EXPECT_EQ(eval::GreedyAnswerer(model, tokenizer, options).prediction(prompt, generated), "Denver Broncos 's team");
+  // Reference: everything after the question's characters, cleaned up, newline and all.
+  options.prediction_text = eval::PredictionText::reference;
+  EXPECT_EQ(eval::GreedyAnswerer(model, tokenizer, options).prediction(prompt, generated),
+            " Denver Broncos's team\nQuestion: who?");
 }

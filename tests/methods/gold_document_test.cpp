@@ -31,8 +31,8 @@ TEST(GoldDocument, AsksEachQuestionAfterItsOwnDocument) {
   const std::string dir = std::string(AMEM_TEST_DATA_DIR) + "/models/tiny-llama";
   auto model = models::load_causal_lm(dir);
   std::shared_ptr<const text::Tokenizer> tokenizer = text::load_tokenizer(dir);
-  eval::GreedyAnswerer plain(model, tokenizer, 6);
-  methods::GoldDocument gold(eval::GreedyAnswerer(model, tokenizer, 6));
+  eval::GreedyAnswerer plain(model, tokenizer, eval::AnswerOptions{6});
+  methods::GoldDocument gold(eval::GreedyAnswerer(model, tokenizer, eval::AnswerOptions{6}));
 
   const auto q1 = question("q1", "Who won the game?"), q2 = question("q2", "Where was it played?");
   gold.absorb(document("d1", "The Broncos beat the Panthers.", {q1}));
@@ -50,7 +50,7 @@ TEST(GoldDocument, RefusesUnknownQuestionsAndIdsOfTwoDocuments) {
   const std::string dir = std::string(AMEM_TEST_DATA_DIR) + "/models/tiny-llama";
   auto model = models::load_causal_lm(dir);
   std::shared_ptr<const text::Tokenizer> tokenizer = text::load_tokenizer(dir);
-  methods::GoldDocument gold(eval::GreedyAnswerer(model, tokenizer, 6));
+  methods::GoldDocument gold(eval::GreedyAnswerer(model, tokenizer, eval::AnswerOptions{6}));
   gold.absorb(document("d1", "A text.", {question("q1", "What?")}));
   EXPECT_EQ(amem::testing::error_of([&] { gold.answer({question("q9", "Who?")}); }),
             "gold_document: question 'q9' was asked before its document was absorbed");

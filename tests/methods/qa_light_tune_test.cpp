@@ -69,7 +69,7 @@ TEST(QaLightTune, TheFineTuningAdaptersLightTuneWhenTheStreamEndsAndOnlyWhenAske
   for (const int64_t steps : {0, 4}) {
     auto model = models::load_causal_lm(fixture("tiny-gpt2"), {torch::kFloat32, torch::kCPU, /*trainable=*/true});
     std::shared_ptr<const text::Tokenizer> tokenizer = text::load_tokenizer(fixture("tiny-gpt2"));
-    methods::SalientSpanFineTuning adapter(model, tokenizer, settings(steps), 4, training_pairs());
+    methods::SalientSpanFineTuning adapter(model, tokenizer, settings(steps), eval::AnswerOptions{4}, training_pairs());
     const auto before = parameter_copies(*model);
     const double loss_before = qa_loss(*model, *tokenizer, training_pairs());
     adapter.finish_stream();
@@ -87,7 +87,7 @@ TEST(QaLightTune, TheFineTuningAdaptersLightTuneWhenTheStreamEndsAndOnlyWhenAske
 TEST(QaLightTune, StepsWithoutTrainingPairsAreAnErrorBeforeTheStream) {
   auto model = models::load_causal_lm(fixture("tiny-gpt2"), {torch::kFloat32, torch::kCPU, /*trainable=*/true});
   std::shared_ptr<const text::Tokenizer> tokenizer = text::load_tokenizer(fixture("tiny-gpt2"));
-  EXPECT_EQ(amem::testing::error_of([&] { methods::UniformFineTuning(model, tokenizer, settings(2), 4); }),
+  EXPECT_EQ(amem::testing::error_of([&] { methods::UniformFineTuning(model, tokenizer, settings(2), eval::AnswerOptions{4}); }),
             "adapt.light_tune_steps = 2: no training QA pairs to light-tune on (data.train_path)");
-  EXPECT_EQ(amem::testing::error_of([&] { methods::UniformFineTuning(model, tokenizer, settings(0), 4); }), "no error");
+  EXPECT_EQ(amem::testing::error_of([&] { methods::UniformFineTuning(model, tokenizer, settings(0), eval::AnswerOptions{4}); }), "no error");
 }

@@ -41,7 +41,7 @@ TEST(SalientSpanFineTuning, TrainsOnlyOnTheTokensOfSalientSpans) {
     auto model = models::load_causal_lm(dir, {torch::kFloat32, torch::kCPU, /*trainable=*/true});
     std::shared_ptr<const text::Tokenizer> tokenizer = text::load_tokenizer(dir);
     methods::AdaptSettings settings{1e-3, 2, "adam", 48};
-    methods::SalientSpanFineTuning adapter(model, tokenizer, settings, 4);
+    methods::SalientSpanFineTuning adapter(model, tokenizer, settings, eval::AnswerOptions{4});
     data::Document document;
     document.text = "the mayor is Ines Varga now";
     const auto ids = adapter.document_ids(document);
@@ -78,7 +78,7 @@ TEST(SalientSpanFineTuning, LabelsAgreeWithDecodingEveryPrefix) {
     const std::string dir = std::string(AMEM_TEST_DATA_DIR) + "/models/" + name;
     auto model = models::load_causal_lm(dir, {torch::kFloat32, torch::kCPU, /*trainable=*/true});
     std::shared_ptr<const text::Tokenizer> tokenizer = text::load_tokenizer(dir);
-    methods::SalientSpanFineTuning adapter(model, tokenizer, methods::AdaptSettings{1e-3, 1, "adam", 512}, 4);
+    methods::SalientSpanFineTuning adapter(model, tokenizer, methods::AdaptSettings{1e-3, 1, "adam", 512}, eval::AnswerOptions{4});
     const auto ids = tokenizer->encode_for_model(text);
     const auto spans = methods::salient_spans(tokenizer->decode(ids));
     std::vector<bool> expected;

@@ -42,7 +42,7 @@ TEST(UniformFineTuning, StepsOnADocumentLowerItsLanguageModellingLoss) {
       torch::manual_seed(0);
       auto model = models::load_causal_lm(model_dir(name), {torch::kFloat32, torch::kCPU, /*trainable=*/true});
       std::shared_ptr<const text::Tokenizer> tokenizer = text::load_tokenizer(model_dir(name));
-      methods::UniformFineTuning adapter(model, tokenizer, settings(optimizer), 8);
+      methods::UniformFineTuning adapter(model, tokenizer, settings(optimizer), eval::AnswerOptions{8});
       const auto ids = adapter.document_ids(document());
       EXPECT_EQ(ids.size(1), std::min<int64_t>(48, int64_t(tokenizer->encode_for_model(document().text).size())));
       const double before = document_loss(*model, ids);
@@ -56,7 +56,7 @@ TEST(UniformFineTuning, StepsOnADocumentLowerItsLanguageModellingLoss) {
 
 TEST(UniformFineTuning, AnswersEveryQuestion) {
   auto model = models::load_causal_lm(kModel, {torch::kFloat32, torch::kCPU, /*trainable=*/true});
-  methods::UniformFineTuning adapter(model, text::load_tokenizer(kModel), settings("adam"), 4);
+  methods::UniformFineTuning adapter(model, text::load_tokenizer(kModel), settings("adam"), eval::AnswerOptions{4});
   data::Question short_question, long_question;
   short_question.text = "Who?";
   long_question.text = "Who was elected mayor of Korra in April?";
@@ -66,7 +66,7 @@ TEST(UniformFineTuning, AnswersEveryQuestion) {
 
 TEST(UniformFineTuning, AFrozenModelIsAnError) {
   auto model = models::load_causal_lm(kModel);
-  EXPECT_EQ(amem::testing::error_of([&] { methods::UniformFineTuning(model, text::load_tokenizer(kModel), settings("sgd"), 4); }),
+  EXPECT_EQ(amem::testing::error_of([&] { methods::UniformFineTuning(model, text::load_tokenizer(kModel), settings("sgd"), eval::AnswerOptions{4}); }),
             "fine-tuning: the model has no trainable parameters (load it trainable)");
 }
 
@@ -74,7 +74,7 @@ TEST(UniformFineTuning, DocumentsAreCutToTheModelsContext) {
   auto model = models::load_causal_lm(kModel, {torch::kFloat32, torch::kCPU, /*trainable=*/true});
   auto s = settings("adam");
   s.max_document_tokens = 512;  // longer than tiny-gpt2's context of 64
-  methods::UniformFineTuning adapter(model, text::load_tokenizer(kModel), s, 4);
+  methods::UniformFineTuning adapter(model, text::load_tokenizer(kModel), s, eval::AnswerOptions{4});
   data::Document long_document = document();
   for (int i = 0; i < 10; ++i) long_document.text += " " + document().text;
   const auto ids = adapter.document_ids(long_document);

@@ -11,6 +11,10 @@
 
 #include "amem/data/qa_document.h"
 
+namespace amem::text {
+class Tokenizer;
+}
+
 namespace amem::eval {
 
 // What an adapter stores per document besides the base LM (MAC: its memory bank).
@@ -38,6 +42,10 @@ class Adapter {
 
   // One prediction per question, in order. The harness batches the questions.
   virtual std::vector<std::string> answer(const std::vector<data::Question>& questions) = 0;
+
+  // The tokenizer of the LM that writes the answers: the reference metrics cut and decode each
+  // question's gold with it, as MAC and CaMeLS do with their base LM's (reference_protocol.h).
+  virtual const text::Tokenizer& answer_tokenizer() const = 0;
 
   // The per-document store, for results.json; none for adapters that change weights instead.
   virtual std::optional<StoredMemory> stored_memory() const { return std::nullopt; }

@@ -6,13 +6,15 @@
 
 #include "amem/config/config.h"
 #include "amem/config/schema.h"
+#include "amem/eval/answer_options.h"
 
 namespace amem::eval {
 
 struct EvalSettings {
   std::string adapter;     // none, uniform, salient or camels (methods/make_adapter.h)
-  int64_t max_new_tokens;  // greedy answer length; MAC and CaMeLS use 16 to 24
+  AnswerOptions answer;    // eval.max_new_tokens, eval.prediction_text, eval.prompt_max_tokens
   int64_t batch_size;      // questions answered per generation batch
+  int64_t gold_max_tokens; // the reference gold's token cut (reference_protocol.h)
 
   static void declare(config::Schema& schema);
   static EvalSettings from(const config::Config& config);

@@ -1,10 +1,12 @@
 // Answering questions with a causal LM as MAC and CaMeLS do: the prompt is the question's
-// tokens alone (with the checkpoint's BOS convention), the answer is greedy decoding cut at
-// the first newline. Adapters that answer with a plain LM share this.
+// tokens alone (with the checkpoint's BOS convention), the answer is greedy decoding, read off
+// the generated tokens as AnswerOptions::prediction_text says (answer_options.h). Adapters that
+// answer with a plain LM share this.
 //
-// Prefix, prompt and answer must fit the model's context: a question longer than the context
-// less the prefix and max_new_tokens loses its first tokens (a BOS stays first), since its end
-// is what the answer continues.
+// With AnswerOptions::prompt_max_tokens a longer prompt first keeps its last that-many tokens,
+// as the reference does (a BOS may go). Then prefix, prompt and answer must fit the model's
+// context: a question longer than the context less the prefix and max_new_tokens loses its
+// first tokens (a BOS still in front stays there), since its end is what the answer continues.
 #pragma once
 
 #include <cstdint>
@@ -13,6 +15,7 @@
 #include <vector>
 
 #include "amem/data/qa_document.h"
+#include "amem/eval/answer_options.h"
 
 namespace amem::models {
 class CausalLm;
@@ -26,9 +29,10 @@ namespace amem::eval {
 
 class GreedyAnswerer {
  public:
-  // Throws amem::Error when max_new_tokens leaves no room for a question in the context.
+  // Throws amem::Error when max_new_tokens leaves no room for a question in the context, or
+  // prompt_max_tokens is below 1.
   GreedyAnswerer(std::shared_ptr<models::CausalLm> model, std::shared_ptr<const text::Tokenizer> tokenizer,
-                 int64_t max_new_tokens);
+                 AnswerOptions options);
 
   // The questions are decoded together as one left-padded batch. With a prefix (one row per
   // question: the memory methods' modulation), every question is answered under its row.
@@ -36,13 +40,19 @@ class GreedyAnswerer {
                                   const models::Prefix* prefix = nullptr) const;
 
   // The prompt of one question, answered after `prefix_length` cached positions:
-  // encode_for_model, cut to fit as described above. amem::Error when nothing fits.
+  // encode_for_model, cut as described above. amem::Error when nothing fits.
   std::vector<int64_t> prompt(const data::Question& question, int64_t prefix_length = 0) const;
+
+  // The prediction that `generated` (the new ids, padding after an EOS included) makes after
+  // `prompt`, by options.prediction_text.
+  std::string prediction(const std::vector<int64_t>& prompt, const std::vector<int64_t>& generated) const;
+
+  const text::Tokenizer& tokenizer() const { return *tokenizer_; }
 
  private:
   std::shared_ptr<models::CausalLm> model_;
   std::shared_ptr<const text::Tokenizer> tokenizer_;
-  int64_t max_new_tokens_;
+  AnswerOptions options_;
 
   // How many prompt tokens fit after the prefix, with room for the answer (at least 2).
   size_t prompt_budget(int64_t prefix_length) const;

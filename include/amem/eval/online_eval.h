@@ -1,7 +1,13 @@
 // The online-adaptation evaluation of MAC and CaMeLS: the test documents are streamed into an
 // adapter one by one, in stream order, and the adapter is told the stream has ended; then
-// every question about them is answered and scored against all of its gold answers (SQuAD
-// v1.1 EM and F1, squad_metric.h).
+// every question about them is answered, and each answer is scored twice:
+//   official   SQuAD v1.1 EM and F1 against all of the question's gold answers, the best of
+//              each (squad_metric.h): the clean metric;
+//   reference  as the MAC and CaMeLS code scores it (reference_protocol.h): against one gold,
+//              the dataset's single answer cut to gold_max_tokens tokens and decoded as the
+//              reference does, with EM counting a prediction that starts with that gold.
+// Both score the same prediction text: the one the adapter returned (its rule is
+// eval.prediction_text), so the two sets differ by the scoring alone.
 //
 // Scores are in percent everywhere, as the official SQuAD v1.1 script reports them: a question's
 // EM is 0 or 100 and its F1 0 to 100, and the run's are their means (squad_metric.h scores a
@@ -9,13 +15,15 @@
 //
 // run_online_eval computes; write_online_eval records, atomically, in a run folder:
 //   predictions.jsonl  one object per question: document, id, question, golds, prediction,
-//                      em (0 or 100), f1 (0 to 100)
-//   results.json       adapter, exact_match and f1 (mean over questions), documents,
-//                      questions, adapt_seconds_per_document {median, mean},
-//                      finish_stream_seconds (the adapter's step after the stream, e.g. the
-//                      QA light-tune), peak memory bytes, memory_bank (documents, loaded,
-//                      bytes, bytes_per_document; null for adapters that store nothing per
-//                      document)
+//                      em (0 or 100), f1 (0 to 100), reference_gold, reference_em,
+//                      reference_f1
+//   results.json       adapter, exact_match and f1 (official, mean over questions),
+//                      reference_exact_match and reference_f1 (reference, mean over
+//                      questions), documents, questions, adapt_seconds_per_document
+//                      {median, mean}, finish_stream_seconds (the adapter's step after the
+//                      stream, e.g. the QA light-tune), peak memory bytes, memory_bank
+//                      (documents, loaded, bytes, bytes_per_document; null for adapters that
+//                      store nothing per document)
 #pragma once
 
 #include <cstdint>
@@ -36,14 +44,18 @@ struct ScoredPrediction {
   std::string document_id;
   const data::Question* question;  // into the stream passed to run_online_eval
   std::string prediction;
-  double exact_match = 0;  // percent: 0 or 100
-  double f1 = 0;           // percent: 0 to 100
+  double exact_match = 0;  // official, percent: 0 or 100
+  double f1 = 0;           // official, percent: 0 to 100
+  std::string reference_gold;        // the one gold the reference scores against
+  double reference_exact_match = 0;  // percent: 0 or 100
+  double reference_f1 = 0;           // percent: 0 to 100
 };
 
 struct OnlineEvalResults {
   std::string adapter;
-  double exact_match = 0;  // percent, mean over questions
-  double f1 = 0;           // percent, mean over questions
+  double exact_match = 0;  // official, percent, mean over questions
+  double f1 = 0;           // official, percent, mean over questions
+  double reference_exact_match = 0, reference_f1 = 0;  // reference, percent, mean over questions
   size_t documents = 0, questions = 0;
   double adapt_seconds_median = 0, adapt_seconds_mean = 0;  // wall time of absorb() per document
   double finish_stream_seconds = 0;                           // wall time of finish_stream()
@@ -54,6 +66,7 @@ struct OnlineEvalResults {
 
 struct OnlineEvalOptions {
   int64_t batch_size = 16;  // questions per answer() call
+  int64_t gold_max_tokens = 24;  // the reference gold's token cut (reference_gold, eval.gold_max_tokens)
   run::ProgressOutput progress = run::ProgressOutput::standard();
   run::MetricsLog* metrics = nullptr;  // when set: {"step": document index, "adapt_seconds": s} per document
 };

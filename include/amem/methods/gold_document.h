@@ -25,6 +25,7 @@ class GoldDocument : public eval::Adapter {
   // Answers "<document>\n\n<question>"; a prompt longer than the context loses its start
   // (GreedyAnswerer). amem::Error for a question whose document was not absorbed.
   std::vector<std::string> answer(const std::vector<data::Question>& questions) override;
+  const text::Tokenizer& answer_tokenizer() const override { return answerer_.tokenizer(); }
 
  private:
   eval::GreedyAnswerer answerer_;

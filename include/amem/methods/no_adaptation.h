@@ -17,6 +17,7 @@ class NoAdaptation : public eval::Adapter {
   std::vector<std::string> answer(const std::vector<data::Question>& questions) override {
     return answerer_.answer(questions);
   }
+  const text::Tokenizer& answer_tokenizer() const override { return answerer_.tokenizer(); }
 
  private:
   eval::GreedyAnswerer answerer_;

@@ -24,12 +24,13 @@ class UniformFineTuning : public eval::Adapter {
   // `model` must be trainable (models::LoadOptions::trainable). `light_tune` is only read
   // when settings.light_tune_steps > 0, and must then hold pairs (amem::Error otherwise).
   UniformFineTuning(std::shared_ptr<models::CausalLm> model, std::shared_ptr<const text::Tokenizer> tokenizer,
-                    const AdaptSettings& settings, int64_t max_new_tokens, LightTuneData light_tune = {});
+                    const AdaptSettings& settings, const eval::AnswerOptions& answer, LightTuneData light_tune = {});
 
   std::string name() const override { return "uniform"; }
   void absorb(const data::Document& document) override;
   void finish_stream() override;
   std::vector<std::string> answer(const std::vector<data::Question>& questions) override;
+  const text::Tokenizer& answer_tokenizer() const override { return *tokenizer_; }
 
   // The document's tokens as the model is trained on them: encode_for_model, cut to
   // max_document_tokens or the model's context, whichever is shorter. [1, L] on the model's

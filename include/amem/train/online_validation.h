@@ -7,12 +7,15 @@
 
 #include "amem/data/qa_dataset.h"
 #include "amem/eval/adapter.h"
+#include "amem/eval/eval_settings.h"
 #include "amem/train/training_task.h"
 
 namespace amem::train {
 
-// {"em", EM percent}, {"f1", F1 percent}, {"questions", count}.
-Metrics validate_online(eval::Adapter& adapter, const data::QADataset& documents, int64_t batch_size,
+// {"em", EM percent}, {"f1", F1 percent} (official SQuAD v1.1, what best-checkpoint selection
+// reads), {"reference_em", ...}, {"reference_f1", ...} (the MAC/CaMeLS reference scoring of the
+// same predictions), {"questions", count}. `eval` gives the batch size and the reference gold's cut.
+Metrics validate_online(eval::Adapter& adapter, const data::QADataset& documents, const eval::EvalSettings& eval,
                         const std::filesystem::path& dir);
 
 // The validation set a run uses: the file's first `count` documents (all when count < 0), in

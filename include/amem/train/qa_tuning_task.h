@@ -10,6 +10,7 @@
 
 #include "amem/config/config.h"
 #include "amem/data/qa_dataset.h"
+#include "amem/eval/eval_settings.h"
 #include "amem/train/epoch_sampler.h"
 #include "amem/train/train_settings.h"
 #include "amem/train/training_task.h"
@@ -48,7 +49,8 @@ class QaTuningTask : public TrainingTask {
   std::vector<data::Question> pairs_;  // every training question, with its target answer
   data::QADataset val_;
   EpochSampler sampler_;
-  int64_t max_tokens_, max_new_tokens_, answer_batch_size_;
+  int64_t max_tokens_;
+  eval::EvalSettings eval_;  // how validation answers and scores
 };
 
 }  // namespace amem::train

@@ -7,8 +7,8 @@ namespace amem::methods::camels {
 
 CamelsAdapter::CamelsAdapter(std::shared_ptr<models::CausalLm> model, std::shared_ptr<const text::Tokenizer> tokenizer,
                              std::shared_ptr<WeightModelImpl> weight_model, const AdaptSettings& settings,
-                             int64_t max_new_tokens, LightTuneData light_tune)
-    : UniformFineTuning(std::move(model), tokenizer, settings, max_new_tokens, std::move(light_tune)),
+                             const eval::AnswerOptions& answer, LightTuneData light_tune)
+    : UniformFineTuning(std::move(model), tokenizer, settings, answer, std::move(light_tune)),
       weight_model_(std::move(weight_model)) {
   check_weight_model_reads(*weight_model_, *tokenizer);
 }

@@ -54,12 +54,10 @@ CamelsTrainingTask::CamelsTrainingTask(const config::Config& config)
       locality_sampler_(1, 1, 0) {
   const auto model = models::ModelSettings::from(config);
   const auto train = train::TrainSettings::from(config);
-  const auto eval = eval::EvalSettings::from(config);
   const auto seed = static_cast<uint64_t>(config.get<int64_t>("run.seed"));
   batch_size_ = checked_batch_size(config, settings_);
   max_tokens_ = train.max_tokens;
-  max_new_tokens_ = eval.max_new_tokens;
-  answer_batch_size_ = eval.batch_size;
+  eval_ = eval::EvalSettings::from(config);
   objective_ = {settings_.inner_lr, settings_.sequential_update, settings_.c_kl, settings_.c_norm, settings_.norm_p};
 
   tokenizer_ = text::load_tokenizer(model.path);
@@ -243,8 +241,8 @@ train::Metrics CamelsTrainingTask::validate(const std::filesystem::path& output_
   for (const auto& p : base_->parameters()) starting.push_back(p.detach().clone());
   for (auto& p : base_->parameters()) p.set_requires_grad(true);
   {
-    CamelsAdapter adapter(base_, tokenizer_, weight_model_, adapt_, max_new_tokens_);
-    const auto online = train::validate_online(adapter, val_, answer_batch_size_, output_dir);
+    CamelsAdapter adapter(base_, tokenizer_, weight_model_, adapt_, eval_.answer);
+    const auto online = train::validate_online(adapter, val_, eval_, output_dir);
     metrics.insert(metrics.begin(), online.begin(), online.end());
   }
   torch::NoGradGuard no_grad;

@@ -30,11 +30,9 @@ MacTrainingTask::MacTrainingTask(const config::Config& config)
       sampler_(triples_.size(), size_t(config.get<int64_t>("train.batch_size")),
                uint64_t(run::RunSettings::from(config).seed)) {
   const auto settings = train::TrainSettings::from(config);
-  const auto eval = eval::EvalSettings::from(config);
   batch_size_ = settings.batch_size;
   max_tokens_ = settings.max_tokens;
-  max_new_tokens_ = eval.max_new_tokens;
-  answer_batch_size_ = eval.batch_size;
+  eval_ = eval::EvalSettings::from(config);
 }
 
 train::NamedTensors MacTrainingTask::trainable() {
@@ -94,14 +92,14 @@ train::Metrics MacTrainingTask::validation_losses() {
 
 train::Metrics MacTrainingTask::validate(const std::filesystem::path& output_dir) {
   mac_.networks()->eval();
-  const eval::GreedyAnswerer answerer(mac_.base_lm_ptr(), mac_.base_tokenizer(), max_new_tokens_);
+  const eval::GreedyAnswerer answerer(mac_.base_lm_ptr(), mac_.base_tokenizer(), eval_.answer);
   MacAdapter plain(mac_, answerer, std::nullopt);
-  auto metrics = train::validate_online(plain, val_, answer_batch_size_, output_dir / "plain");
+  auto metrics = train::validate_online(plain, val_, eval_, output_dir / "plain");
   for (const int64_t window : mac_.settings().context_windows) {
     MacAdapter hierarchical(mac_, answerer, window);
     const auto name = "window" + std::to_string(window);
     for (const auto& [key, value] :
-         train::validate_online(hierarchical, val_, answer_batch_size_, output_dir / name)) {
+         train::validate_online(hierarchical, val_, eval_, output_dir / name)) {
       if (key != "questions") metrics.emplace_back(key + "_" + name, value);
     }
   }

@@ -15,7 +15,7 @@ class CamelsAdapter : public UniformFineTuning {
  public:
   // `model` must be trainable; `weight_model` reads the same token ids (same tokenizer).
   CamelsAdapter(std::shared_ptr<models::CausalLm> model, std::shared_ptr<const text::Tokenizer> tokenizer,
-                std::shared_ptr<WeightModelImpl> weight_model, const AdaptSettings& settings, int64_t max_new_tokens,
+                std::shared_ptr<WeightModelImpl> weight_model, const AdaptSettings& settings, const eval::AnswerOptions& answer,
                 LightTuneData light_tune = {});
 
   std::string name() const override { return "camels"; }

@@ -22,6 +22,7 @@
 
 #include "amem/config/config.h"
 #include "amem/data/qa_dataset.h"
+#include "amem/eval/eval_settings.h"
 #include "amem/methods/adapt_settings.h"
 #include "amem/methods/camels/camels_meta_step.h"
 #include "amem/methods/camels/camels_settings.h"
@@ -76,7 +77,8 @@ class CamelsTrainingTask : public train::TrainingTask {
   std::vector<std::string> locality_texts_;
   train::EpochSampler examples_sampler_, locality_sampler_;
   MetaObjective objective_;
-  int64_t batch_size_, max_tokens_, max_new_tokens_, answer_batch_size_;
+  int64_t batch_size_, max_tokens_;
+  eval::EvalSettings eval_;  // how validation answers and scores
   ParameterMap base_weights_;  // where the base LM continues from: its own (starting) weights, or updated ones
   int64_t documents_since_reset_ = 0;
 };

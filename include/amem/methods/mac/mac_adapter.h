@@ -33,6 +33,7 @@ class MacAdapter : public eval::Adapter {
   std::string name() const override { return window_ ? "mac-window-" + std::to_string(*window_) : "mac"; }
   void absorb(const data::Document& document) override;
   std::vector<std::string> answer(const std::vector<data::Question>& questions) override;
+  const text::Tokenizer& answer_tokenizer() const override { return answerer_.tokenizer(); }
   std::optional<eval::StoredMemory> stored_memory() const override;
   void save(const std::filesystem::path& run_dir) const override;
 

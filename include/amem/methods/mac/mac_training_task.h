@@ -16,6 +16,7 @@
 
 #include "amem/config/config.h"
 #include "amem/data/qa_dataset.h"
+#include "amem/eval/eval_settings.h"
 #include "amem/methods/mac/mac_model.h"
 #include "amem/methods/mac/mac_objective.h"
 #include "amem/train/epoch_sampler.h"
@@ -60,7 +61,8 @@ class MacTrainingTask : public train::TrainingTask {
   data::QADataset train_, val_;
   std::vector<Triple> triples_, val_triples_;
   train::EpochSampler sampler_;
-  int64_t batch_size_, max_tokens_, max_new_tokens_, answer_batch_size_;
+  int64_t batch_size_, max_tokens_;
+  eval::EvalSettings eval_;  // how validation answers and scores
 };
 
 }  // namespace amem::methods
