@@ -15,8 +15,7 @@ namespace {
 constexpr const char* kWhere = "pretrain.architecture";
 
 // transformers' GPT2Config and LlamaConfig defaults (configuration_gpt2.py,
-// configuration_llama.py __init__ signatures) for the keys amem's readers need; the
-// architecture keys a family does not read are refused rather than ignored.
+// configuration_llama.py __init__ signatures) for the keys amem's readers need.
 nlohmann::json family_defaults(const std::string& model_type) {
   if (model_type == "gpt2")
     return {{"n_positions", 1024},        {"n_embd", 768},       {"n_layer", 12},
@@ -31,7 +30,7 @@ nlohmann::json family_defaults(const std::string& model_type) {
           {"architectures", {"LlamaForCausalLM"}}};
 }
 
-// Keys of either family that the other has no use for.
+// The pretrain.architecture keys each family reads besides vocab_size and initializer_range.
 const std::set<std::string>& family_keys(const std::string& model_type) {
   static const std::set<std::string> gpt2 = {"n_positions", "n_embd",     "n_layer",    "n_head",
                                              "n_inner",     "activation_function", "layer_norm_epsilon",
@@ -50,13 +49,11 @@ nlohmann::json causal_lm_config(const nlohmann::json& architecture, const text::
   if (model_type != "gpt2" && model_type != "llama")
     throw ConfigError(std::string(kWhere) + ".model_type: '" + model_type +
                       "' is not a causal LM (expected gpt2 or llama)");
-  const std::string other = model_type == "gpt2" ? "llama" : "gpt2";
   nlohmann::json config = family_defaults(model_type);
-  config["model_type"] = model_type;
   for (const auto& [key, value] : architecture.items()) {
-    if (family_keys(other).count(key) && !family_keys(model_type).count(key))
-      throw ConfigError(std::string(kWhere) + "." + key + ": a " + other + " key, but model_type is " + model_type +
-                        " (remove it)");
+    // A key the family does not read would be written into config.json and ignored.
+    if (key != "model_type" && key != "vocab_size" && key != "initializer_range" && !family_keys(model_type).count(key))
+      throw ConfigError(std::string(kWhere) + "." + key + ": not a " + model_type + " key (remove it)");
     config[key] = value;
   }
   const int64_t tokenizer_size = tokenizer.vocab_size();

@@ -62,7 +62,7 @@ TEST(CausalLmArchitecture, RefusesWhatWouldSilentlyMismatch) {
             "pretrain.architecture.vocab_size: 600 is below the tokenizer's 601 ids (null takes the tokenizer's size)");
   EXPECT_EQ(causal_lm_config({{"model_type", "gpt2"}, {"vocab_size", 640}}, *tiny_tokenizer())["vocab_size"], 640);
   EXPECT_EQ(config_error({{"model_type", "gpt2"}, {"hidden_size", 64}}),
-            "pretrain.architecture.hidden_size: a llama key, but model_type is gpt2 (remove it)");
+            "pretrain.architecture.hidden_size: not a gpt2 key (remove it)");
   EXPECT_EQ(config_error({{"model_type", "gpt2"}, {"n_embd", 30}, {"n_head", 4}}),
             "pretrain.architecture: key 'n_head': must divide n_embd");
 }

@@ -16,7 +16,7 @@ namespace amem::pretrain {
 // family's loader reads (unset keys at transformers' GPT2Config / LlamaConfig defaults),
 // vocab_size (the tokenizer's size when unset), initializer_range, and bos/eos_token_id from
 // the tokenizer, as transformers writes them. Errors (amem::ConfigError naming the
-// pretrain.architecture key): a key of the other family, vocab_size below the tokenizer's size,
+// pretrain.architecture key): a key the family does not read, vocab_size below the tokenizer's size,
 // a size the family's config reader refuses (e.g. n_head not dividing n_embd), a tokenizer
 // without EOS (packing needs it).
 nlohmann::json causal_lm_config(const nlohmann::json& architecture, const text::Tokenizer& tokenizer);

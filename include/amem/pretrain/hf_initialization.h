@@ -8,14 +8,17 @@
 
 namespace amem::pretrain {
 
-// GPT2PreTrainedModel._init_weights (transformers models/gpt2/modeling_gpt2.py): Conv1D and
+// GPT2PreTrainedModel._init_weights (transformers src/transformers/models/gpt2/modeling_gpt2.py,
+// e.g. at commit c44b2d99; unchanged in transformers 5, where it uses init.normal_): Conv1D and
 // embedding weights ~ N(0, range), biases 0, LayerNorm weight 1 and bias 0, then the two
 // residual projections of each block (attn.c_proj, mlp.c_proj) ~ N(0, range / sqrt(2 n_layer)),
 // GPT-2 paper's scaled initialisation. The output layer is wte (tied).
 void initialize_gpt2(models::Gpt2LmHeadModel& model, double initializer_range);
 
-// LlamaPreTrainedModel (PreTrainedModel._init_weights, transformers modeling_utils.py): linear
-// and embedding weights ~ N(0, range), biases 0, RMSNorm weights 1.
+// LlamaPreTrainedModel._init_weights (transformers src/transformers/models/llama/modeling_llama.py;
+// transformers 5 does the same in PreTrainedModel._init_weights): linear and embedding weights
+// ~ N(0, range), biases 0, RMSNorm weights 1. (The padding row is zeroed there only when
+// pad_token_id is set, which a config made here never sets.)
 void initialize_llama(models::LlamaForCausalLm& model, double initializer_range);
 
 }  // namespace amem::pretrain
