@@ -150,9 +150,18 @@ ResultTable tabulate(const std::vector<EvalRun>& runs, const TableOptions& optio
       const auto label = config_value(*run, options.label_key);
       if (std::find(labels.begin(), labels.end(), label) == labels.end()) labels.push_back(label);
       row.runs.push_back(run->path);
+    }
+    // Each run's seeds are the seed keys whose values tell the row's runs apart: a seed key every
+    // run shares (pretrain.val_seed in an evaluation's config) says nothing about it. A row of
+    // one run lists all its seed keys.
+    std::set<std::string> varying;
+    for (const auto* run : row_runs)
+      for (const auto& [k, v] : run->config)
+        if (is_seed_key(k) && (row_runs.size() == 1 || config_value(*row_runs.front(), k) != v)) varying.insert(k);
+    for (const auto* run : row_runs) {
       std::string seeds;
       for (const auto& [k, v] : run->config)
-        if (is_seed_key(k)) seeds += (seeds.empty() ? "" : " ") + k + "=" + v;
+        if (varying.count(k)) seeds += (seeds.empty() ? "" : " ") + k + "=" + v;
       row.seeds.push_back(seeds);
     }
     for (const auto& label : labels) row.label += (row.label.empty() ? "" : " / ") + label;

@@ -8,25 +8,13 @@
 #include <sstream>
 
 #include "support/run_amem.h"
+#include "support/metrics_jsonl.h"
 #include "support/temp_dir.h"
 
 using amem::testing::only_run;
 using amem::testing::run_amem;
 namespace fs = std::filesystem;
-
-namespace {
-
-std::vector<double> logged(const fs::path& run, const std::string& key) {
-  std::vector<double> values;
-  std::istringstream lines(amem::testing::read_file(run / "metrics.jsonl"));
-  for (std::string line; std::getline(lines, line);) {
-    const auto j = nlohmann::json::parse(line);
-    if (j.contains(key)) values.push_back(j[key].get<double>());
-  }
-  return values;
-}
-
-}  // namespace
+using amem::testing::logged;
 
 TEST(PretrainCommand, LossFallsAndBestIsTheLowestValidationLoss) {
   const auto out = amem::testing::fresh_dir("pretrain_command");
@@ -36,15 +24,15 @@ TEST(PretrainCommand, LossFallsAndBestIsTheLowestValidationLoss) {
   EXPECT_NE(r.output.find("best validation loss"), std::string::npos) << r.output;
   const auto run = only_run(out);
 
-  const auto losses = logged(run, "loss");
+  const auto losses = logged(run / "metrics.jsonl", "loss");
   ASSERT_EQ(losses.size(), 8u);  // every 5 of 40 steps
   // From near ln 601 = 6.40 (uniform over the tiny vocabulary) by more than half a nat.
   EXPECT_LT(losses.back(), losses.front() - 0.5) << "first " << losses.front() << " last " << losses.back();
-  EXPECT_EQ(logged(run, "tokens_per_s").size(), 8u);
-  const auto val = logged(run, "val_loss");
+  EXPECT_EQ(logged(run / "metrics.jsonl", "tokens_per_s").size(), 8u);
+  const auto val = logged(run / "metrics.jsonl", "val_loss");
   ASSERT_EQ(val.size(), 2u);  // steps 20 and 40
   EXPECT_LT(val[1], val[0]);
-  EXPECT_EQ(logged(run, "val_perplexity").size(), 2u);
+  EXPECT_EQ(logged(run / "metrics.jsonl", "val_perplexity").size(), 2u);
   const auto best = nlohmann::json::parse(amem::testing::read_file(run / "best" / "validation.json"));
   EXPECT_EQ(best["step"], 40);  // the lower loss, not the higher
   EXPECT_DOUBLE_EQ(best["metrics"]["loss"].get<double>(), val[1]);

@@ -6,25 +6,13 @@
 #include <sstream>
 
 #include "support/run_amem.h"
+#include "support/metrics_jsonl.h"
 #include "support/temp_dir.h"
 
 using amem::testing::only_run;
 using amem::testing::run_amem;
 namespace fs = std::filesystem;
-
-namespace {
-
-std::vector<double> logged(const fs::path& run, const std::string& key) {
-  std::vector<double> values;
-  std::istringstream lines(amem::testing::read_file(run / "metrics.jsonl"));
-  for (std::string line; std::getline(lines, line);) {
-    const auto j = nlohmann::json::parse(line);
-    if (j.contains(key)) values.push_back(j[key].get<double>());
-  }
-  return values;
-}
-
-}  // namespace
+using amem::testing::logged;
 
 TEST(QaTuneCommand, TrainsTheAnswerOnlyLossAndWritesLoadableCheckpoints) {
   const auto out = amem::testing::fresh_dir("qa_tune_command");
@@ -33,10 +21,10 @@ TEST(QaTuneCommand, TrainsTheAnswerOnlyLossAndWritesLoadableCheckpoints) {
   EXPECT_NE(r.output.find("best validation F1"), std::string::npos) << r.output;
   const auto run = only_run(out);
 
-  const auto losses = logged(run, "loss");
+  const auto losses = logged(run / "metrics.jsonl", "loss");
   ASSERT_EQ(losses.size(), 6u);  // every 5 of 30 steps
   EXPECT_LT(losses.back(), 0.85 * losses.front()) << "first " << losses.front() << " last " << losses.back();
-  EXPECT_EQ(logged(run, "val_f1").size(), 2u);
+  EXPECT_EQ(logged(run / "metrics.jsonl", "val_f1").size(), 2u);
   EXPECT_TRUE(fs::exists(run / "validation" / "step-000015" / "predictions.jsonl"));
 
   // best/ and last/ are Hugging Face checkpoints, tokenizer included, that amem's loader reads.
@@ -67,8 +55,8 @@ TEST(QaTuneCommand, ResumingFromTheMidRunCheckpointReproducesTheRest) {
   const auto r = run_amem("qa-tune configs/qa_tune/tiny_squad.yaml train.eval_every=0 train.resume=" +
                           (only_run(first) / "checkpoint").string() + " run.output_dir=" + second.string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  const auto all = logged(only_run(straight), "loss");
-  const auto resumed = logged(only_run(second), "loss");
+  const auto all = logged(only_run(straight) / "metrics.jsonl", "loss");
+  const auto resumed = logged(only_run(second) / "metrics.jsonl", "loss");
   ASSERT_EQ(all.size(), 6u);
   // The first 3 come from the checkpoint's copy of the first run's log.
   ASSERT_EQ(resumed.size(), 6u);

@@ -16,9 +16,11 @@
 #include "amem/run/metrics_log.h"
 #include "amem/train/train_settings.h"
 #include "amem/train/training_loop.h"
+#include "support/metrics_jsonl.h"
 #include "support/temp_dir.h"
 
 namespace fs = std::filesystem;
+using amem::testing::logged;
 using namespace amem;
 using pretrain::t5_pretraining_config;
 
@@ -44,17 +46,6 @@ std::string config_error(const nlohmann::json& architecture) {
     return e.what();
   }
   return "no ConfigError";
-}
-
-// The values of `key` in a metrics.jsonl, in order.
-std::vector<double> logged(const fs::path& path, const std::string& key) {
-  std::vector<double> out;
-  std::ifstream in(path);
-  for (std::string line; std::getline(in, line);) {
-    const auto json = nlohmann::json::parse(line);
-    if (json.contains(key)) out.push_back(json[key].get<double>());
-  }
-  return out;
 }
 
 // Trains a fresh task of `config` into a new run folder under `dir`; returns the task.

@@ -12,10 +12,12 @@
 #include "amem/train/epoch_sampler.h"
 #include "support/interrupted_task.h"
 #include "support/same_run.h"
+#include "support/metrics_jsonl.h"
 #include "support/temp_dir.h"
 
 using namespace amem::train;
 namespace fs = std::filesystem;
+using amem::testing::logged;
 
 namespace {
 
@@ -75,16 +77,6 @@ TrainSettings settings(int64_t steps) {
   s.val_documents = -1;
   s.bf16_autocast = false;
   return s;
-}
-
-std::vector<double> logged(const fs::path& metrics, const std::string& key) {
-  std::vector<double> values;
-  std::istringstream lines(amem::testing::read_file(metrics));
-  for (std::string line; std::getline(lines, line);) {
-    const auto j = nlohmann::json::parse(line);
-    if (j.contains(key)) values.push_back(j[key].get<double>());
-  }
-  return values;
 }
 
 TrainingSummary train(TrainingTask& task, const TrainSettings& s, const fs::path& dir) {

@@ -31,7 +31,8 @@ struct Cell {
 struct Row {
   std::string label;
   std::vector<std::string> runs;      // run folders
-  std::vector<std::string> seeds;     // per run, its seed keys in key order: "data.seed=0 run.seed=1"
+  std::vector<std::string> seeds;     // per run, in key order, the seed keys that differ between the
+                                      // row's runs (all of them for one run): "data.seed=0 run.seed=1"
   std::map<std::string, Cell> cells;  // by metric key; every key of the row's runs
 };
 
