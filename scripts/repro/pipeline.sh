@@ -3,7 +3,7 @@
 # method compared on the SQuAD v1.1 dev stream. The science is in configs/repro/*.yaml; this
 # script only orders the stages, sets paths and seeds, and runs independent jobs side by side.
 #
-# Usage: scripts/repro/pipeline.sh STAGE... --root DIR [--data DIR] [--scale full|mini] [--amem BIN]
+# Usage: scripts/repro/pipeline.sh STAGE... --root DIR [--data DIR] [--scale full|mini|smoke|quick] [--amem BIN]
 #   STAGE    lm        pre-train the base LM, QA-tune it, and evaluate the rows that need no
 #                      meta-training: no adaptation, closed book, gold document, uniform and
 #                      salient-span fine-tuning
@@ -12,7 +12,7 @@
 #            report    `amem report` over every run: the table (Markdown, LaTeX) and the plots
 #   The stages are split where the GPU machine's calls are (scripts/device/repro_*.sh): what the
 #   meta stage needs from the lm stage is the bf16 QA-tuned LM and the locality text, about 37 MB.
-#   --root   the pipeline's folder: models/, runs/<stage>/, report/ (kept between stages; on the
+#   --root   the pipeline's folder (relative paths here are the caller's): models/, runs/<stage>/, report/ (kept between stages; on the
 #            GPU machine the device scripts carry it from one call to the next)
 #   --data   the shared data folder (default ../shared/data): squad-v1.1/, corpus/, tokenizers/
 #   --scale  full (default: the sizes of configs/repro), or NAME for scripts/repro/NAME.env's
@@ -22,26 +22,33 @@
 #   --amem   the amem program (default build/bin/amem)
 # Each job's output goes to ROOT/logs/<job>.log; a failed job stops the stage with its log's end.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-
+usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
+here=$PWD
+absolute() { [[ $1 == /* ]] && echo "$1" || echo "$here/$1"; }   # paths given are the caller's
 stages=()
-root="" data=../shared/data scale=full amem=build/bin/amem
+root="" data="" scale=full amem=""
 while (($#)); do
   case $1 in
-    --root) root=$2; shift 2 ;;
-    --data) data=$2; shift 2 ;;
-    --scale) scale=$2; shift 2 ;;
-    --amem) amem=$2; shift 2 ;;
+    -h|--help) usage; exit 0 ;;
+    --root|--data|--scale|--amem)
+      (($# >= 2)) || { echo "pipeline: $1 needs a value (see --help)" >&2; exit 2; }
+      case $1 in
+        --root) root=$(absolute "$2") ;; --data) data=$(absolute "$2") ;;
+        --scale) scale=$2 ;; --amem) amem=$(absolute "$2") ;;
+      esac
+      shift 2 ;;
     lm|meta|report) stages+=("$1"); shift ;;
-    *) echo "pipeline: unknown argument '$1' (see the usage at the top of $0)" >&2; exit 2 ;;
+    *) echo "pipeline: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
-[[ -n $root && ${#stages[@]} -gt 0 ]] || { echo "pipeline: give at least one STAGE and --root DIR" >&2; exit 2; }
-[[ $scale == full || -f scripts/repro/$scale.env ]] ||
-  { echo "pipeline: --scale must be full or one of scripts/repro/*.env (mini, smoke), not '$scale'" >&2; exit 2; }
+cd "$(dirname "$0")/../.."
+data=${data:-$(absolute ../shared/data)}
+amem=${amem:-$PWD/build/bin/amem}
+[[ -n $root && ${#stages[@]} -gt 0 ]] || { echo "pipeline: give at least one STAGE and --root DIR (see --help)" >&2; exit 2; }
+[[ $scale == full || -f scripts/repro/$scale.env ]] || {
+  echo "pipeline: --scale must be full or one of: $(cd scripts/repro && ls *.env | sed 's/\.env$//' | tr '\n' ' ')(not '$scale')" >&2
+  exit 2; }
 [[ -x $amem ]] || { echo "pipeline: --amem '$amem' is not an executable (build amem first)" >&2; exit 2; }
-mkdir -p "$root"/{models,runs,logs,data}
-root=$(cd "$root" && pwd)
 
 # Scale: where the data is and what the miniature changes (full: nothing).
 train_json=squad-v1.1/train-v1.1.json.xz
@@ -55,6 +62,18 @@ declare -A extra=()   # per config: overrides of the scale
 [[ $scale == full ]] || source "scripts/repro/$scale.env"
 # A data path of the scale: absolute as given, else under --data.
 in_data() { [[ $1 == /* ]] && echo "$1" || echo "$data/$1"; }
+# The data the stages read must exist before anything is made.
+for stage in "${stages[@]}"; do
+  case $stage in
+    lm) needed=("$train_json" "$dev_json" "$corpus" tokenizers/gpt2) ;;
+    meta) needed=("$train_json" "$dev_json" "$t5_corpus" tokenizers/t5) ;;
+    *) needed=() ;;
+  esac
+  for f in "${needed[@]}"; do
+    [[ -e $(in_data "$f") ]] || { echo "pipeline: stage $stage needs $(in_data "$f") (see --data)" >&2; exit 2; }
+  done
+done
+mkdir -p "$root"/{models,runs,logs,data}
 
 # A file's text, decompressed when it ends in .xz (xz, or Python's lzma where xz is missing).
 decompress() {
@@ -66,7 +85,6 @@ decompress() {
 # A SQuAD file as plain JSON in ROOT/data (the readers take JSON; the shared copies are .xz).
 plain() {
   local src; src=$(in_data "$1"); local out=$root/data/$(basename "${1%.xz}")
-  [[ -f $src ]] || { echo "pipeline: no data file $src (see --data)" >&2; exit 2; }
   if [[ ! -f $out ]]; then decompress "$src" > "$out.tmp" && mv "$out.tmp" "$out"; fi
   echo "$out"
 }
@@ -111,7 +129,6 @@ eval_rows() {  # NAME CONFIG SEEDS MODEL [OVERRIDES...]: one job per seed
 
 stage_lm() {
   local corpus_file; corpus_file=$(in_data "$corpus")
-  [[ -f $corpus_file ]] || { echo "pipeline: no corpus $corpus_file (see --data)" >&2; exit 2; }
   jobs_run "pretrain-gpt2|$(amem_cmd pretrain pretrain_gpt2 pretrain.text_paths=[$corpus_file] \
       pretrain.tokenizer=$data/tokenizers/gpt2 run.output_dir=$root/runs/pretrain_gpt2)"
   rm -rf "$root/models/gpt2_base"
@@ -145,7 +162,6 @@ stage_meta() {
   [[ -d $root/models/gpt2_qa && -f $root/data/locality.txt ]] ||
     { echo "pipeline: no $root/models/gpt2_qa or locality text (run the lm stage first)" >&2; exit 2; }
   local qa=$root/models/gpt2_qa t5_corpus_file; t5_corpus_file=$(in_data "$t5_corpus")
-  [[ -f $t5_corpus_file ]] || { echo "pipeline: no T5 corpus $t5_corpus_file (see --data)" >&2; exit 2; }
   jobs_run \
     "pretrain-t5|$(amem_cmd pretrain pretrain_t5 pretrain.text_paths=[$t5_corpus_file] \
         pretrain.tokenizer=$data/tokenizers/t5 run.output_dir=$root/runs/pretrain_t5)" \
@@ -169,8 +185,10 @@ stage_report() {
   cat "$root/report/table.md"
 }
 
-train=$(plain "$train_json")
-dev=$(plain "$dev_json")
+if [[ " ${stages[*]} " == *" lm "* || " ${stages[*]} " == *" meta "* ]]; then
+  train=$(plain "$train_json")
+  dev=$(plain "$dev_json")
+fi
 for stage in "${stages[@]}"; do
   start=$(date +%s)
   echo "pipeline: stage $stage ($scale) in $root"

@@ -6,7 +6,7 @@ const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
       {"config", "show the resolved config of a config file and overrides", run_config},
       {"eval", "online evaluation: stream documents into an adapter, then answer their questions", run_eval},
-      {"lm", "continue a prompt or score a text with a causal LM checkpoint", run_lm},
+      {"lm", "continue a prompt, score a text, or convert the dtype of a causal LM checkpoint", run_lm},
       {"train", "meta-train a method (train.method: mac, camels or qa_tune) and save what it trains", run_train},
       {"memory", "build a MAC memory bank from a stream's documents, or describe a saved one", run_memory},
       {"qa-tune", "QA pre-tuning of a base LM on training question-answer pairs (answer-only loss)", run_qa_tune},

@@ -131,6 +131,7 @@ int convert(const Args& args) {
   placement.declare(app);
   app.get_option("--dtype")->required();
   if (!parse_command_line(app, args, "lm convert", print_help)) return 0;
+  if (!std::filesystem::is_directory(dir)) throw ConfigError("lm convert: --model '" + dir + "': not a folder");
   if (std::filesystem::exists(out)) throw ConfigError("lm convert: --out '" + out + "' exists (give a new folder)");
   const auto model = models::load_causal_lm(dir, placement.load_options("lm convert", dir));
   models::save_causal_lm(*model, dir, out);

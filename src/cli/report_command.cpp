@@ -51,6 +51,7 @@ int run_report(const Args& args) {
   app.add_option("--format", format, "svg or png")->check(CLI::IsMember({"svg", "png"}));
   app.add_flag("--no-plots", no_plots, "tables only");
   if (!parse_command_line(app, args, "report", print_help)) return 0;
+  if (options.out.empty()) throw ConfigError("report: --out: an empty path (give the report folder)");
   options.format = format == "png" ? report::ImageFormat::png : report::ImageFormat::svg;
   options.plots = !no_plots;
   const auto summary = report::write_report(options);

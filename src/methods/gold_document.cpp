@@ -1,6 +1,9 @@
 #include "amem/methods/gold_document.h"
 
+#include <spdlog/spdlog.h>
+
 #include "amem/core/error.h"
+#include "amem/text/tokenizer.h"
 
 namespace amem::methods {
 
@@ -21,6 +24,14 @@ std::vector<std::string> GoldDocument::answer(const std::vector<data::Question>&
       throw Error("gold_document: question '" + question.id + "' was asked before its document was absorbed");
     question.text = it->second + "\n\n" + question.text;
   }
+  // A prompt longer than the context loses its first tokens, i.e. its document's start: the
+  // row is then no longer "the whole document", which the log must say.
+  size_t cut = 0;
+  for (const auto& question : prompted)
+    if (answerer_.prompt(question).size() < answerer_.tokenizer().encode_for_model(question.text).size()) ++cut;
+  if (cut > 0)
+    spdlog::warn("gold_document: {} of {} prompts were longer than the model's context and lost their document's "
+                 "first tokens", cut, prompted.size());
   return answerer_.answer(prompted);
 }
 

@@ -42,6 +42,8 @@ LlamaConfig LlamaConfig::from(const HfConfig& c) {
   if (!c.has("head_dim") && l.hidden_size % l.num_attention_heads != 0)
     c.fail("num_attention_heads", "must divide hidden_size when head_dim is not given");
   l.head_dim = c.has("head_dim") ? c.positive_integer("head_dim") : l.hidden_size / l.num_attention_heads;
+  // Rotary embeddings turn pairs of dimensions (rotate_half splits each head in two halves).
+  if (l.head_dim % 2 != 0) c.fail("head_dim", "must be even for rotary position embeddings");
   l.max_position_embeddings = c.positive_integer("max_position_embeddings");
   l.rms_norm_eps = c.positive_number("rms_norm_eps", 1e-6);
   l.hidden_act = c.string("hidden_act", "silu");

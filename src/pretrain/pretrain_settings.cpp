@@ -1,5 +1,8 @@
 #include "amem/pretrain/pretrain_settings.h"
 
+#include <filesystem>
+#include <set>
+
 #include "amem/config/config_path.h"
 #include "amem/core/error.h"
 #include "amem/pretrain/pretraining_objectives.h"
@@ -110,9 +113,15 @@ PretrainSettings PretrainSettings::from(const config::Config& config) {
   s.text_paths = config.get<std::vector<std::string>>("pretrain.text_paths");
   if (s.text_paths.empty())
     throw ConfigError(config.source_of("pretrain.text_paths") + ": pretrain.text_paths: expected at least one text file");
-  for (const auto& path : s.text_paths)
-    if (!std::filesystem::is_regular_file(path))
-      throw ConfigError(config.source_of("pretrain.text_paths") + ": pretrain.text_paths: '" + path + "': no such file");
+  std::set<std::string> seen;
+  for (const auto& path : s.text_paths) {
+    const std::string where = config.source_of("pretrain.text_paths") + ": pretrain.text_paths: '" + path + "': ";
+    if (std::filesystem::is_directory(path)) throw ConfigError(where + "a folder (expected a text file)");
+    if (!std::filesystem::is_regular_file(path)) throw ConfigError(where + "no such file");
+    // A file listed twice would put its documents in training twice, and copies of held-out
+    // documents in training too.
+    if (!seen.insert(std::filesystem::weakly_canonical(path).string()).second) throw ConfigError(where + "given twice");
+  }
   if (config.is_null("pretrain.tokenizer"))
     throw ConfigError(config.source() + ": pretrain.tokenizer: missing (a folder with the tokenizer files)");
   s.tokenizer = config::existing_path(config, "pretrain.tokenizer", config::PathKind::folder);

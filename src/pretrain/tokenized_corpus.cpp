@@ -59,9 +59,11 @@ TokenizedCorpus tokenize_corpus(const PretrainSettings& settings, const text::To
     const int64_t left = settings.max_documents < 0 ? -1 : settings.max_documents - int64_t(documents.size());
     if (left == 0) break;
     auto more = read_text_documents(path, left);
+    // An empty file in the list is a mistake in it, as an empty data file is (configs/README.md).
+    if (more.empty())
+      throw ConfigError("pretrain.text_paths: '" + path + "': holds no document (every line is blank)");
     documents.insert(documents.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
   }
-  if (documents.empty()) throw Error("pretrain.text_paths: the text holds no document (every line is blank)");
 
   const size_t threads = settings.threads > 0 ? size_t(settings.threads)
                                               : std::max<size_t>(1, std::thread::hardware_concurrency());

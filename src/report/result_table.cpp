@@ -67,8 +67,8 @@ Cell summarise(const std::vector<std::optional<double>>& values) {
   return cell;
 }
 
-// Appends "[k=v, ...]" to labels that several rows share: the config keys whose values differ
-// among those rows (at most three, the rest as "...").
+// Appends "[k=v, ...]" to labels that several rows share: every config key whose value differs
+// among those rows (a shortened list could hide the one key that tells two rows apart).
 void disambiguate(std::vector<Row>& rows, const std::vector<const EvalRun*>& firsts) {
   for (size_t i = 0; i < rows.size(); ++i) {
     std::vector<size_t> same;
@@ -87,12 +87,7 @@ void disambiguate(std::vector<Row>& rows, const std::vector<const EvalRun*>& fir
     const std::string label = rows[i].label;
     for (size_t j : same) {
       std::string suffix;
-      size_t shown = 0;
       for (const auto& k : differing) {
-        if (shown++ == 3) {
-          suffix += ", ...";
-          break;
-        }
         const auto it = firsts[j]->config.find(k);
         suffix += (suffix.empty() ? "" : ", ") + k + "=" + (it == firsts[j]->config.end() ? "(none)" : it->second);
       }
@@ -179,12 +174,22 @@ ResultTable tabulate(const std::vector<EvalRun>& runs, const TableOptions& optio
   if (options.metrics.empty()) {
     table.columns = default_columns(sorted);
   } else {
-    for (const auto& m : options.metrics)
-      if (!all_keys.count(m)) {
+    // The numeric keys, which alone can be columns (a null or an object, such as a memory bank
+    // that only MAC runs have, is no figure).
+    std::set<std::string> numeric;
+    for (const auto& row : table.rows)
+      for (const auto& [k, cell] : row.cells)
+        if (cell.mean) numeric.insert(k);
+    std::set<std::string> given;
+    for (const auto& m : options.metrics) {
+      if (!given.insert(m).second) throw ConfigError("--metrics " + m + ": given twice");
+      if (!numeric.count(m)) {
         std::string known;
-        for (const auto& k : sorted) known += (known.empty() ? "" : ", ") + k;
-        throw ConfigError("--metrics " + m + ": in no results.json of these runs (they have: " + known + ")");
+        for (const auto& k : numeric) known += (known.empty() ? "" : ", ") + k;
+        throw ConfigError("--metrics " + m + ": no number under this key in any results.json of these runs (numbers: " +
+                          known + ")");
       }
+    }
     table.columns = options.metrics;
   }
   return table;

@@ -112,6 +112,11 @@ void read_run(const fs::path& dir, bool searched, Runs& runs, std::set<fs::path>
   }
   if (fs::exists(dir / "metrics.jsonl")) {
     auto curves = read_curves(dir / "metrics.jsonl");
+    // Every training command writes last/ as its final act (train/training_loop.h): a folder
+    // with losses but no last/ was stopped (killed) mid-run, and its curves are not a result.
+    if (curves.count("loss") && !fs::exists(dir / "last"))
+      throw Error(dir.string() + ": not a finished run (training losses in metrics.jsonl, but no last/: it was "
+                                 "stopped; resume it with train.resume=<run>/checkpoint)");
     if (curves.count("loss")) {
       runs.trainings.push_back({dir.string(), dir.filename().string(), std::move(curves)});
       return;

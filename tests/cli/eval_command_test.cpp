@@ -87,6 +87,9 @@ TEST(EvalCommand, TestRowsSelectQuestionRowsAndTheGoldDocumentAdapterAnswersThem
   const auto results = nlohmann::json::parse(amem::testing::read_file(only_run(out) / "results.json"));
   EXPECT_EQ(results["adapter"], "gold_document");
   EXPECT_EQ(results["questions"].get<int>(), 7);
+  // The first paragraph (366 tiny-LLaMA tokens) outruns the 128-token context: said, not hidden.
+  EXPECT_NE(r.output.find("prompts were longer than the model's context and lost their document's first tokens"),
+            std::string::npos) << r.output;
 
   for (const std::string bad : {"data.test_rows=[5,5]", "data.test_rows=[3]", "data.test_rows=[-1,4]"}) {
     const auto e = run_amem("eval configs/eval/squad_none.yaml " + bad + " run.output_dir=" + out.string() + "/bad");

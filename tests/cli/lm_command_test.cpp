@@ -85,4 +85,7 @@ TEST(LmCommand, ConvertStoresTheWeightsInTheGivenDtype) {
   const auto no_dtype = run_amem("lm convert --model tests/data/models/tiny-gpt2 --out " + (dir / "x").string());
   EXPECT_EQ(no_dtype.exit_code, 2) << no_dtype.output;
   EXPECT_FALSE(std::filesystem::exists(dir / "x"));
+  const auto missing = run_amem("lm convert --model /nonexistent --dtype bf16 --out " + (dir / "y").string());
+  EXPECT_EQ(missing.exit_code, 2) << missing.output;
+  EXPECT_NE(missing.output.find("lm convert: --model '/nonexistent': not a folder"), std::string::npos) << missing.output;
 }

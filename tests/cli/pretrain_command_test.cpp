@@ -70,8 +70,11 @@ TEST(PretrainCommand, BadInputsAreOneLineErrors) {
   const std::vector<Case> cases = {
       {"pretrain.text_paths=[" + (dir / "missing.txt").string() + "]", 2,
        "pretrain.text_paths: '" + (dir / "missing.txt").string() + "': no such file"},
-      {"pretrain.text_paths=[" + (dir / "blank.txt").string() + "]", 1,
-       "pretrain.text_paths: the text holds no document (every line is blank)"},
+      {"pretrain.text_paths=[" + (dir / "blank.txt").string() + "]", 2,
+       "pretrain.text_paths: '" + (dir / "blank.txt").string() + "': holds no document (every line is blank)"},
+      {"pretrain.text_paths=[" + dir.string() + "]", 2, "pretrain.text_paths: '" + dir.string() + "': a folder (expected a text file)"},
+      {"pretrain.text_paths=[data/pretrain-sample/pretrain-en-sample.txt.xz,data/pretrain-sample/pretrain-en-sample.txt.xz]", 2,
+       "pretrain.text_paths: 'data/pretrain-sample/pretrain-en-sample.txt.xz': given twice"},
       {"pretrain.architecture.vocab_size=100", 2,
        "pretrain.architecture.vocab_size: 100 is below the tokenizer's 601 ids (null takes the tokenizer's size)"},
       {"pretrain.sequence_length=65", 2, "pretrain.sequence_length: 65 is beyond the model's context of 64 positions"},
@@ -84,5 +87,11 @@ TEST(PretrainCommand, BadInputsAreOneLineErrors) {
     EXPECT_EQ(r.exit_code, c.exit_code) << c.overrides << "\n" << r.output;
     EXPECT_NE(amem::testing::error_line(r).find(c.message), std::string::npos) << c.overrides << "\n" << r.output;
   }
+  // Rotary embeddings need an even head width: refused from the config, not by a tensor op mid-run.
+  const auto odd = run_amem("pretrain configs/pretrain/tiny_llama.yaml pretrain.architecture.head_dim=7 run.output_dir=" +
+                            out.string());
+  EXPECT_EQ(odd.exit_code, 2) << odd.output;
+  EXPECT_NE(amem::testing::error_line(odd).find("'head_dim': must be even for rotary position embeddings"),
+            std::string::npos) << odd.output;
   EXPECT_FALSE(fs::exists(out));  // every mistake is found before the run folder exists
 }

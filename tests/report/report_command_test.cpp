@@ -134,10 +134,15 @@ TEST(ReportCommand, BadInputsAreOneLineErrorsAndWriteNothing) {
   fails(runs, 2, "report: --out is required (see amem report --help)");
   fails(runs + " --out " + out + " --format gif", 2,
         "report: --format: gif not in {svg,png} (see amem report --help)");
+  const std::string numbers = "adapt_seconds_per_document.mean, adapt_seconds_per_document.median, documents, "
+                              "exact_match, f1, peak_cpu_memory_bytes, questions";
   fails(runs + " --out " + out + " --metrics nope", 2,
-        "--metrics nope: in no results.json of these runs (they have: adapt_seconds_per_document.mean, "
-        "adapt_seconds_per_document.median, documents, exact_match, f1, memory_bank, peak_cpu_memory_bytes, "
-        "peak_cuda_memory_bytes, questions)");
+        "--metrics nope: no number under this key in any results.json of these runs (numbers: " + numbers + ")");
+  // A key every run has but none as a number (null, or an object) would be a column of dashes.
+  fails(runs + " --out " + out + " --metrics memory_bank", 2,
+        "--metrics memory_bank: no number under this key in any results.json of these runs (numbers: " + numbers + ")");
+  fails(runs + " --out " + out + " --metrics f1,f1", 2, "--metrics f1: given twice");
+  fails(runs + " --out ''", 2, "report: --out: an empty path (give the report folder)");
   fails(runs + " --out " + runs, 2,
         "--out " + runs + ": exists and is not a report folder (no summary.json); a report replaces its folder, "
         "so choose a new or report folder");
@@ -162,6 +167,13 @@ TEST(ReportCommand, BadInputsAreOneLineErrorsAndWriteNothing) {
         run.string() + ": not a finished run (config.yaml, but neither results.json nor training losses in "
                        "metrics.jsonl)");
   write_eval_run(run, FakeEval{});
+  // A training run killed mid-way (losses, no last/, no FAILED) is no result either.
+  const auto killed = dir / "runs" / "train" / "qa_tune-1";
+  fs::rename(killed / "last", dir / "last-aside");
+  fails(killed.string() + " --out " + out, 1,
+        killed.string() + ": not a finished run (training losses in metrics.jsonl, but no last/: it was stopped; "
+                          "resume it with train.resume=<run>/checkpoint)");
+  fs::rename(dir / "last-aside", killed / "last");
   write_file(dir / "runs" / "train" / "qa_tune-1" / "metrics.jsonl", "{\"step\":5,\"loss\":1}\n{\"step\":10,\n");
   fails(runs + " --out " + out, 1,
         (dir / "runs" / "train" / "qa_tune-1" / "metrics.jsonl").string() + ":2: invalid JSON line");

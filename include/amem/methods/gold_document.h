@@ -23,7 +23,8 @@ class GoldDocument : public eval::Adapter {
   // question id comes back with another document: the prompt would be ambiguous.
   void absorb(const data::Document& document) override;
   // Answers "<document>\n\n<question>"; a prompt longer than the context loses its start
-  // (GreedyAnswerer). amem::Error for a question whose document was not absorbed.
+  // (GreedyAnswerer), and a warning counts such prompts. amem::Error for a question whose
+  // document was not absorbed.
   std::vector<std::string> answer(const std::vector<data::Question>& questions) override;
   const text::Tokenizer& answer_tokenizer() const override { return answerer_.tokenizer(); }
 
