@@ -47,6 +47,7 @@ void apply_row_range(const config::Config& config, const std::string& rows_key, 
     throw ConfigError(where + "row ranges apply to data.format squad only, not '" + s.format + "'");
   if (rows.size() != 2 || rows[0] < 0 || (rows[1] != -1 && rows[1] <= rows[0]))
     throw ConfigError(where + "expected [first, end] with 0 <= first < end (end -1: to the end of the file)");
+  s.rows_key = config.source_of(rows_key) + ": " + rows_key;
   s.first_row = static_cast<std::size_t>(rows[0]);
   if (rows[1] != -1) s.end_row = static_cast<std::size_t>(rows[1]);
 }

@@ -1,5 +1,7 @@
 #include "amem/data/qa_dataset_reader.h"
 
+#include <limits>
+
 #include "amem/core/error.h"
 #include "amem/data/archivalqa_reader.h"
 #include "amem/data/squad_csv_reader.h"
@@ -30,6 +32,15 @@ QADataset read_by_format(const DatasetSource& source) {
 
 QADataset read_qa_dataset(const DatasetSource& source) {
   QADataset dataset = read_by_format(source);
+  // A range that runs past the file's last row would quietly give fewer questions than asked
+  // for (the reference's select(range(...)) fails on it too).
+  const auto in_range = dataset.report.records;
+  const bool to_the_end = source.end_row == std::numeric_limits<std::size_t>::max();
+  if (!source.rows_key.empty() && (in_range == 0 || (!to_the_end && source.first_row + in_range < source.end_row)))
+    throw ConfigError(source.rows_key + ": rows [" + std::to_string(source.first_row) + ", " +
+                      (to_the_end ? std::string("end") : std::to_string(source.end_row)) + ") run past the end of " +
+                      source.path + " (" + std::to_string(source.first_row + in_range) +
+                      " question rows or fewer; end -1 reads to the end)");
   if (dataset.question_count() == 0) {
     const auto& report = dataset.report;
     throw ConfigError((source.key.empty() ? "" : source.key + ": ") + source.path + ": no questions (" +

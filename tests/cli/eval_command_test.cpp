@@ -91,7 +91,8 @@ TEST(EvalCommand, TestRowsSelectQuestionRowsAndTheGoldDocumentAdapterAnswersThem
   EXPECT_NE(r.output.find("prompts were longer than the model's context and lost their document's first tokens"),
             std::string::npos) << r.output;
 
-  for (const std::string bad : {"data.test_rows=[5,5]", "data.test_rows=[3]", "data.test_rows=[-1,4]"}) {
+  for (const std::string bad : {"data.test_rows=[5,5]", "data.test_rows=[3]", "data.test_rows=[-1,4]",
+                                "data.test_rows=[800,5000]"}) {
     const auto e = run_amem("eval configs/eval/squad_none.yaml " + bad + " run.output_dir=" + out.string() + "/bad");
     EXPECT_EQ(e.exit_code, 2) << bad << ": " << e.output;
     EXPECT_NE(e.output.find("data.test_rows"), std::string::npos) << bad << ": " << e.output;

@@ -18,6 +18,7 @@ struct DatasetSource {
   std::size_t end_row = std::numeric_limits<std::size_t>::max();  // squad only
   bool full_passage = false;                                      // archivalqa only
   std::string key;  // the config key `path` came from ("data.test_path"), named in errors; may be empty
+  std::string rows_key;  // the key the row range came from ("data.test_rows"); empty: no range set
 };
 
 // Throws amem::ConfigError for an unknown format and for a file without a single good question
