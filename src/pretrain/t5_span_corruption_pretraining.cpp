@@ -26,11 +26,17 @@ SpanCorruptionLengths checked_lengths(const config::Config& config, int64_t inpu
                                       const SpanCorruptionShape& shape) {
   const auto lengths = span_corruption_lengths(input_length, shape);
   const std::string where = config.source_of("pretrain.sequence_length") + ": pretrain.sequence_length: ";
-  if (lengths.inputs != input_length)
+  if (lengths.inputs != input_length) {
+    // The nearest lengths that do come out exactly, below (if any, from 2) and above.
+    const auto exact = [&](int64_t n) { return span_corruption_lengths(n, shape).inputs == n; };
+    int64_t below = input_length - 1, above = input_length + 1;
+    while (below >= 2 && !exact(below)) --below;
+    while (above < input_length + 1000 && !exact(above)) ++above;
     throw ConfigError(where + std::to_string(input_length) + " ids cannot be made exactly by span corruption at noise density " +
                       std::to_string(shape.noise_density) + " and mean span length " +
-                      std::to_string(shape.mean_noise_span_length) + " (use " + std::to_string(input_length - 1) +
-                      " or " + std::to_string(input_length + 1) + ")");
+                      std::to_string(shape.mean_noise_span_length) + " (use " +
+                      (below >= 2 ? std::to_string(below) + " or " : std::string()) + std::to_string(above) + ")");
+  }
   if (lengths.noise_spans > kT5ExtraIds)
     throw ConfigError(where + std::to_string(input_length) + " ids have " + std::to_string(lengths.noise_spans) +
                       " noise spans, more than T5's " + std::to_string(kT5ExtraIds) + " sentinels");

@@ -41,6 +41,7 @@ TEST(PretrainT5Command, BadInputsAreOneLineErrors) {
       {"pretrain.noise_density=1.5", "pretrain.noise_density"},
       {"pretrain.mean_noise_span_length=0.5", "pretrain.mean_noise_span_length"},
       {"pretrain.sequence_length=5", "pretrain.sequence_length: 5 ids cannot be made exactly by span corruption"},
+      {"pretrain.sequence_length=5", "(use 10)"},  // no length from 2 to 9 can be made
       {"pretrain.sequence_length=1900", "pretrain.sequence_length: 1900 ids have 105 noise spans, more than T5's 100 sentinels"},
       {"pretrain.architecture.tie_word_embeddings=false", "pretrain.architecture.tie_word_embeddings: false is not supported"},
       {"pretrain.architecture.n_layer=2", "pretrain.architecture.n_layer: not a key of T5"},
