@@ -1,6 +1,7 @@
 #include "amem/eval/reference_protocol.h"
 
 #include "amem/core/error.h"
+#include "amem/data/answer_rules.h"
 #include "amem/text/clean_up_tokenization.h"
 #include "amem/text/python_string.h"
 #include "amem/text/tokenizer.h"
@@ -9,16 +10,10 @@ namespace amem::eval {
 
 namespace {
 
-// Python's str.strip() with no argument: drops str.isspace() characters at both ends.
-std::u32string python_strip(const std::u32string& text) {
-  size_t first = 0, last = text.size();
-  while (first < last && text::python_isspace(text[first])) ++first;
-  while (last > first && text::python_isspace(text[last - 1])) --last;
-  return text.substr(first, last - first);
-}
-
+// The decoded text, cleaned up and stripped as str.strip() does (data::strip_whitespace), in
+// code points: the reference slices its strings by character.
 std::u32string clean_code_points(const text::Tokenizer& tokenizer, const std::vector<int64_t>& ids) {
-  return python_strip(text::decode_utf8(text::clean_up_tokenization(tokenizer.decode(ids, true))));
+  return text::decode_utf8(data::strip_whitespace(text::clean_up_tokenization(tokenizer.decode(ids, true))));
 }
 
 }  // namespace

@@ -33,9 +33,6 @@ CausalLmPretraining::CausalLmPretraining(const config::Config& config)
                       std::to_string(settings_.sequence_length) + " is beyond the model's context of " +
                       std::to_string(context) + " positions");
   const auto corpus = tokenize_corpus(settings_, *tokenizer_);
-  spdlog::info("corpus: {} documents ({} held out), {} tokens, tokenized at {:.0f} tokens/s",
-               corpus.train.size() + corpus.validation.size(), corpus.validation.size(), corpus.tokens,
-               corpus.tokens_per_second);
   const int64_t eos = *tokenizer_->special().eos;  // causal_lm_config checked it
   train_ = pack_sequences(corpus.train, eos, settings_.sequence_length);
   val_ = pack_sequences(corpus.validation, eos, settings_.sequence_length);

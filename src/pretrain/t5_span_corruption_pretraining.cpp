@@ -87,9 +87,6 @@ T5SpanCorruptionPretraining::T5SpanCorruptionPretraining(const config::Config& c
   eos_id_ = *tokenizer_->special().eos;  // t5_pretraining_config checked it
 
   const auto corpus = tokenize_corpus(settings_, *tokenizer_);
-  spdlog::info("corpus: {} documents ({} held out), {} tokens, tokenized at {:.0f} tokens/s",
-               corpus.train.size() + corpus.validation.size(), corpus.validation.size(), corpus.tokens,
-               corpus.tokens_per_second);
   train_ = pack_sequences(corpus.train, eos_id_, lengths_.tokens);
   const auto val_chunks = pack_sequences(corpus.validation, eos_id_, lengths_.tokens);
   for (const auto& [rows, what] : {std::pair{train_.size(0), "training"}, std::pair{val_chunks.size(0), "validation"}})

@@ -1,5 +1,7 @@
 #include "amem/pretrain/tokenized_corpus.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -80,6 +82,9 @@ TokenizedCorpus tokenize_corpus(const PretrainSettings& settings, const text::To
     (validation ? corpus.validation : corpus.train).push_back(std::move(encoded[i]));
   }
   corpus.tokens_per_second = seconds > 0 ? double(corpus.tokens) / seconds : 0;
+  spdlog::info("corpus: {} documents ({} held out), {} tokens, tokenized at {:.0f} tokens/s",
+               corpus.train.size() + corpus.validation.size(), corpus.validation.size(), corpus.tokens,
+               corpus.tokens_per_second);
   return corpus;
 }
 

@@ -26,9 +26,9 @@ struct TokenizedCorpus {
 // amem::ConfigError naming pretrain.val_documents when it leaves no training document.
 std::vector<size_t> held_out_documents(size_t documents, int64_t val_documents, uint64_t val_seed);
 
-// Reads, splits and tokenizes (on settings.threads threads, over documents). Errors: those of
-// read_text_documents, and amem::Error naming pretrain.text_paths when the text holds no
-// document.
+// Reads, splits and tokenizes (on settings.threads threads, over documents), and logs the
+// counts and the tokenization speed. Errors: those of read_text_documents, and
+// amem::ConfigError naming pretrain.text_paths and the file when a file holds no document.
 TokenizedCorpus tokenize_corpus(const PretrainSettings& settings, const text::Tokenizer& tokenizer);
 
 }  // namespace amem::pretrain
