@@ -88,6 +88,17 @@ std::map<std::string, Curve> read_curves(const fs::path& file) {
   return curves;
 }
 
+// True when the loss curve's last step is the config's train.steps.
+bool reached_steps(const Curve& loss, const std::map<std::string, std::string>& config) {
+  const auto steps = config.find("train.steps");
+  if (steps == config.end() || loss.empty()) return false;
+  try {
+    return loss.back().first == std::stod(steps->second);
+  } catch (const std::exception&) {
+    return false;  // not a number: the run cannot show that it finished
+  }
+}
+
 std::string first_line(const fs::path& file) {
   std::ifstream in(file);
   std::string line;
@@ -112,11 +123,13 @@ void read_run(const fs::path& dir, bool searched, Runs& runs, std::set<fs::path>
   }
   if (fs::exists(dir / "metrics.jsonl")) {
     auto curves = read_curves(dir / "metrics.jsonl");
-    // Every training command writes last/ as its final act (train/training_loop.h): a folder
-    // with losses but no last/ was stopped (killed) mid-run, and its curves are not a result.
-    if (curves.count("loss") && !fs::exists(dir / "last"))
-      throw Error(dir.string() + ": not a finished run (training losses in metrics.jsonl, but no last/: it was "
-                                 "stopped; resume it with train.resume=<run>/checkpoint)");
+    // A run stopped (killed) mid-way is not a result. It is finished when its losses reached the
+    // config's train.steps (the loop logs the last step's loss before saving), or when it holds
+    // last/ (the loop's final act, train/training_loop.h). Either suffices: run folders copied
+    // back from a GPU machine without their checkpoints keep only the first.
+    if (curves.count("loss") && !fs::exists(dir / "last") && !reached_steps(curves.at("loss"), config))
+      throw Error(dir.string() + ": not a finished run (its training losses in metrics.jsonl stop before train.steps "
+                                 "and it has no last/: it was stopped; resume it with train.resume=<run>/checkpoint)");
     if (curves.count("loss")) {
       runs.trainings.push_back({dir.string(), dir.filename().string(), std::move(curves)});
       return;

@@ -167,12 +167,20 @@ TEST(ReportCommand, BadInputsAreOneLineErrorsAndWriteNothing) {
         run.string() + ": not a finished run (config.yaml, but neither results.json nor training losses in "
                        "metrics.jsonl)");
   write_eval_run(run, FakeEval{});
-  // A training run killed mid-way (losses, no last/, no FAILED) is no result either.
+  // A training run killed mid-way (losses short of train.steps, no last/, no FAILED) is no result
+  // either; the same folder with its losses up to train.steps is finished even without last/ (run
+  // folders come back from a GPU machine without their checkpoints).
   const auto killed = dir / "runs" / "train" / "qa_tune-1";
   fs::rename(killed / "last", dir / "last-aside");
+  const auto finished = read_file(killed / "metrics.jsonl");
+  const auto accepted = run_amem("report " + killed.string() + " --out " + out + " --no-plots");
+  EXPECT_EQ(accepted.exit_code, 0) << accepted.output;
+  fs::remove_all(out);
+  write_file(killed / "metrics.jsonl", "{\"step\":5,\"time\":1.0,\"loss\":7.4}\n{\"step\":10,\"time\":2.0,\"loss\":7.0}\n");
   fails(killed.string() + " --out " + out, 1,
-        killed.string() + ": not a finished run (training losses in metrics.jsonl, but no last/: it was stopped; "
-                          "resume it with train.resume=<run>/checkpoint)");
+        killed.string() + ": not a finished run (its training losses in metrics.jsonl stop before train.steps and "
+                          "it has no last/: it was stopped; resume it with train.resume=<run>/checkpoint)");
+  write_file(killed / "metrics.jsonl", finished);
   fs::rename(dir / "last-aside", killed / "last");
   write_file(dir / "runs" / "train" / "qa_tune-1" / "metrics.jsonl", "{\"step\":5,\"loss\":1}\n{\"step\":10,\n");
   fails(runs + " --out " + out, 1,

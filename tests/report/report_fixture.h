@@ -39,7 +39,7 @@ inline void write_eval_run(const std::filesystem::path& dir, const FakeEval& e) 
 // its last/ model folder.
 inline void write_training_run(const std::filesystem::path& dir, const std::string& name) {
   write_file(dir / "last" / "config.json", "{}");
-  write_file(dir / "config.yaml", "run:\n  name: " + name + "\n  seed: 0\ntrain:\n  method: qa_tune\n");
+  write_file(dir / "config.yaml", "run:\n  name: " + name + "\n  seed: 0\ntrain:\n  method: qa_tune\n  steps: 15\n");
   write_file(dir / "metrics.jsonl",
              "{\"step\":5,\"time\":1.0,\"loss\":7.4,\"qa_gain_from_base\":0.4,\"lr\":0.001}\n"
              "{\"step\":10,\"time\":2.0,\"loss\":7.0,\"qa_gain_from_base\":0.6,\"lr\":0.001}\n"

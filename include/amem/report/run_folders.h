@@ -2,7 +2,8 @@
 // run folder). Two kinds are read:
 //   an evaluation run   config.yaml + results.json (amem eval, eval/online_eval.cpp)
 //   a training run      config.yaml + metrics.jsonl with "loss" lines and no results.json
-//                       (amem train, qa-tune; run/metrics_log.h, train/training_loop.cpp)
+//                       (amem train, qa-tune, pretrain; run/metrics_log.h, train/training_loop.cpp);
+//                       finished when its losses reach train.steps or it holds last/
 // A path given to the report is a run folder when it holds config.yaml; otherwise it is searched
 // for run folders at any depth, never looking inside a run folder (whose best/ and checkpoint/
 // hold config.yaml files of their own). Found folders come sorted by path, after the paths given
