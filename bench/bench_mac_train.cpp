@@ -9,7 +9,14 @@
 // the CUDA peak (torch's caching allocator, LibTorch >= 2.9) cannot be reset portably;
 // scripts/device/bench_mac.sh runs lift 1.0 and 0.25. Prints one JSON line.
 //
-// Usage: bench_mac_train [--config configs/mac/gpt2_xl.yaml] [--preset gpt2-xl] [--lift 0.25]
+// The objective is the config's, CMT's switches included (cmt.*: the training selector, the
+// memory-aware objective's extra forward, the auxiliary terms), so a CMT config times CMT's step;
+// --overrides "key=value;key=value" changes the config (scripts/device/bench_cmt.sh times CMT
+// with and without the memory-aware objective beside MAC). --metrics 0 leaves out the no-grad
+// metric forwards that `amem train` runs every step (one of which, the base LM without prefix,
+// the memory-aware objective shares).
+//
+// Usage: bench_mac_train [--config configs/mac/gpt2_xl.yaml] [--overrides ""] [--metrics 1] [--preset gpt2-xl] [--lift 0.25]
 //                        [--batch 8] [--doc-tokens 512] [--question-tokens 32] [--qa-tokens 64]
 //                        [--steps 5] [--warmup 2] [--device cuda|cpu]
 // --device cpu (float32 base LM) only checks that the program runs; its timings mean nothing.
@@ -36,15 +43,20 @@ int main(int argc, char** argv) {
       {"--config", "configs/mac/gpt2_xl.yaml"}, {"--preset", "gpt2-xl"},   {"--lift", "0.25"},
       {"--batch", "8"},                         {"--doc-tokens", "512"},   {"--question-tokens", "32"},
       {"--qa-tokens", "64"},                    {"--steps", "5"},          {"--warmup", "2"},
-      {"--device", "cuda"}};
+      {"--device", "cuda"},                     {"--overrides", ""},       {"--metrics", "1"}};
   if (!amem::bench::read_options(argc, argv, "bench_mac_train", args)) return 2;
   const bool on_cuda = args["--device"] == "cuda";
   if ((on_cuda && !torch::cuda::is_available()) || !amem::bench::kGpt2Presets.count(args["--preset"])) {
     std::fprintf(stderr, "bench_mac_train: needs CUDA (or --device cpu) and a known --preset\n");
     return 2;
   }
-  const auto config = amem::config::load_config(amem::config::amem_schema(), args["--config"],
-                                                {"mac.lift_ratio=" + args["--lift"]});
+  std::vector<std::string> overrides = {"mac.lift_ratio=" + args["--lift"]};
+  for (size_t begin = 0; begin < args["--overrides"].size();) {
+    const size_t end = std::min(args["--overrides"].find(';', begin), args["--overrides"].size());
+    if (end > begin) overrides.push_back(args["--overrides"].substr(begin, end - begin));
+    begin = end + 1;
+  }
+  const auto config = amem::config::load_config(amem::config::amem_schema(), args["--config"], overrides);
   const auto settings = amem::methods::MacSettings::from(config);
   const int64_t batch = std::stoll(args["--batch"]), doc_tokens = std::stoll(args["--doc-tokens"]);
   const int64_t question_tokens = std::stoll(args["--question-tokens"]), qa_tokens = std::stoll(args["--qa-tokens"]);
@@ -76,7 +88,10 @@ int main(int argc, char** argv) {
   data.qa.labels.slice(1, 0, qa_tokens / 2).fill_(amem::train::kIgnoreIndex);  // answer: the second half
   const auto text = torch::randint(0, 50256, {batch, doc_tokens}, ids);
   data.texts = {text, torch::ones_like(text), text.clone()};
-  const amem::methods::MacObjectiveOptions options{settings.lift_ratio, settings.gpt_drop, /*with_metrics=*/true};
+  const auto& cmt = settings.cmt;  // as MacTrainingTask::objective_options
+  const amem::methods::MacObjectiveOptions options{settings.lift_ratio, settings.gpt_drop, args["--metrics"] != "0",
+                                                   cmt.selector->during_training() ? cmt.selector.get() : nullptr,
+                                                   cmt.memory_aware_alpha, cmt.auxiliary_terms};
 
   int64_t tokens = 0;
   double loss = 0;  // printed so that a non-finite step (a broken run) shows
@@ -106,10 +121,14 @@ int main(int argc, char** argv) {
   const double median = times[times.size() / 2];
   const auto peak = amem::eval::peak_memory();
   std::printf(
-      "{\"impl\": \"amem\", \"torch\": \"%s\", \"config\": \"%s\", \"preset\": \"%s\", \"lift_ratio\": %.3f, "
+      "{\"impl\": \"amem\", \"torch\": \"%s\", \"config\": \"%s\", \"overrides\": \"%s\", \"metrics\": %s, \"preset\": \"%s\", "
+      "\"memory_aware\": %s, \"auxiliary_terms\": %zu, \"selects_in_training\": %s, \"lift_ratio\": %.3f, "
       "\"documents\": %lld, \"lifted\": %lld, \"doc_tokens\": %lld, \"loss\": %.4f, \"step_s\": %.4f, \"tokens_per_s\": %.1f, "
       "\"peak_cuda_bytes\": %lld, \"peak_cuda_gib\": %.2f}\n",
-      TORCH_VERSION, args["--config"].c_str(), args["--preset"].c_str(), settings.lift_ratio, (long long)batch,
+      TORCH_VERSION, args["--config"].c_str(), args["--overrides"].c_str(),
+      options.with_metrics ? "true" : "false", args["--preset"].c_str(),
+      cmt.memory_aware_alpha ? "true" : "false", cmt.auxiliary_terms.size(),
+      options.selector ? "true" : "false", settings.lift_ratio, (long long)batch,
       (long long)amem::methods::lifted_count(batch, settings.lift_ratio), (long long)doc_tokens, loss, median,
       double(tokens) / median, (long long)peak.cuda_bytes.value_or(-1),
       peak.cuda_bytes ? double(*peak.cuda_bytes) / double(1LL << 30) : -1.0);

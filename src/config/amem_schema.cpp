@@ -5,6 +5,7 @@
 #include "amem/memory/memory_settings.h"
 #include "amem/methods/adapt_settings.h"
 #include "amem/methods/camels/camels_settings.h"
+#include "amem/methods/cmt/cmt_settings.h"
 #include "amem/methods/mac/mac_settings.h"
 #include "amem/models/model_settings.h"
 #include "amem/pretrain/pretrain_settings.h"
@@ -24,6 +25,7 @@ const Schema& amem_schema() {
     methods::camels::CamelsSettings::declare(s);
     train::TrainSettings::declare(s);
     methods::MacSettings::declare(s);
+    methods::cmt::CmtSettings::declare(s);
     memory::MemorySettings::declare(s);
     pretrain::PretrainSettings::declare(s);
     return s;

@@ -34,7 +34,7 @@ torch::Tensor reduce_level(AggregationNetworkImpl& aggregator, const torch::Tens
 torch::Tensor aggregate_hierarchically(AggregationNetworkImpl& aggregator, const torch::Tensor& queries,
                                        const torch::Tensor& bank, int64_t window) {
   TORCH_CHECK(window >= 2, "aggregate_hierarchically: a window of ", window, " entries cannot shrink a bank");
-  auto memory = bank.unsqueeze(0);  // [1, N, T, d] shared, then [B, N', T, d] per question
+  auto memory = bank.dim() == 3 ? bank.unsqueeze(0) : bank;  // [1, N, T, d] shared, then [B, N', T, d] per question
   while (memory.size(1) > window) memory = reduce_level(aggregator, queries, memory, window);
   return aggregator.attend(queries, memory);
 }

@@ -15,8 +15,9 @@
 
 namespace amem::memory {
 
-// queries [B, T, d] (AggregationNetwork::encode_questions), bank [N, T, d], window >= 2
-// -> modulations [B, T, d]. With N <= window this is AggregationNetwork::attend on the bank.
+// queries [B, T, d] (AggregationNetwork::encode_questions), bank [N, T, d] shared by every
+// question or [Bm, N, T, d] (Bm = 1, or B: each question's own entries, as a Selector keeps
+// them), window >= 2 -> modulations [B, T, d]. With N <= window this is AggregationNetwork::attend.
 torch::Tensor aggregate_hierarchically(AggregationNetworkImpl& aggregator, const torch::Tensor& queries,
                                        const torch::Tensor& bank, int64_t window);
 

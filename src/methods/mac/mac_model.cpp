@@ -68,8 +68,9 @@ torch::Tensor MacModel::aggregate(const std::vector<std::string>& questions, con
   const auto tokens = question_tokens(questions);
   auto& aggregator = *networks_->aggregator;
   const auto queries = aggregator.encode_questions(tokens.ids, tokens.mask);
-  if (window) return memory::aggregate_hierarchically(aggregator, queries, bank, *window);
-  return aggregator.attend(queries, bank.unsqueeze(0));
+  const auto memory = settings_.cmt.selector->select(queries, bank);  // [1 or B, N', T, d]
+  if (window) return memory::aggregate_hierarchically(aggregator, queries, memory, *window);
+  return aggregator.attend(queries, memory);
 }
 
 models::Prefix MacModel::to_prefix(const torch::Tensor& modulation) {

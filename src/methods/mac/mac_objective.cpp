@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "amem/methods/cmt/memory_aware.h"
 #include "amem/train/lm_loss.h"
 
 namespace amem::methods {
@@ -21,13 +22,17 @@ int64_t lifted_count(int64_t n, double lift_ratio) {
   return std::max<int64_t>(1, static_cast<int64_t>(std::floor(static_cast<double>(n) * lift_ratio + 1e-9)));
 }
 
-torch::Tensor base_lm_loss(models::CausalLm& base_lm, const train::LmBatch& tokens, const models::Prefix* prefix) {
-  if (!prefix) return train::lm_loss(base_lm.forward(tokens.input_ids, tokens.attention_mask, {}, nullptr), tokens.labels);
+torch::Tensor base_lm_logits(models::CausalLm& base_lm, const train::LmBatch& tokens, const models::Prefix* prefix) {
+  if (!prefix) return base_lm.forward(tokens.input_ids, tokens.attention_mask, {}, nullptr);
   auto cache = models::KvCache::from_prefix(*prefix);
   // Prefix positions are real: every token attends to them, and positions count them.
   const auto prefix_mask = torch::ones({tokens.attention_mask.size(0), prefix->length()}, tokens.attention_mask.options());
   const auto mask = torch::cat({prefix_mask, tokens.attention_mask}, 1);
-  return train::lm_loss(base_lm.forward(tokens.input_ids, mask, {}, &cache), tokens.labels);
+  return base_lm.forward(tokens.input_ids, mask, {}, &cache);
+}
+
+torch::Tensor base_lm_loss(models::CausalLm& base_lm, const train::LmBatch& tokens, const models::Prefix* prefix) {
+  return train::lm_loss(base_lm_logits(base_lm, tokens, prefix), tokens.labels);
 }
 
 MacObjectiveOutput mac_objective(MacNetworksImpl& networks, models::CausalLm& base_lm, const MacBatch& batch,
@@ -46,28 +51,59 @@ MacObjectiveOutput mac_objective(MacNetworksImpl& networks, models::CausalLm& ba
     }
     bank = torch::cat({bank, rest}, 0);  // outside the guard, or the lifted entries lose their graph
   }
-  const auto modulation =
-      networks.aggregator(batch.questions.ids.slice(0, 0, lifted), batch.questions.mask.slice(0, 0, lifted), bank);
+  auto& aggregator = *networks.aggregator;
+  const auto queries =
+      aggregator.encode_questions(batch.questions.ids.slice(0, 0, lifted), batch.questions.mask.slice(0, 0, lifted));
+  const auto memory = options.selector ? options.selector->select(queries, bank) : bank.unsqueeze(0);
+  const auto modulation = aggregator.attend(queries, memory);
   const auto base_dtype = base_lm.parameters().front().scalar_type();
   const auto prefix = networks.to_prefix(modulation, base_dtype);
   const auto qa = first_rows(batch.qa, lifted);
 
   MacObjectiveOutput out;
   base_lm.train(options.gpt_drop && networks.is_training());
-  out.loss = base_lm_loss(base_lm, qa, &prefix);
+  const auto with_memory = base_lm_logits(base_lm, qa, &prefix);
   base_lm.eval();
+  // MAC's loss, and the qa_loss metric also when CMT's memory-aware objective takes its place.
+  const auto qa_loss = train::lm_loss(with_memory, qa.labels);
+  out.loss = qa_loss;
+  std::vector<std::pair<std::string, torch::Tensor>> cmt_parts;  // logged after MAC's metrics
+  torch::Tensor without_memory;  // the base LM's logits without prefix, when the objective needs them
+  if (options.memory_aware_alpha) {
+    {
+      // The frozen base LM in eval mode (our choice): the contrast is with its dropout-free answer.
+      torch::NoGradGuard no_grad;
+      without_memory = base_lm_logits(base_lm, qa, nullptr);
+    }
+    out.loss = train::lm_loss(cmt::memory_aware_logits(with_memory, without_memory, *options.memory_aware_alpha),
+                              qa.labels);
+    cmt_parts.emplace_back("qa_loss_memory_aware", out.loss);
+  }
+  for (const auto& term : options.auxiliary_terms) {
+    const auto value = term->loss({queries, bank});
+    out.loss = out.loss + term->weight() * value;
+    cmt_parts.emplace_back(term->name(), value);
+  }
   out.tokens = real_tokens(batch.documents.mask) + real_tokens(batch.questions.mask.slice(0, 0, lifted)) +
                real_tokens(qa.attention_mask);
   if (!options.with_metrics) return out;
 
   torch::NoGradGuard no_grad;
   const auto texts = first_rows(batch.texts, lifted);
-  const double qa_loss = out.loss.item<double>();
-  const double qa_base = base_lm_loss(base_lm, qa, nullptr).item<double>();
+  const double qa_loss_value = qa_loss.item<double>();
+  // The same eval-mode forward as the memory-aware contrast's, so computed once.
+  const double qa_base =
+      (without_memory.defined() ? train::lm_loss(without_memory, qa.labels) : base_lm_loss(base_lm, qa, nullptr))
+          .item<double>();
   const double text_loss = base_lm_loss(base_lm, texts, &prefix).item<double>();
   const double text_base = base_lm_loss(base_lm, texts, nullptr).item<double>();
-  out.metrics = {{"qa_loss", qa_loss},     {"qa_loss_base", qa_base},   {"qa_gain_from_base", qa_base - qa_loss},
-                 {"text_loss", text_loss}, {"text_loss_base", text_base}, {"text_gain_from_base", text_base - text_loss}};
+  out.metrics = {{"qa_loss", qa_loss_value},
+                 {"qa_loss_base", qa_base},
+                 {"qa_gain_from_base", qa_base - qa_loss_value},
+                 {"text_loss", text_loss},
+                 {"text_loss_base", text_base},
+                 {"text_gain_from_base", text_base - text_loss}};
+  for (const auto& [name, value] : cmt_parts) out.metrics.emplace_back(name, value.item<double>());
   return out;
 }
 

@@ -69,6 +69,7 @@ MacSettings MacSettings::from(const config::Config& config) {
   s.context_windows = config.get<std::vector<int64_t>>("mac.context_windows");
   s.max_document_tokens = config.get<int64_t>("mac.max_document_tokens");
   s.max_question_tokens = config.get<int64_t>("mac.max_question_tokens");
+  s.cmt = cmt::CmtSettings::from(config);
   return s;
 }
 

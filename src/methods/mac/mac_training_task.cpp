@@ -48,8 +48,14 @@ train::StepOutput MacTrainingTask::loss_on(const std::vector<size_t>& triples) {
   mac_.networks()->train();
   const auto& s = mac_.settings();
   auto out = mac_objective(*mac_.networks(), mac_.base_lm(), batch_of(triples_, triples),
-                           MacObjectiveOptions{s.lift_ratio, s.gpt_drop, true});
+                           objective_options(s.lift_ratio, s.gpt_drop));
   return {out.loss, std::move(out.metrics), out.tokens};
+}
+
+MacObjectiveOptions MacTrainingTask::objective_options(double lift_ratio, bool gpt_drop) const {
+  const auto& cmt = mac_.settings().cmt;
+  return {lift_ratio, gpt_drop, /*with_metrics=*/true,
+          cmt.selector->during_training() ? cmt.selector.get() : nullptr, cmt.memory_aware_alpha, cmt.auxiliary_terms};
 }
 
 std::vector<MacTrainingTask::Triple> MacTrainingTask::triples_of(const data::QADataset& dataset) {
@@ -82,7 +88,7 @@ train::Metrics MacTrainingTask::validation_losses() {
     std::vector<size_t> indices;
     for (size_t i = start; i < std::min(val_triples_.size(), start + size_t(batch_size_)); ++i) indices.push_back(i);
     const auto out = mac_objective(*mac_.networks(), mac_.base_lm(), batch_of(val_triples_, indices),
-                                   MacObjectiveOptions{1.0, false, true});
+                                   objective_options(1.0, false));
     if (sums.empty()) sums.assign(out.metrics.size(), {"", 0.0});
     for (size_t m = 0; m < out.metrics.size(); ++m) sums[m] = {out.metrics[m].first, sums[m].second + out.metrics[m].second};
   }

@@ -44,8 +44,9 @@ class MacModel {
 
   // Documents -> their context modulations [N, T, d].
   torch::Tensor amortize(const std::vector<std::string>& documents);
-  // Questions read a memory bank [N, T, d] -> one modulation per question [B, T, d]. With a
-  // window, banks larger than it are aggregated hierarchically (hierarchical_aggregation.h).
+  // Questions read a memory bank [N, T, d] -> one modulation per question [B, T, d]: the entries
+  // the selector (cmt.selector; all: every one) keeps for each question. With a window, more
+  // entries than it are aggregated hierarchically (hierarchical_aggregation.h).
   torch::Tensor aggregate(const std::vector<std::string>& questions, const torch::Tensor& bank,
                           std::optional<int64_t> window = std::nullopt);
   // Modulations [B, T, d] -> the prefix of B rows, in the base LM's dtype.

@@ -9,14 +9,21 @@
 // floor(N x lift_ratio) are amortized with gradients, the rest under NoGradGuard, and only
 // the questions of those first documents are asked. The bank still holds all N, so each
 // question still has to find its document among N.
+//
+// CMT's techniques (methods/cmt/cmt_settings.h) plug in through the options: a selector keeps
+// each question's entries of the bank before aggregation, the QA loss may be taken on CMT's
+// memory-aware logits, and auxiliary terms add to the loss. Their defaults are MAC's objective.
 #pragma once
 
 #include <torch/torch.h>
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "amem/memory/selector.h"
+#include "amem/methods/cmt/auxiliary_term.h"
 #include "amem/methods/mac/mac_model.h"
 #include "amem/methods/mac/mac_networks.h"
 #include "amem/models/causal_lm.h"
@@ -36,11 +43,18 @@ struct MacObjectiveOptions {
   double lift_ratio = 1.0;
   bool gpt_drop = true;       // base LM in train mode for the loss (while the networks train)
   bool with_metrics = true;   // also the losses without prefix and on the documents (no grad)
+  const memory::Selector* selector = nullptr;  // selection within the batch bank; null: every entry (MAC)
+  std::optional<double> memory_aware_alpha;    // set: QA loss on CMT's adjusted logits (cmt/memory_aware.h)
+  cmt::AuxiliaryTerms auxiliary_terms;         // loss += weight x term
 };
 
 struct MacObjectiveOutput {
-  torch::Tensor loss;  // answer-only cross-entropy under the aggregated prefix
-  std::vector<std::pair<std::string, double>> metrics;  // qa_loss, qa_gain_from_base, text_loss, ...
+  // answer-only cross-entropy under the aggregated prefix (on the memory-aware logits when
+  // memory_aware_alpha is set), plus each auxiliary term times its weight
+  torch::Tensor loss;
+  // qa_loss (the plain cross-entropy under the prefix), qa_gain_from_base, text_loss, ...; then
+  // qa_loss_memory_aware and each term's value under its name when they are on
+  std::vector<std::pair<std::string, double>> metrics;
   int64_t tokens = 0;  // real tokens read: documents, questions, question-answer pairs
 };
 
@@ -51,6 +65,8 @@ MacObjectiveOutput mac_objective(MacNetworksImpl& networks, models::CausalLm& ba
 // floor(n x lift_ratio), but at least one (an epoch's last batch may be short).
 int64_t lifted_count(int64_t n, double lift_ratio);
 
+// The base LM's logits [B, L, V] for `tokens` under `prefix` (null: none).
+torch::Tensor base_lm_logits(models::CausalLm& base_lm, const train::LmBatch& tokens, const models::Prefix* prefix);
 // The base LM's loss on `tokens` under `prefix` (null: none). Logits in float32.
 torch::Tensor base_lm_loss(models::CausalLm& base_lm, const train::LmBatch& tokens, const models::Prefix* prefix);
 

@@ -9,6 +9,7 @@
 
 #include "amem/config/config.h"
 #include "amem/config/schema.h"
+#include "amem/methods/cmt/cmt_settings.h"
 
 namespace amem::methods {
 
@@ -28,10 +29,12 @@ struct MacSettings {
   std::vector<int64_t> context_windows;   // hierarchical-aggregation windows validated besides the plain one
   int64_t max_document_tokens;            // T5 document tokens (base-LM sequences: train.max_tokens)
   int64_t max_question_tokens;            // T5 question tokens (aggregation)
+  amem::methods::cmt::CmtSettings cmt;    // CMT's selector and objective terms (the cmt section; defaults: MAC)
 
   static void declare(config::Schema& schema);
   // Throws amem::ConfigError when `mac.amortizer` is missing, a value is out of range, or a
-  // batch would lift no document (train.batch_size x mac.lift_ratio < 1).
+  // batch would lift no document (train.batch_size x mac.lift_ratio < 1); reads the cmt section
+  // too (CmtSettings::from).
   static MacSettings from(const config::Config& config);
 };
 

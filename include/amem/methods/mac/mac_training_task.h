@@ -8,6 +8,7 @@
 // greedily under each question's aggregated prefix: EM/F1 of the plain aggregation ("em",
 // "f1"), then of hierarchical aggregation with each of mac.context_windows ("f1_window16", ...),
 // and the objective's losses on the validation triples in banks of train.batch_size ("qa_loss", ...).
+// The cmt section's switches (methods/cmt/cmt_settings.h) make this CMT's meta-training.
 // save_model writes the trained networks alone (MacModel::save_networks), never the base LM.
 #pragma once
 
@@ -54,6 +55,9 @@ class MacTrainingTask : public train::TrainingTask {
 
   static std::vector<Triple> triples_of(const data::QADataset& dataset);
   MacBatch batch_of(const std::vector<Triple>& triples, const std::vector<size_t>& indices) const;
+  // The objective as mac.* and cmt.* set it (CMT's selector in training only with its
+  // during_training), with this lift ratio and base-LM dropout.
+  MacObjectiveOptions objective_options(double lift_ratio, bool gpt_drop) const;
   // qa_loss, qa_gain_from_base, ... on the validation triples (mac_objective.h).
   train::Metrics validation_losses();
 
