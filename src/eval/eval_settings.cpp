@@ -1,5 +1,7 @@
 #include "amem/eval/eval_settings.h"
 
+#include "amem/core/error.h"
+
 namespace amem::eval {
 
 void EvalSettings::declare(config::Schema& schema) {
@@ -10,8 +12,28 @@ void EvalSettings::declare(config::Schema& schema) {
                           "its tokens weighted by CaMeLS's weight model), mac (a memory bank of amortized documents; mac.*); gold_document (calibration: each "
                           "question is asked after its own document, an upper bound for a memory)")
       .one_of({"none", "uniform", "salient", "camels", "mac", "gold_document"})
-      .field<int64_t>("max_new_tokens", 24, "greedy answer length in tokens")
+      .field<int64_t>("max_new_tokens", 24, "answer length in tokens (at most)")
       .at_least(1)
+      .field<std::string>("decoding", "greedy",
+                          "how the answer's tokens are chosen: greedy (the questions of a batch decoded together) or "
+                          "group_beam (MAC/CaMeLS: diverse group beam search as transformers 4.36.2 runs it, one "
+                          "question per search, the top sequence; eval.num_beams, eval.num_beam_groups, "
+                          "eval.diversity_penalty, eval.length_penalty, eval.early_stopping)")
+      .one_of({"greedy", "group_beam"})
+      .field<int64_t>("num_beams", 12, "group_beam: beams in all (MAC: 12), a multiple of eval.num_beam_groups")
+      .at_least(2)
+      .field<int64_t>("num_beam_groups", 4, "group_beam: groups the beams are split into (MAC: 4)")
+      .at_least(1)
+      .field<double>("diversity_penalty", 10.0,
+                     "group_beam: subtracted from a token's log-probability once for each earlier group that chose "
+                     "it at the same step (MAC: 10)")
+      .at_least(0.0)
+      .field<double>("length_penalty", 1.0,
+                     "group_beam: a hypothesis scores sum of log-probabilities / generated tokens^length_penalty "
+                     "(MAC: transformers' default 1.0)")
+      .field<bool>("early_stopping", true,
+                   "group_beam: a group stops once it holds num_beams / num_beam_groups finished hypotheses (MAC: "
+                   "true); false: once none of its running beams can beat the worst of them")
       .field<std::string>("prediction_text", "continuation",
                           "which text of the generated tokens is the prediction: continuation (the new tokens' "
                           "text up to its first newline, trimmed) or reference (MAC/CaMeLS: the whole output "
@@ -26,19 +48,37 @@ void EvalSettings::declare(config::Schema& schema) {
                       "tokens (a BOS counts) and decoded with clean_up_tokenization_spaces")
       .at_least(1)
       .field<int64_t>("batch_size", 16, "questions answered per generation batch")
-      .at_least(1);
+      .at_least(1)
+      .field<std::string>("bank_entries", "per_document",
+                          "eval.adapter mac: memory-bank entries per streamed document: per_document (one) or "
+                          "per_row (MAC's reference: one per question row, so a document with k questions is "
+                          "stored k times)")
+      .one_of({"per_document", "per_row"});
 }
 
 EvalSettings EvalSettings::from(const config::Config& config) {
   EvalSettings s;
   s.adapter = config.get<std::string>("eval.adapter");
   s.answer.max_new_tokens = config.get<int64_t>("eval.max_new_tokens");
+  s.answer.decoding = config.get<std::string>("eval.decoding") == "group_beam" ? Decoding::group_beam : Decoding::greedy;
+  auto& beam = s.answer.group_beam;
+  beam.num_beams = config.get<int64_t>("eval.num_beams");
+  beam.num_beam_groups = config.get<int64_t>("eval.num_beam_groups");
+  beam.diversity_penalty = config.get<double>("eval.diversity_penalty");
+  beam.length_penalty = config.get<double>("eval.length_penalty");
+  beam.early_stopping = config.get<bool>("eval.early_stopping");
+  if (beam.num_beams % beam.num_beam_groups != 0)
+    throw ConfigError(config.source_of("eval.num_beam_groups") + ": eval.num_beam_groups: " +
+                      std::to_string(beam.num_beam_groups) + " does not divide eval.num_beams " +
+                      std::to_string(beam.num_beams) + " (" + config.source_of("eval.num_beams") + ")");
   s.answer.prediction_text = config.get<std::string>("eval.prediction_text") == "reference"
                                  ? PredictionText::reference
                                  : PredictionText::continuation;
   if (!config.is_null("eval.prompt_max_tokens")) s.answer.prompt_max_tokens = config.get<int64_t>("eval.prompt_max_tokens");
   s.gold_max_tokens = config.get<int64_t>("eval.gold_max_tokens");
   s.batch_size = config.get<int64_t>("eval.batch_size");
+  s.bank_entries = config.get<std::string>("eval.bank_entries") == "per_row" ? BankEntries::per_row
+                                                                            : BankEntries::per_document;
   return s;
 }
 

@@ -5,6 +5,7 @@
 
 #include "amem/core/error.h"
 #include "amem/generation/generate.h"
+#include "amem/generation/group_beam_search.h"
 #include "amem/eval/reference_protocol.h"
 #include "amem/models/causal_lm.h"
 #include "amem/text/tokenizer.h"
@@ -55,6 +56,7 @@ std::vector<std::string> GreedyAnswerer::answer(const std::vector<data::Question
   generation::GenerationOptions options;
   options.max_new_tokens = options_.max_new_tokens;
   generation::use_special_tokens(options, tokenizer_->special());
+  if (options_.decoding == Decoding::group_beam) return answer_one_by_one(questions, prefix, options);
 
   std::vector<std::vector<int64_t>> prompts;
   size_t longest = 0;
@@ -79,6 +81,35 @@ std::vector<std::string> GreedyAnswerer::answer(const std::vector<data::Question
   for (int64_t r = 0; r < rows; ++r) {
     const int64_t* row = out[r].data_ptr<int64_t>();
     answers.push_back(prediction(prompts[size_t(r)], {row, row + out.size(1)}));
+  }
+  return answers;
+}
+
+std::vector<std::string> GreedyAnswerer::answer_one_by_one(const std::vector<data::Question>& questions,
+                                                           const models::Prefix* prefix,
+                                                           generation::GenerationOptions options) const {
+  const auto& beam = options_.group_beam;
+  options.num_beams = beam.num_beams;
+  options.num_beam_groups = beam.num_beam_groups;
+  options.diversity_penalty = beam.diversity_penalty;
+  options.length_penalty = beam.length_penalty;
+  options.early_stopping = beam.early_stopping;
+  const auto device = model_->parameters().front().device();
+  model_->eval();
+  std::vector<std::string> answers;
+  for (size_t r = 0; r < questions.size(); ++r) {
+    const auto ids = prompt(questions[r], prefix ? prefix->length() : 0);
+    const auto row = torch::tensor(ids, torch::kLong).view({1, -1}).to(device);
+    // The question's own prefix row: the reference tiles a one-row prefix over the beams.
+    models::Prefix own;
+    if (prefix)
+      for (size_t l = 0; l < prefix->keys.size(); ++l) {
+        own.keys.push_back(prefix->keys[l].narrow(0, int64_t(r), 1));
+        own.values.push_back(prefix->values[l].narrow(0, int64_t(r), 1));
+      }
+    const auto result =
+        generation::group_beam_search(*model_, {row, torch::ones_like(row), prefix ? &own : nullptr}, options);
+    answers.push_back(prediction(ids, result.tokens));
   }
   return answers;
 }

@@ -3,20 +3,21 @@
 #pragma once
 
 #include "amem/generation/generate.h"
+#include "amem/generation/next_token_source.h"
 
 namespace amem::generation {
 
-class DecodingState {
+class DecodingState : public NextTokenSource {
  public:
   // `copies`: each prompt row is decoded as that many rows (the beams), adjacent.
   DecodingState(models::CausalLm& model, const Prompt& prompt, int64_t copies);
 
   // Log-probabilities (float32) of the next token after the prompt, [rows, V].
-  torch::Tensor first();
+  torch::Tensor first() override;
   // Appends one token per row [rows] and returns the next log-probabilities.
-  torch::Tensor next(const torch::Tensor& tokens);
+  torch::Tensor next(const torch::Tensor& tokens) override;
   // Row i continues from row rows[i] (beam reordering).
-  void select_rows(const torch::Tensor& rows);
+  void select_rows(const torch::Tensor& rows) override;
 
  private:
   torch::Tensor last_log_probs(const torch::Tensor& ids);

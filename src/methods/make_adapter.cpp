@@ -37,7 +37,7 @@ std::unique_ptr<eval::Adapter> make_camels_adapter(const config::Config& config,
 }
 
 // A key the user set for what the chosen adapter never reads would be silently ignored: refused.
-// Only MAC has a memory bank (memory.load, memory.window); only the fine-tuning adapters
+// Only MAC has a memory bank (memory.load, memory.window, eval.bank_entries); only the fine-tuning adapters
 // (uniform, salient, camels) light-tune after the stream (adapt.light_tune_steps > 0).
 void check_keys_the_adapter_reads(const config::Config& config, const std::string& adapter) {
   const std::string chosen = "eval.adapter '" + adapter + "' (" + config.source_of("eval.adapter") + ")";
@@ -46,6 +46,10 @@ void check_keys_the_adapter_reads(const config::Config& config, const std::strin
       if (!config.is_null(key))
         throw ConfigError(config.source_of(key) + ": " + key + ": set, but " + chosen +
                           " has no memory bank (memory.* is read by eval.adapter: mac only)");
+  if (adapter != "mac" && config.get<std::string>("eval.bank_entries") != "per_document")
+    throw ConfigError(config.source_of("eval.bank_entries") + ": eval.bank_entries: '" +
+                      config.get<std::string>("eval.bank_entries") + "', but " + chosen +
+                      " has no memory bank (eval.bank_entries is read by eval.adapter: mac only)");
   if ((adapter == "none" || adapter == "mac" || adapter == "gold_document") &&
       config.get<int64_t>("adapt.light_tune_steps") > 0)
     throw ConfigError(config.source_of("adapt.light_tune_steps") + ": adapt.light_tune_steps: " +
@@ -75,7 +79,8 @@ std::unique_ptr<eval::Adapter> make_adapter(const config::Config& config) {
     auto mac = std::make_shared<MacModel>(MacSettings::from(config), model_settings);
     check_answer_room(config, *mac->base_lm_ptr(), eval.answer.max_new_tokens);
     eval::GreedyAnswerer answerer(mac->base_lm_ptr(), mac->base_tokenizer(), eval.answer);
-    return std::make_unique<MacAdapter>(mac, std::move(answerer), memory::MemorySettings::from(config));
+    return std::make_unique<MacAdapter>(mac, std::move(answerer), memory::MemorySettings::from(config),
+                                        eval.bank_entries);
   }
   const bool fine_tunes = eval.adapter != "none" && eval.adapter != "gold_document";
   std::shared_ptr<const text::Tokenizer> tokenizer = text::load_tokenizer(model_settings.path);

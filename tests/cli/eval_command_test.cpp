@@ -40,6 +40,15 @@ TEST(EvalCommand, ConfigMistakesExitWithTwoAndNameTheKey) {
   const auto data = run_amem("eval configs/eval/squad_none.yaml ~data.test_path run.output_dir=" + out.string());
   EXPECT_EQ(data.exit_code, 2) << data.output;
   EXPECT_NE(data.output.find("data.test_path: missing"), std::string::npos) << data.output;
+  // Beams that do not split into the groups; a bank granularity for an adapter without a bank.
+  const auto groups = run_amem("eval configs/eval/squad_none.yaml eval.decoding=group_beam eval.num_beams=12 "
+                               "eval.num_beam_groups=5 run.output_dir=" + out.string());
+  EXPECT_EQ(groups.exit_code, 2) << groups.output;
+  EXPECT_NE(groups.output.find("eval.num_beam_groups: 5 does not divide eval.num_beams 12"), std::string::npos)
+      << groups.output;
+  const auto bank = run_amem("eval configs/eval/squad_none.yaml eval.bank_entries=per_row run.output_dir=" + out.string());
+  EXPECT_EQ(bank.exit_code, 2) << bank.output;
+  EXPECT_NE(bank.output.find("eval.bank_entries: 'per_row'"), std::string::npos) << bank.output;
   EXPECT_TRUE(std::filesystem::is_empty(out)) << "a config mistake must not create a run folder";
   EXPECT_EQ(run_amem("eval").exit_code, 2);
 }
@@ -110,7 +119,8 @@ TEST(EvalCommand, MacUnderTheReferenceProtocolWritesBothMetricSets) {
   const auto run = only_run(out);
   const auto config = amem::testing::read_file(run / "config.yaml");
   for (const std::string setting : {"prediction_text: reference", "prompt_max_tokens: 256", "max_new_tokens: 16",
-                                    "batch_size: 1", "shuffle: false"})
+                                    "batch_size: 1", "shuffle: false", "decoding: group_beam", "num_beams: 12",
+                                    "bank_entries: per_row"})
     EXPECT_NE(config.find(setting), std::string::npos) << setting << "\n" << config;
 
   // Per question both sets, and the reference's single gold; the means are results.json's.
@@ -129,6 +139,7 @@ TEST(EvalCommand, MacUnderTheReferenceProtocolWritesBothMetricSets) {
   ASSERT_EQ(questions, 5);
   EXPECT_EQ(results["questions"], 5);
   EXPECT_EQ(results["documents"], 1);
+  EXPECT_EQ(results["memory_bank"]["documents"], 5);  // one entry per question row
   EXPECT_DOUBLE_EQ(results["exact_match"].get<double>(), em / questions);
   EXPECT_DOUBLE_EQ(results["f1"].get<double>(), f1 / questions);
   EXPECT_DOUBLE_EQ(results["reference_exact_match"].get<double>(), reference_em / questions);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "amem/generation/group_beam_search.h"
+#include "amem/models/kv_cache.h"
 #include "amem/models/load_causal_lm.h"
 #include "amem/text/tokenizer.h"
 #include "support/error_of.h"
@@ -102,4 +104,51 @@ TEST(GreedyAnswerer, PredictionTextFollowsTheRuleOnHandMadeTokens) {
   options.prediction_text = eval::PredictionText::reference;
   EXPECT_EQ(eval::GreedyAnswerer(model, tokenizer, options).prediction(prompt, generated),
             " Denver Broncos's team\nQuestion: who?");
+}
+
+TEST(GreedyAnswerer, GroupBeamAnswersEachQuestionAloneUnderItsOwnPrefixRow) {
+  auto model = models::load_causal_lm(fixture("tiny-gpt2"));
+  std::shared_ptr<const text::Tokenizer> tokenizer = text::load_tokenizer(fixture("tiny-gpt2"));
+  eval::AnswerOptions options;
+  options.max_new_tokens = 6;
+  options.decoding = eval::Decoding::group_beam;  // the reference's 12 beams, 4 groups, penalty 10
+  eval::GreedyAnswerer answerer(model, tokenizer, options);
+  // Two prefix rows of random keys and values, one per question (MAC's modulations).
+  torch::manual_seed(5);
+  const auto& shape = model->shape();
+  models::Prefix prefix;
+  for (int64_t l = 0; l < shape.num_layers; ++l) {
+    prefix.keys.push_back(torch::randn({2, shape.num_kv_heads, 2, shape.head_dim}));
+    prefix.values.push_back(torch::randn({2, shape.num_kv_heads, 2, shape.head_dim}));
+  }
+  const std::vector<data::Question> questions = {question("Who won the game?"),
+                                                 question("Where was the final held in the end?")};
+  const auto answers = answerer.answer(questions, &prefix);
+  ASSERT_EQ(answers.size(), 2u);
+  generation::GenerationOptions search;
+  search.max_new_tokens = 6;
+  generation::use_special_tokens(search, tokenizer->special());
+  search.num_beams = 12;
+  search.num_beam_groups = 4;
+  search.diversity_penalty = 10;
+  search.early_stopping = true;
+  std::vector<std::string> under_other_row;
+  for (int64_t r = 0; r < 2; ++r) {
+    const auto ids = answerer.prompt(questions[size_t(r)], 2);
+    const auto row = torch::tensor(ids, torch::kLong).view({1, -1});
+    std::vector<std::string> texts;
+    for (const int64_t prefix_row : {r, 1 - r}) {
+      models::Prefix own;
+      for (int64_t l = 0; l < shape.num_layers; ++l) {
+        own.keys.push_back(prefix.keys[size_t(l)].narrow(0, prefix_row, 1));
+        own.values.push_back(prefix.values[size_t(l)].narrow(0, prefix_row, 1));
+      }
+      const auto result = generation::group_beam_search(*model, {row, torch::ones_like(row), &own}, search);
+      texts.push_back(answerer.prediction(ids, result.tokens));
+    }
+    EXPECT_EQ(answers[size_t(r)], texts[0]) << r;
+    under_other_row.push_back(texts[1]);
+  }
+  // The prefix matters here: under the other question's row, some answer changes.
+  EXPECT_NE(under_other_row, answers);
 }

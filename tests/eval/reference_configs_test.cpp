@@ -19,6 +19,16 @@ TEST(ReferenceConfigs, SetTheReferencesAnswerAndStreamValues) {
       EXPECT_EQ(eval.answer.max_new_tokens, 16) << name;
       EXPECT_EQ(eval.batch_size, 1) << name;
       EXPECT_EQ(eval.gold_max_tokens, 24) << name;
+      // Both answer with 12 beams in 4 groups, penalty 10, early stopping (M:evals/qa_utils.py:91-103,
+      // C:subroutines.py:36-63); MAC's bank holds one entry per test row.
+      EXPECT_EQ(eval.answer.decoding, eval::Decoding::group_beam) << name;
+      EXPECT_EQ(eval.answer.group_beam.num_beams, 12) << name;
+      EXPECT_EQ(eval.answer.group_beam.num_beam_groups, 4) << name;
+      EXPECT_EQ(eval.answer.group_beam.diversity_penalty, 10.0) << name;
+      EXPECT_EQ(eval.answer.group_beam.length_penalty, 1.0) << name;
+      EXPECT_TRUE(eval.answer.group_beam.early_stopping) << name;
+      EXPECT_EQ(eval.bank_entries, method == "mac" ? eval::BankEntries::per_row : eval::BankEntries::per_document)
+          << name;
       // MAC cuts prompts to 256 tokens and reads its fixed test file in order; CaMeLS does neither.
       EXPECT_EQ(eval.answer.prompt_max_tokens, method == "mac" ? std::optional<int64_t>(256) : std::nullopt) << name;
       EXPECT_EQ(config.get<bool>("data.shuffle"), method != "mac") << name;

@@ -1,7 +1,8 @@
 // Answering questions with a causal LM as MAC and CaMeLS do: the prompt is the question's
-// tokens alone (with the checkpoint's BOS convention), the answer is greedy decoding, read off
-// the generated tokens as AnswerOptions::prediction_text says (answer_options.h). Adapters that
-// answer with a plain LM share this.
+// tokens alone (with the checkpoint's BOS convention), the answer is decoded as
+// AnswerOptions::decoding says (greedy, the name's origin, or the reference's diverse group beam
+// search) and read off the generated tokens as AnswerOptions::prediction_text says
+// (answer_options.h). Adapters that answer with a plain LM share this.
 //
 // With AnswerOptions::prompt_max_tokens a longer prompt first keeps its last that-many tokens,
 // as the reference does (a BOS may go). Then prefix, prompt and answer must fit the model's
@@ -21,6 +22,9 @@ namespace amem::models {
 class CausalLm;
 struct Prefix;
 }
+namespace amem::generation {
+struct GenerationOptions;
+}
 namespace amem::text {
 class Tokenizer;
 }
@@ -34,7 +38,8 @@ class GreedyAnswerer {
   GreedyAnswerer(std::shared_ptr<models::CausalLm> model, std::shared_ptr<const text::Tokenizer> tokenizer,
                  AnswerOptions options);
 
-  // The questions are decoded together as one left-padded batch. With a prefix (one row per
+  // Greedy: the questions are decoded together as one left-padded batch. Group beam: one
+  // question per search, unpadded (the reference's batch of 1). With a prefix (one row per
   // question: the memory methods' modulation), every question is answered under its row.
   std::vector<std::string> answer(const std::vector<data::Question>& questions,
                                   const models::Prefix* prefix = nullptr) const;
@@ -56,6 +61,10 @@ class GreedyAnswerer {
 
   // How many prompt tokens fit after the prefix, with room for the answer (at least 2).
   size_t prompt_budget(int64_t prefix_length) const;
+  // Decoding::group_beam: each question alone under its prefix row; `options` carries the
+  // length and special tokens.
+  std::vector<std::string> answer_one_by_one(const std::vector<data::Question>& questions,
+                                             const models::Prefix* prefix, generation::GenerationOptions options) const;
 };
 
 // The decoded continuation up to its first newline, without surrounding whitespace.

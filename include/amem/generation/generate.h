@@ -19,6 +19,8 @@ struct GenerationOptions {
   int64_t num_beams = 1;         // beam search only
   double length_penalty = 1.0;   // beam score = sum of log-probs / length^length_penalty
   bool early_stopping = false;   // beam search stops once num_beams hypotheses are finished
+  int64_t num_beam_groups = 1;   // group_beam_search only (group_beam_search.h)
+  double diversity_penalty = 0;  // group_beam_search only: subtracted per earlier-group choice of a token
 };
 
 // Stops at the tokenizer's EOS and pads with its PAD id (falling back to EOS, then 0, as

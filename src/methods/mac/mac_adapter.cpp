@@ -6,7 +6,7 @@
 namespace amem::methods {
 
 MacAdapter::MacAdapter(std::shared_ptr<MacModel> mac, eval::GreedyAnswerer answerer,
-                       const memory::MemorySettings& memory)
+                       const memory::MemorySettings& memory, eval::BankEntries entries)
     : owned_(std::move(mac)),
       mac_(*owned_),
       keys_(mac_),
@@ -15,9 +15,15 @@ MacAdapter::MacAdapter(std::shared_ptr<MacModel> mac, eval::GreedyAnswerer answe
       producer_(memory.load || memory.save ? bank_producer(mac_) : ""),
       bank_(start_bank(mac_, memory.load, producer_)),
       loaded_(bank_.size()),
-      save_(memory.save) {}
+      save_(memory.save),
+      entries_(entries) {}
 
-void MacAdapter::absorb(const data::Document& document) { amortize_into(mac_, keys_, bank_, {&document}); }
+void MacAdapter::absorb(const data::Document& document) {
+  // per_row: the document once per question row, as the reference's bank holds every row of the
+  // test file; the repeats are keyed as recurring texts (DocumentKeys), so a saved bank reloads.
+  const size_t copies = entries_ == eval::BankEntries::per_row ? document.questions.size() : 1;
+  amortize_into(mac_, keys_, bank_, std::vector<const data::Document*>(copies, &document));
+}
 
 std::vector<std::string> MacAdapter::answer(const std::vector<data::Question>& questions) {
   if (bank_.empty()) throw Error("mac: questions asked of an empty memory bank (no document was absorbed)");

@@ -1,5 +1,5 @@
 // MAC in the online evaluation: each streamed document is amortized into the memory bank as it
-// arrives (one forward, no gradient), then every question aggregates the whole bank
+// arrives (one forward, no gradient; once, or once per question with eval.bank_entries: per_row), then every question aggregates the whole bank
 // (hierarchically with a window) into the prefix under which the frozen base LM answers.
 //
 // Under `amem eval` the memory section applies (memory/memory_settings.h): the bank may start
@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "amem/eval/adapter.h"
+#include "amem/eval/eval_settings.h"
 #include "amem/eval/greedy_answerer.h"
 #include "amem/memory/memory_bank.h"
 #include "amem/memory/memory_settings.h"
@@ -27,8 +28,10 @@ class MacAdapter : public eval::Adapter {
   MacAdapter(MacModel& mac, eval::GreedyAnswerer answerer, std::optional<int64_t> window)
       : mac_(mac), keys_(mac), answerer_(std::move(answerer)), window_(window) {}
   // Owning `mac` (amem eval builds the model for the adapter alone), as `memory` says: its
-  // window, the bank to start from (loaded here), and whether save() writes the bank.
-  MacAdapter(std::shared_ptr<MacModel> mac, eval::GreedyAnswerer answerer, const memory::MemorySettings& memory);
+  // window, the bank to start from (loaded here), and whether save() writes the bank; `entries`:
+  // how many bank entries a document makes (eval.bank_entries).
+  MacAdapter(std::shared_ptr<MacModel> mac, eval::GreedyAnswerer answerer, const memory::MemorySettings& memory,
+             eval::BankEntries entries = eval::BankEntries::per_document);
 
   std::string name() const override { return window_ ? "mac-window-" + std::to_string(*window_) : "mac"; }
   void absorb(const data::Document& document) override;
@@ -49,6 +52,7 @@ class MacAdapter : public eval::Adapter {
   memory::MemoryBank bank_;
   int64_t loaded_ = 0;  // entries that came from memory.load
   bool save_ = false;
+  eval::BankEntries entries_ = eval::BankEntries::per_document;
 };
 
 }  // namespace amem::methods
