@@ -9,6 +9,7 @@ const std::vector<Command>& commands() {
       {"lm", "continue a prompt, score a text, or convert the dtype of a causal LM checkpoint", run_lm},
       {"train", "meta-train a method (train.method: mac, camels or qa_tune) and save what it trains", run_train},
       {"memory", "build a MAC memory bank from a stream's documents, or describe a saved one", run_memory},
+      {"mac", "import a MAC model trained with the reference code (jihoontack/MAC) as amem's MAC model folder", run_mac},
       {"qa-tune", "QA pre-tuning of a base LM on training question-answer pairs (answer-only loss)", run_qa_tune},
       {"pretrain", "pre-train a new model on text (pretrain.objective: causal_lm, ...) into Hugging Face folders", run_pretrain},
       {"report", "tables (Markdown, LaTeX) and plots of finished runs: mean ± std over seeds", run_report},

@@ -22,6 +22,7 @@ int run_config(const Args& args);  // config_command.cpp
 int run_eval(const Args& args);     // eval_command.cpp
 int run_inspect(const Args& args);  // inspect_command.cpp
 int run_lm(const Args& args);       // lm_command.cpp
+int run_mac(const Args& args);      // mac_command.cpp
 int run_memory(const Args& args);   // memory_command.cpp
 int run_train(const Args& args);    // train_command.cpp
 int run_qa_tune(const Args& args);  // qa_tune_command.cpp

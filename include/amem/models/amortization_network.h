@@ -17,13 +17,16 @@ namespace amem::models {
 class AmortizationNetworkImpl : public torch::nn::Module {
  public:
   // `t5` becomes a submodule and is trained with the rest; its output layer, which this
-  // network never uses, is dropped. The queries start as N(0, 0.02²).
-  AmortizationNetworkImpl(T5ForConditionalGeneration t5, int64_t num_tokens, int64_t output_dim);
+  // network never uses, is dropped. The queries start as N(0, 0.02²). decoder_masks_padding:
+  // see forward.
+  AmortizationNetworkImpl(T5ForConditionalGeneration t5, int64_t num_tokens, int64_t output_dim,
+                          bool decoder_masks_padding = true);
 
   // ids, mask: [B, L] T5 tokens (mask 1 for tokens, 0 for padding) -> [B, num_tokens, output_dim].
-  // The decoder does not attend to padding, so a text's output does not depend on its batch
-  // (the reference passes no encoder mask to the decoder, which then also reads the encodings
-  // of its max-length padding).
+  // The encoder always masks padding. With decoder_masks_padding the decoder does too, so a
+  // text's output does not depend on its batch; without it the decoder also reads the
+  // encodings of the padding, as the reference does (M:models/t5_wrapper.py:40-43 passes no
+  // encoder_attention_mask), and the output depends on how far the text is padded.
   torch::Tensor forward(const torch::Tensor& ids, const torch::Tensor& mask);
 
   int64_t num_tokens() const { return queries.size(1); }
@@ -31,6 +34,9 @@ class AmortizationNetworkImpl : public torch::nn::Module {
   T5ForConditionalGeneration t5{nullptr};
   torch::Tensor queries;  // [1, num_tokens, d_model]
   layers::TokenMlpBank token_mlps{nullptr};
+
+ private:
+  bool decoder_masks_padding_;
 };
 TORCH_MODULE(AmortizationNetwork);
 

@@ -14,6 +14,11 @@ std::string bank_producer(MacModel& mac) {
   for (const auto& p : mac.networks()->amortizer->named_parameters()) hash.update(p.key()).update(p.value());
   const int64_t cut = mac.settings().max_document_tokens;
   hash.update(&cut, sizeof cut);
+  // Padding the decoder reads changes every modulation; the default (masked) keeps old stamps.
+  if (!mac.settings().decoder_masks_padding) {
+    const int64_t padded = mac.settings().pad_documents_to;
+    hash.update("decoder reads padding").update(&padded, sizeof padded);
+  }
   return "MAC amortizer " + hash.hex();
 }
 

@@ -1,6 +1,7 @@
 #include "amem/methods/mac/mac_model.h"
 
 #include <filesystem>
+#include <limits>
 
 #include "amem/core/error.h"
 #include "amem/io/safetensors.h"
@@ -15,6 +16,33 @@ namespace amem::methods {
 namespace {
 
 constexpr const char* kNetworksFile = "model.safetensors";
+
+// Fixed layouts pad with the tokenizer's PAD id (the reference's pad_token_id).
+int64_t pad_id(const text::Tokenizer& tokenizer) {
+  const auto pad = tokenizer.special().pad;
+  if (!pad) throw Error("T5 tokenizer: no PAD token, which the fixed-length T5 layouts (mac.pad_documents_to, "
+                        "mac.*_question_layout) pad with");
+  return *pad;
+}
+
+// `tokens` right-padded with `pad` (mask 0) by `extra` more columns.
+T5Tokens append_pads(const T5Tokens& tokens, int64_t extra, int64_t pad) {
+  if (extra <= 0) return tokens;
+  return {torch::constant_pad_nd(tokens.ids, {0, extra}, double(pad)), torch::constant_pad_nd(tokens.mask, {0, extra}, 0)};
+}
+
+// Right-padded rows moved to the right end of `width` columns (HF padding_side='left').
+T5Tokens left_padded(const T5Tokens& right, int64_t width, int64_t pad) {
+  auto ids = torch::full({right.ids.size(0), width}, pad, right.ids.options());
+  auto mask = torch::zeros({right.ids.size(0), width}, right.mask.options());
+  const auto lengths = right.mask.sum(1).cpu();
+  for (int64_t r = 0; r < right.ids.size(0); ++r) {
+    const int64_t n = lengths[r].item<int64_t>();
+    ids[r].slice(0, width - n).copy_(right.ids[r].slice(0, 0, n));
+    mask[r].slice(0, width - n).fill_(1);
+  }
+  return {ids, mask};
+}
 
 }  // namespace
 
@@ -78,11 +106,28 @@ models::Prefix MacModel::to_prefix(const torch::Tensor& modulation) {
 }
 
 T5Tokens MacModel::document_tokens(const std::vector<std::string>& documents) const {
-  return t5_tokens(*document_tokenizer_, documents, settings_.max_document_tokens, device_);
+  auto tokens = t5_tokens(*document_tokenizer_, documents, settings_.max_document_tokens, device_);
+  if (settings_.pad_documents_to == 0) return tokens;
+  return append_pads(tokens, settings_.pad_documents_to - tokens.ids.size(1), pad_id(*document_tokenizer_));
 }
 
-T5Tokens MacModel::question_tokens(const std::vector<std::string>& questions) const {
-  return t5_tokens(*question_tokenizer_, questions, settings_.max_question_tokens, device_);
+T5Tokens MacModel::question_tokens(const std::vector<std::string>& questions, QuestionUse use) const {
+  const auto& layout =
+      use == QuestionUse::kTraining ? settings_.train_question_layout : settings_.eval_question_layout;
+  const auto& tokenizer = *question_tokenizer_;
+  switch (layout.kind) {
+    case QuestionLayout::Kind::kBatch:
+      return t5_tokens(tokenizer, questions, settings_.max_question_tokens, device_);
+    case QuestionLayout::Kind::kLeftPad:  // cut to the width (EOS kept), then left-padded to it
+      return left_padded(t5_tokens(tokenizer, questions, layout.tokens, device_), layout.tokens, pad_id(tokenizer));
+    case QuestionLayout::Kind::kAppendPads: {
+      // Whole questions (the reference does not cut them), the batch's longest plus the pads:
+      // with one question per batch, as the reference answers, exactly its layout.
+      auto tokens = t5_tokens(tokenizer, questions, std::numeric_limits<int32_t>::max(), device_);
+      return append_pads(tokens, layout.tokens, pad_id(tokenizer));
+    }
+  }
+  throw std::logic_error("MacModel::question_tokens: unknown layout");
 }
 
 void MacModel::save_networks(const std::string& dir) const {

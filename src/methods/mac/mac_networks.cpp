@@ -5,9 +5,10 @@ namespace amem::methods {
 MacNetworksImpl::MacNetworksImpl(const MacSettings& s, models::T5ForConditionalGeneration amortizer_t5,
                                  models::T5ForConditionalGeneration question_t5, const models::CausalLmShape& lm) {
   const int64_t tokens = s.num_virtual_tokens, width = lm.hidden_size;
-  amortizer = register_module("amortizer", models::AmortizationNetwork(amortizer_t5, tokens, width));
+  const bool masks = s.decoder_masks_padding;
+  amortizer = register_module("amortizer", models::AmortizationNetwork(amortizer_t5, tokens, width, masks));
   aggregator = register_module(
-      "aggregator", memory::AggregationNetwork(models::AmortizationNetwork(question_t5, tokens, width),
+      "aggregator", memory::AggregationNetwork(models::AmortizationNetwork(question_t5, tokens, width, masks),
                                                memory::AggregationOptions{s.num_cross_attention_blocks,
                                                                           s.cross_attention_heads,
                                                                           s.cross_attention_head_dim, s.dropout}));

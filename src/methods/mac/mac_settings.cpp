@@ -37,7 +37,15 @@ void MacSettings::declare(config::Schema& schema) {
       .field<int64_t>("max_document_tokens", 1022, "documents are cut to this many T5 tokens (train.max_tokens: base-LM ones)")
       .at_least(2)
       .field<int64_t>("max_question_tokens", 128, "questions are cut to this many T5 tokens")
-      .at_least(2);
+      .at_least(2)
+      .field<bool>("decoder_masks_padding", true,
+                   "the amortization networks' T5 decoders skip padding (false: read it, as the reference)")
+      .field<int64_t>("pad_documents_to", 0, "documents are right-padded to this many T5 tokens; 0: to the batch's longest")
+      .at_least(0)
+      .field<std::string>("train_question_layout", "batch",
+                          "T5 question tokens in training: batch | left_pad:N (reference: left_pad:104)")
+      .field<std::string>("eval_question_layout", "batch",
+                          "T5 question tokens when answering: batch | append_pads:N (reference: append_pads:128)");
 }
 
 MacSettings MacSettings::from(const config::Config& config) {
@@ -70,7 +78,30 @@ MacSettings MacSettings::from(const config::Config& config) {
   s.max_document_tokens = config.get<int64_t>("mac.max_document_tokens");
   s.max_question_tokens = config.get<int64_t>("mac.max_question_tokens");
   s.cmt = cmt::CmtSettings::from(config);
+  s.decoder_masks_padding = config.get<bool>("mac.decoder_masks_padding");
+  s.pad_documents_to = config.get<int64_t>("mac.pad_documents_to");
+  s.train_question_layout = QuestionLayout::parse(config.get<std::string>("mac.train_question_layout"),
+                                                  config.source_of("mac.train_question_layout") + ": mac.train_question_layout");
+  s.eval_question_layout = QuestionLayout::parse(config.get<std::string>("mac.eval_question_layout"),
+                                                 config.source_of("mac.eval_question_layout") + ": mac.eval_question_layout");
   return s;
+}
+
+QuestionLayout QuestionLayout::parse(const std::string& text, const std::string& key) {
+  if (text == "batch") return {};
+  const auto colon = text.find(':');
+  const std::string kind = text.substr(0, colon);
+  QuestionLayout layout;
+  if (kind == "left_pad")
+    layout.kind = Kind::kLeftPad;
+  else if (kind == "append_pads")
+    layout.kind = Kind::kAppendPads;
+  const std::string count = colon == std::string::npos ? "" : text.substr(colon + 1);
+  const bool digits = !count.empty() && count.size() < 10 && count.find_first_not_of("0123456789") == std::string::npos;
+  if (layout.kind == Kind::kBatch || !digits || std::stoll(count) < 1)
+    throw ConfigError(key + ": expected batch, left_pad:N or append_pads:N (N >= 1), got '" + text + "'");
+  layout.tokens = std::stoll(count);
+  return layout;
 }
 
 }  // namespace amem::methods

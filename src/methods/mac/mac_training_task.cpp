@@ -74,7 +74,7 @@ MacBatch MacTrainingTask::batch_of(const std::vector<Triple>& triples, const std
     pairs.push_back(triples[i].question);
   }
   const auto& tokenizer = *mac_.base_tokenizer();
-  return {mac_.document_tokens(documents), mac_.question_tokens(questions),
+  return {mac_.document_tokens(documents), mac_.question_tokens(questions, MacModel::QuestionUse::kTraining),
           train::qa_batch(tokenizer, pairs, max_tokens_).to(mac_.device()),
           train::text_batch(tokenizer, documents, max_tokens_).to(mac_.device())};
 }

@@ -52,8 +52,12 @@ class MacModel {
   // Modulations [B, T, d] -> the prefix of B rows, in the base LM's dtype.
   models::Prefix to_prefix(const torch::Tensor& modulation);
 
+  // Documents cut to mac.max_document_tokens, right-padded to mac.pad_documents_to or further.
   T5Tokens document_tokens(const std::vector<std::string>& documents) const;
-  T5Tokens question_tokens(const std::vector<std::string>& questions) const;
+  // Which of the question layouts of MacSettings applies.
+  enum class QuestionUse { kTraining, kAnswering };
+  // Questions laid out as mac.train_question_layout (kTraining) or mac.eval_question_layout.
+  T5Tokens question_tokens(const std::vector<std::string>& questions, QuestionUse use = QuestionUse::kAnswering) const;
 
   // `dir`/model.safetensors: the networks' parameters (never the base LM's).
   void save_networks(const std::string& dir) const;

@@ -13,6 +13,20 @@
 
 namespace amem::methods {
 
+// How the question encoder's T5 tokens are laid out (docs/reference_protocol.md §8). kBatch is
+// amem's: cut at mac.max_question_tokens, right-padded to the batch's longest. The reference
+// (M:common/dataset.py:108-121) left-pads training questions to a fixed length (cut to it,
+// EOS kept) and appends a fixed number of pads to whole, uncut evaluation questions.
+struct QuestionLayout {
+  enum class Kind { kBatch, kLeftPad, kAppendPads };
+  Kind kind = Kind::kBatch;
+  int64_t tokens = 0;  // kLeftPad: the fixed width; kAppendPads: pads after each question
+
+  // "batch", "left_pad:N" or "append_pads:N" (N >= 1); anything else is amem::ConfigError
+  // naming `key`.
+  static QuestionLayout parse(const std::string& text, const std::string& key);
+};
+
 struct MacSettings {
   std::string amortizer;                  // T5 checkpoint folder that reads documents
   std::string question_encoder;           // T5 checkpoint folder that reads questions
@@ -30,6 +44,11 @@ struct MacSettings {
   int64_t max_document_tokens;            // T5 document tokens (base-LM sequences: train.max_tokens)
   int64_t max_question_tokens;            // T5 question tokens (aggregation)
   amem::methods::cmt::CmtSettings cmt;    // CMT's selector and objective terms (the cmt section; defaults: MAC)
+  // Padding the amortization networks read (docs/reference_protocol.md §8; defaults: amem's).
+  bool decoder_masks_padding;             // T5 decoder cross-attention skips pads (reference: reads them)
+  int64_t pad_documents_to;               // documents right-padded to this many T5 tokens; 0: the batch's longest
+  QuestionLayout train_question_layout;   // questions of training batches (and validation losses)
+  QuestionLayout eval_question_layout;    // questions answered from a memory (eval, validation generation)
 
   static void declare(config::Schema& schema);
   // Throws amem::ConfigError when `mac.amortizer` is missing, a value is out of range, or a
