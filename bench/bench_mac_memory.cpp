@@ -10,7 +10,7 @@
 // each. Networks from a MAC config (default configs/mac/gpt2_xl.yaml: T5-large amortizer, T5-base
 // question encoder, 24 virtual tokens) with random weights; the base LM's shape from --preset.
 //
-// Usage: bench_mac_memory [--config configs/mac/gpt2_xl.yaml] [--preset gpt2-xl] [--doc-tokens 512]
+// Usage: bench_mac_memory [--config configs/mac/gpt2_xl.yaml] [--overrides "key=value;..."] [--preset gpt2-xl] [--doc-tokens 512]
 //                         [--batch 8] [--questions 16] [--question-tokens 32] [--banks 16,128,1024]
 //                         [--window 16] [--repeats 5]
 #include <torch/torch.h>
@@ -27,17 +27,20 @@
 #include "gpt2_presets.h"
 #include "mac_presets.h"
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
   std::map<std::string, std::string> args = {
       {"--config", "configs/mac/gpt2_xl.yaml"}, {"--preset", "gpt2-xl"}, {"--doc-tokens", "512"},
       {"--batch", "8"},        {"--questions", "16"}, {"--question-tokens", "32"},
-      {"--banks", "16,128,1024"}, {"--window", "16"}, {"--repeats", "5"}};
+      {"--banks", "16,128,1024"}, {"--window", "16"}, {"--repeats", "5"}, {"--overrides", ""}};
   if (!amem::bench::read_options(argc, argv, "bench_mac_memory", args)) return 2;
   if (!torch::cuda::is_available() || !amem::bench::kGpt2Presets.count(args["--preset"])) {
     std::fprintf(stderr, "bench_mac_memory: needs CUDA and a known --preset\n");
     return 2;
   }
-  const auto config = amem::config::load_config(amem::config::amem_schema(), args["--config"], {});
+  const auto config = amem::config::load_config(amem::config::amem_schema(), args["--config"],
+                                                amem::bench::split_overrides(args["--overrides"]));
   const auto settings = amem::methods::MacSettings::from(config);
   const int64_t doc_tokens = std::stoll(args["--doc-tokens"]), batch = std::stoll(args["--batch"]);
   const int64_t questions = std::stoll(args["--questions"]), question_tokens = std::stoll(args["--question-tokens"]);
@@ -107,4 +110,10 @@ int main(int argc, char** argv) {
     }
   }
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return amem::bench::guarded("bench_mac_memory", [&] { return run(argc, argv); });
 }

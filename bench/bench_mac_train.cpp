@@ -38,7 +38,9 @@
 #include "gpt2_presets.h"
 #include "mac_presets.h"
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
   std::map<std::string, std::string> args = {
       {"--config", "configs/mac/gpt2_xl.yaml"}, {"--preset", "gpt2-xl"},   {"--lift", "0.25"},
       {"--batch", "8"},                         {"--doc-tokens", "512"},   {"--question-tokens", "32"},
@@ -50,12 +52,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "bench_mac_train: needs CUDA (or --device cpu) and a known --preset\n");
     return 2;
   }
-  std::vector<std::string> overrides = {"mac.lift_ratio=" + args["--lift"]};
-  for (size_t begin = 0; begin < args["--overrides"].size();) {
-    const size_t end = std::min(args["--overrides"].find(';', begin), args["--overrides"].size());
-    if (end > begin) overrides.push_back(args["--overrides"].substr(begin, end - begin));
-    begin = end + 1;
-  }
+  auto overrides = amem::bench::split_overrides(args["--overrides"]);
+  overrides.push_back("mac.lift_ratio=" + args["--lift"]);
   const auto config = amem::config::load_config(amem::config::amem_schema(), args["--config"], overrides);
   const auto settings = amem::methods::MacSettings::from(config);
   const int64_t batch = std::stoll(args["--batch"]), doc_tokens = std::stoll(args["--doc-tokens"]);
@@ -133,4 +131,10 @@ int main(int argc, char** argv) {
       double(tokens) / median, (long long)peak.cuda_bytes.value_or(-1),
       peak.cuda_bytes ? double(*peak.cuda_bytes) / double(1LL << 30) : -1.0);
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return amem::bench::guarded("bench_mac_train", [&] { return run(argc, argv); });
 }

@@ -2,9 +2,14 @@
 // defaults, and the command line overrides them.
 #pragma once
 
+#include <algorithm>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <string>
+#include <vector>
+
+#include "amem/core/error.h"
 
 namespace amem::bench {
 
@@ -19,6 +24,31 @@ inline bool read_options(int argc, char** argv, const char* program, std::map<st
     options[argv[i]] = argv[i + 1];
   }
   return true;
+}
+
+// "key=value;key=value" (the --overrides option) as config overrides; empty pieces are skipped.
+inline std::vector<std::string> split_overrides(const std::string& text) {
+  std::vector<std::string> overrides;
+  for (size_t begin = 0; begin < text.size();) {
+    const size_t end = std::min(text.find(';', begin), text.size());
+    if (end > begin) overrides.push_back(text.substr(begin, end - begin));
+    begin = end + 1;
+  }
+  return overrides;
+}
+
+// Runs a bench program's body: a bad config or input (amem::ConfigError, amem::Error) is one line
+// prefixed with `program` and exit 2 or 1, as amem's commands do, instead of an abort.
+inline int guarded(const char* program, const std::function<int()>& body) {
+  try {
+    return body();
+  } catch (const ConfigError& e) {
+    std::fprintf(stderr, "%s: error: %s\n", program, e.what());
+    return 2;
+  } catch (const Error& e) {
+    std::fprintf(stderr, "%s: error: %s\n", program, e.what());
+    return 1;
+  }
 }
 
 }  // namespace amem::bench

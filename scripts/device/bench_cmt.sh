@@ -16,11 +16,12 @@ cd "$(dirname "$0")/../.."
 bash scripts/device/build_gpu.sh bench_mac_train
 bench=build-gpu/bin/bench_mac_train
 out=$(mktemp)
-no_memory_aware="cmt.memory_aware.enabled=false"
-"$bench" --config configs/mac/gpt2_xl.yaml "$@" | tee -a "$out"
-"$bench" --config configs/cmt/gpt2_xl.yaml "$@" | tee -a "$out"
+source scripts/device/mac_bench_placeholders.sh
+no_memory_aware="$placeholders;cmt.memory_aware.enabled=false"
+"$bench" --config configs/mac/gpt2_xl.yaml --overrides "$placeholders" "$@" | tee -a "$out"
+"$bench" --config configs/cmt/gpt2_xl.yaml --overrides "$placeholders" "$@" | tee -a "$out"
 "$bench" --config configs/cmt/gpt2_xl.yaml --overrides "$no_memory_aware" "$@" | tee -a "$out"
-"$bench" --config configs/cmt/gpt2_xl.yaml --metrics 0 "$@" | tee -a "$out"
+"$bench" --config configs/cmt/gpt2_xl.yaml --overrides "$placeholders" --metrics 0 "$@" | tee -a "$out"
 "$bench" --config configs/cmt/gpt2_xl.yaml --overrides "$no_memory_aware" --metrics 0 "$@" | tee -a "$out"
 python3 - "$out" <<'PY'
 import json, sys

@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash scripts/device/build_gpu.sh bench_mac_train
 build=build-gpu
+source scripts/device/mac_bench_placeholders.sh
 for lift in 1.0 0.25; do
-  "$build/bin/bench_mac_train" --lift "$lift" "$@"
+  "$build/bin/bench_mac_train" --lift "$lift" --overrides "$placeholders" "$@"
 done

@@ -6,4 +6,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash scripts/device/build_gpu.sh bench_mac_memory
-build-gpu/bin/bench_mac_memory "$@"
+source scripts/device/mac_bench_placeholders.sh
+build-gpu/bin/bench_mac_memory --overrides "$placeholders" "$@"
