@@ -1,5 +1,8 @@
 #include "amem/eval/eval_settings.h"
 
+#include "amem/core/error.h"
+#include "amem/data/data_settings.h"
+
 namespace amem::eval {
 
 void EvalSettings::declare(config::Schema& schema) {
@@ -26,8 +29,60 @@ void EvalSettings::declare(config::Schema& schema) {
                       "tokens (a BOS counts) and decoded with clean_up_tokenization_spaces")
       .at_least(1)
       .field<int64_t>("batch_size", 16, "questions answered per generation batch")
-      .at_least(1);
+      .at_least(1)
+      .optional<int64_t>("retention.every",
+                         "retention curve (CMT's analysis): after every N documents of the stream, re-answer the "
+                         "questions of the first eval.retention.first_documents; null: no curve")
+      .at_least(1)
+      .optional<int64_t>("retention.first_documents",
+                         "the documents whose questions the retention curve re-asks: the first N of the stream")
+      .at_least(1)
+      .optional<std::vector<double>>("distractors.fractions",
+                                     "distractor robustness (CMT's analysis): per fraction f, a fresh run with "
+                                     "round(f x stream documents) irrelevant documents inserted; null: none")
+      .at_least(0)
+      .optional<std::string>("distractors.path", "the file distractor documents are drawn from (another split or dataset)")
+      .optional<std::string>("distractors.format", "eval.distractors.path's format; null: data.format")
+      .one_of({"streamingqa", "squad", "archivalqa"})
+      .optional<std::vector<int64_t>>("distractors.rows", "squad: [first, end) question rows of eval.distractors.path")
+      .at_least(-1)
+      .field<int64_t>("distractors.seed", 0, "seed of the distractors' order and of their places in the stream")
+      .at_least(0);
 }
+
+namespace {
+
+std::optional<RetentionSettings> retention_settings(const config::Config& config) {
+  const bool every = !config.is_null("eval.retention.every");
+  const bool first = !config.is_null("eval.retention.first_documents");
+  if (every != first) {
+    const std::string set = every ? "eval.retention.every" : "eval.retention.first_documents";
+    const std::string unset = every ? "eval.retention.first_documents" : "eval.retention.every";
+    throw ConfigError(config.source_of(set) + ": " + set + " is set, so " + unset + " must be too");
+  }
+  if (!every) return std::nullopt;
+  RetentionSettings s;
+  s.every = config.get<int64_t>("eval.retention.every");
+  s.first_documents = config.get<int64_t>("eval.retention.first_documents");
+  s.where = config.source_of("eval.retention.first_documents") + ": eval.retention.first_documents";
+  return s;
+}
+
+std::optional<DistractorSettings> distractor_settings(const config::Config& config) {
+  if (config.is_null("eval.distractors.fractions")) return std::nullopt;
+  DistractorSettings s;
+  s.fractions = config.get<std::vector<double>>("eval.distractors.fractions");
+  s.where = config.source_of("eval.distractors.fractions") + ": eval.distractors.fractions";
+  if (s.fractions.empty()) throw ConfigError(s.where + ": expected at least one fraction (null: no distractors)");
+  const std::string format_key = config.is_null("eval.distractors.format") ? "data.format" : "eval.distractors.format";
+  s.source = data::DataSettings::file(config, "eval.distractors.path", "eval.distractors.rows", format_key,
+                                      "distractor data of eval.distractors.fractions");
+  s.source.limits.max_bad_fraction = config.get<double>("data.max_bad_fraction");
+  s.seed = uint64_t(config.get<int64_t>("eval.distractors.seed"));
+  return s;
+}
+
+}  // namespace
 
 EvalSettings EvalSettings::from(const config::Config& config) {
   EvalSettings s;
@@ -39,6 +94,8 @@ EvalSettings EvalSettings::from(const config::Config& config) {
   if (!config.is_null("eval.prompt_max_tokens")) s.answer.prompt_max_tokens = config.get<int64_t>("eval.prompt_max_tokens");
   s.gold_max_tokens = config.get<int64_t>("eval.gold_max_tokens");
   s.batch_size = config.get<int64_t>("eval.batch_size");
+  s.retention = retention_settings(config);
+  s.distractors = distractor_settings(config);
   return s;
 }
 
