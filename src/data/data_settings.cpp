@@ -52,10 +52,10 @@ void apply_row_range(const config::Config& config, const std::string& rows_key, 
   if (rows[1] != -1) s.end_row = static_cast<std::size_t>(rows[1]);
 }
 
-// The file under `path_key`, read as data.format says. Paths are optional in the schema so
-// that configs which read no data need no `data` section; a command that reads one asks here.
 }  // namespace
 
+// Paths are optional in the schema so that configs which read no data need no `data` section;
+// a command that reads one asks here.
 DatasetSource DataSettings::file(const config::Config& config, const std::string& path_key, const std::string& rows_key,
                                  const std::string& format_key, const std::string& purpose) {
   for (const std::string& key : {format_key, path_key})

@@ -77,7 +77,6 @@ std::optional<DistractorSettings> distractor_settings(const config::Config& conf
   const std::string format_key = config.is_null("eval.distractors.format") ? "data.format" : "eval.distractors.format";
   s.source = data::DataSettings::file(config, "eval.distractors.path", "eval.distractors.rows", format_key,
                                       "distractor data of eval.distractors.fractions");
-  s.source.limits.max_bad_fraction = config.get<double>("data.max_bad_fraction");
   s.seed = uint64_t(config.get<int64_t>("eval.distractors.seed"));
   return s;
 }
