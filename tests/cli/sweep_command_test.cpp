@@ -114,3 +114,15 @@ TEST(SweepCommand, GridMistakesAreOneLineErrorsWithExitTwoBeforeAnyCellRuns) {
   expect_error("--grid-file " + grid.string(), "sweep: " + grid.string() + ": grid.eval.batch_size: expected a non-empty list of values");
   EXPECT_FALSE(std::filesystem::exists(dir)) << "a grid mistake must not create the sweep folder";
 }
+
+TEST(SweepCommand, TheShippedGridFileListsItsCellsInOrder) {
+  const auto dir = amem::testing::fresh_dir("sweep_command_shipped") / "sweep";
+  const auto r = run_amem("sweep configs/eval/streamingqa_mac.yaml --grid-file configs/sweeps/mac_window.yaml --seeds 0,1 "
+                          "--dry-run --out " + dir.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(count_of(r.output, "\n"), 8u) << r.output;
+  EXPECT_EQ(r.output.rfind("mac,memory.window=null,run.seed=0\tmac,memory.window=null\t", 0), 0u) << r.output;
+  EXPECT_NE(r.output.find("mac_retention,memory.window=2,run.seed=1\tmac_retention,memory.window=2\t"), std::string::npos)
+      << r.output;
+  EXPECT_FALSE(std::filesystem::exists(dir)) << "a dry run writes nothing";
+}
