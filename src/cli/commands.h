@@ -28,5 +28,6 @@ int run_train(const Args& args);    // train_command.cpp
 int run_qa_tune(const Args& args);  // qa_tune_command.cpp
 int run_pretrain(const Args& args); // pretrain_command.cpp
 int run_report(const Args& args);   // report_command.cpp
+int run_sweep(const Args& args);    // sweep_command.cpp
 
 }  // namespace amem::cli

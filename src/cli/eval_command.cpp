@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 #include "amem/config/amem_schema.h"
 #include "amem/core/error.h"
@@ -31,7 +32,12 @@ void print_help() {
                "run folder gets config.yaml, log.txt, metrics.jsonl (seconds per document),\n"
                "predictions.jsonl and results.json; with mac also memory_bank.safetensors\n"
                "(memory.save), which memory.load=PATH reuses. Overrides as in `amem config show`,\n"
-               "e.g. eval.adapter=uniform adapt.lr=1e-4.\n";
+               "e.g. eval.adapter=uniform adapt.lr=1e-4.\n\n"
+               "CMT's analyses, for any adapter, into results.json: eval.retention.every=R with\n"
+               "eval.retention.first_documents=N re-answers the first N documents' questions after\n"
+               "every R documents (the retention curve); eval.distractors.fractions=[0,0.5,1] with\n"
+               "eval.distractors.path=FILE re-runs the stream with that share of FILE's documents\n"
+               "inserted (EM/F1 per fraction).\n";
 }
 
 }  // namespace
@@ -47,9 +53,14 @@ int run_eval(const Args& args) {
   // Every setting, the data and the models are read before the run folder exists, so a
   // mistake in any of them leaves no folder.
   const auto data = data::DataSettings::from(config);
-  const auto eval = eval::EvalSettings::from(config);
-  torch::manual_seed(uint64_t(run::RunSettings::from(config).seed));
+  auto eval = eval::EvalSettings::from(config);
+  const auto seed = uint64_t(run::RunSettings::from(config).seed);
+  torch::manual_seed(seed);
   const auto stream = data::make_stream(data::read_qa_dataset(data.test), data.stream);
+  if (eval.retention) eval.retention->check(stream.documents.size());
+  std::optional<eval::DistractorPool> distractors;
+  if (eval.distractors)
+    distractors.emplace(data::read_qa_dataset(eval.distractors->source), stream, *eval.distractors);
   auto adapter = methods::make_adapter(config);
 
   run::RunDir run_dir(config);
@@ -60,8 +71,29 @@ int run_eval(const Args& args) {
     options.batch_size = eval.batch_size;
     options.gold_max_tokens = eval.gold_max_tokens;
     options.metrics = &run_dir.metrics();
-    const auto results = eval::run_online_eval(*adapter, stream, options);
+    options.retention = eval.retention;
+    auto results = eval::run_online_eval(*adapter, stream, options);
     adapter->save(run_dir.path());
+    if (distractors) {
+      adapter.reset();  // each fraction's adapter starts as this one did, from the config and the seed
+      results.distractors = eval::run_distractor_curve(
+          [&] {
+            torch::manual_seed(seed);
+            return methods::make_adapter(config);
+          },
+          *distractors, *eval.distractors, options);
+      for (const auto& p : results.distractors->points)
+        std::printf("distractors %g (%zu documents): EM %.2f F1 %.2f (reference scoring: EM %.2f F1 %.2f)\n",
+                    p.fraction, p.distractor_documents, p.scores.exact_match, p.scores.f1,
+                    p.scores.reference_exact_match, p.scores.reference_f1);
+    }
+    if (const auto& retention = results.retention)
+      for (const auto& p : retention->points)
+        std::printf("retention after %zu documents, first %lld documents' %zu questions: EM %.2f F1 %.2f "
+                    "(reference scoring: EM %.2f F1 %.2f)\n",
+                    p.documents_seen, static_cast<long long>(retention->settings.first_documents),
+                    retention->questions, p.scores.exact_match, p.scores.f1, p.scores.reference_exact_match,
+                    p.scores.reference_f1);
     eval::write_online_eval(results, run_dir.path());
     std::printf("%s: EM %.2f F1 %.2f (reference scoring: EM %.2f F1 %.2f) over %zu questions on %zu documents; "
                 "adaptation %.4f s/document (median), %.4f (mean); results in %s\n",

@@ -44,7 +44,7 @@ void apply_row_range(const config::Config& config, const std::string& rows_key, 
   const auto rows = config.get<std::vector<int64_t>>(rows_key);
   const std::string where = config.source_of(rows_key) + ": " + rows_key + ": ";
   if (s.format != "squad")
-    throw ConfigError(where + "row ranges apply to data.format squad only, not '" + s.format + "'");
+    throw ConfigError(where + "row ranges apply to the squad format only, not '" + s.format + "'");
   if (rows.size() != 2 || rows[0] < 0 || (rows[1] != -1 && rows[1] <= rows[0]))
     throw ConfigError(where + "expected [first, end] with 0 <= first < end (end -1: to the end of the file)");
   s.rows_key = config.source_of(rows_key) + ": " + rows_key;
@@ -52,14 +52,16 @@ void apply_row_range(const config::Config& config, const std::string& rows_key, 
   if (rows[1] != -1) s.end_row = static_cast<std::size_t>(rows[1]);
 }
 
-// The file under `path_key`, read as data.format says. Paths are optional in the schema so
-// that configs which read no data need no `data` section; a command that reads one asks here.
-DatasetSource source(const config::Config& config, const std::string& path_key, const std::string& rows_key,
-                     const std::string& purpose) {
-  for (const std::string& key : {std::string("data.format"), path_key})
+}  // namespace
+
+// Paths are optional in the schema so that configs which read no data need no `data` section;
+// a command that reads one asks here.
+DatasetSource DataSettings::file(const config::Config& config, const std::string& path_key, const std::string& rows_key,
+                                 const std::string& format_key, const std::string& purpose) {
+  for (const std::string& key : {format_key, path_key})
     if (config.is_null(key)) throw ConfigError(config.source() + ": " + key + ": missing (the " + purpose + " is needed)");
   DatasetSource s;
-  s.format = config.get<std::string>("data.format");
+  s.format = config.get<std::string>(format_key);
   s.key = path_key;
   s.path = config::existing_path(config, path_key, config::PathKind::file);
   s.limits.max_bad_fraction = config.get<double>("data.max_bad_fraction");
@@ -67,19 +69,17 @@ DatasetSource source(const config::Config& config, const std::string& path_key, 
   return s;
 }
 
-}  // namespace
-
 DatasetSource DataSettings::train(const config::Config& config) {
-  return source(config, "data.train_path", "data.train_rows", "training data");
+  return file(config, "data.train_path", "data.train_rows", "data.format", "training data");
 }
 
 DatasetSource DataSettings::val(const config::Config& config) {
-  return source(config, "data.val_path", "data.val_rows", "validation data");
+  return file(config, "data.val_path", "data.val_rows", "data.format", "validation data");
 }
 
 DataSettings DataSettings::from(const config::Config& config) {
   DataSettings s;
-  s.test = source(config, "data.test_path", "data.test_rows", "test data");
+  s.test = file(config, "data.test_path", "data.test_rows", "data.format", "test data");
   s.stream.downsample_to = config.get<int64_t>("data.downsample_to");
   s.stream.downsample_unit =
       config.get<std::string>("data.downsample_unit") == "rows" ? DownsampleUnit::rows : DownsampleUnit::documents;

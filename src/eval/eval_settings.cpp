@@ -1,6 +1,7 @@
 #include "amem/eval/eval_settings.h"
 
 #include "amem/core/error.h"
+#include "amem/data/data_settings.h"
 
 namespace amem::eval {
 
@@ -53,8 +54,59 @@ void EvalSettings::declare(config::Schema& schema) {
                           "eval.adapter mac: memory-bank entries per streamed document: per_document (one) or "
                           "per_row (MAC's reference: one per question row, so a document with k questions is "
                           "stored k times)")
-      .one_of({"per_document", "per_row"});
+      .one_of({"per_document", "per_row"})
+      .optional<int64_t>("retention.every",
+                         "retention curve (CMT's analysis): after every N documents of the stream, re-answer the "
+                         "questions of the first eval.retention.first_documents; null: no curve")
+      .at_least(1)
+      .optional<int64_t>("retention.first_documents",
+                         "the documents whose questions the retention curve re-asks: the first N of the stream")
+      .at_least(1)
+      .optional<std::vector<double>>("distractors.fractions",
+                                     "distractor robustness (CMT's analysis): per fraction f, a fresh run with "
+                                     "round(f x stream documents) irrelevant documents inserted; null: none")
+      .at_least(0)
+      .optional<std::string>("distractors.path", "the file distractor documents are drawn from (another split or dataset)")
+      .optional<std::string>("distractors.format", "eval.distractors.path's format; null: data.format")
+      .one_of({"streamingqa", "squad", "archivalqa"})
+      .optional<std::vector<int64_t>>("distractors.rows", "squad: [first, end) question rows of eval.distractors.path")
+      .at_least(-1)
+      .field<int64_t>("distractors.seed", 0, "seed of the distractors' order and of their places in the stream")
+      .at_least(0);
 }
+
+namespace {
+
+std::optional<RetentionSettings> retention_settings(const config::Config& config) {
+  const bool every = !config.is_null("eval.retention.every");
+  const bool first = !config.is_null("eval.retention.first_documents");
+  if (every != first) {
+    const std::string set = every ? "eval.retention.every" : "eval.retention.first_documents";
+    const std::string unset = every ? "eval.retention.first_documents" : "eval.retention.every";
+    throw ConfigError(config.source_of(set) + ": " + set + " is set, so " + unset + " must be too");
+  }
+  if (!every) return std::nullopt;
+  RetentionSettings s;
+  s.every = config.get<int64_t>("eval.retention.every");
+  s.first_documents = config.get<int64_t>("eval.retention.first_documents");
+  s.where = config.source_of("eval.retention.first_documents") + ": eval.retention.first_documents";
+  return s;
+}
+
+std::optional<DistractorSettings> distractor_settings(const config::Config& config) {
+  if (config.is_null("eval.distractors.fractions")) return std::nullopt;
+  DistractorSettings s;
+  s.fractions = config.get<std::vector<double>>("eval.distractors.fractions");
+  s.where = config.source_of("eval.distractors.fractions") + ": eval.distractors.fractions";
+  if (s.fractions.empty()) throw ConfigError(s.where + ": expected at least one fraction (null: no distractors)");
+  const std::string format_key = config.is_null("eval.distractors.format") ? "data.format" : "eval.distractors.format";
+  s.source = data::DataSettings::file(config, "eval.distractors.path", "eval.distractors.rows", format_key,
+                                      "distractor data of eval.distractors.fractions");
+  s.seed = uint64_t(config.get<int64_t>("eval.distractors.seed"));
+  return s;
+}
+
+}  // namespace
 
 EvalSettings EvalSettings::from(const config::Config& config) {
   EvalSettings s;
@@ -79,6 +131,8 @@ EvalSettings EvalSettings::from(const config::Config& config) {
   s.batch_size = config.get<int64_t>("eval.batch_size");
   s.bank_entries = config.get<std::string>("eval.bank_entries") == "per_row" ? BankEntries::per_row
                                                                             : BankEntries::per_document;
+  s.retention = retention_settings(config);
+  s.distractors = distractor_settings(config);
   return s;
 }
 

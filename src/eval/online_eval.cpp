@@ -24,8 +24,10 @@ double median(std::vector<double> values) {
   return (values[mid] + *std::max_element(values.begin(), values.begin() + mid)) / 2;
 }
 
-// Seconds each document's absorb() took.
-std::vector<double> absorb_stream(Adapter& adapter, const data::QADataset& stream, const OnlineEvalOptions& options) {
+// Seconds each document's absorb() took. `after_document` is called with the number of documents
+// absorbed so far after each one (outside its timing).
+std::vector<double> absorb_stream(Adapter& adapter, const data::QADataset& stream, const OnlineEvalOptions& options,
+                                  const std::function<void(size_t)>& after_document) {
   std::vector<double> seconds;
   run::Progress progress("adapt", int64_t(stream.documents.size()), options.progress);
   for (const auto& document : stream.documents) {
@@ -43,6 +45,7 @@ std::vector<double> absorb_stream(Adapter& adapter, const data::QADataset& strea
     if (torch::cuda::is_available()) torch::cuda::synchronize();
     seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     if (options.metrics) options.metrics->log(int64_t(seconds.size() - 1), {{"adapt_seconds", seconds.back()}});
+    after_document(seconds.size());
     progress.advance();
   }
   progress.finish();
@@ -50,7 +53,7 @@ std::vector<double> absorb_stream(Adapter& adapter, const data::QADataset& strea
 }
 
 std::vector<ScoredPrediction> answer_stream(Adapter& adapter, const data::QADataset& stream,
-                                            const OnlineEvalOptions& options) {
+                                            const OnlineEvalOptions& options, const std::string& label = "answer") {
   std::vector<ScoredPrediction> scored;
   for (const auto& document : stream.documents)
     for (const auto& question : document.questions) {
@@ -61,7 +64,7 @@ std::vector<ScoredPrediction> answer_stream(Adapter& adapter, const data::QAData
       scored.push_back(std::move(s));
     }
 
-  run::Progress progress("answer", int64_t(scored.size()), options.progress);
+  run::Progress progress(label, int64_t(scored.size()), options.progress);
   for (size_t begin = 0; begin < scored.size(); begin += size_t(options.batch_size)) {
     const size_t end = std::min(scored.size(), begin + size_t(options.batch_size));
     std::vector<data::Question> batch;
@@ -92,13 +95,47 @@ std::string to_json_text(const nlohmann::ordered_json& value, int indent) {
   return value.dump(indent, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
+nlohmann::ordered_json scores_json(const Scores& s) {
+  return {{"exact_match", s.exact_match}, {"f1", s.f1}, {"reference_exact_match", s.reference_exact_match},
+          {"reference_f1", s.reference_f1}};
+}
+
 }  // namespace
+
+Scores mean_scores(const std::vector<ScoredPrediction>& predictions) {
+  Scores s;
+  for (const auto& p : predictions) {
+    s.exact_match += p.exact_match;
+    s.f1 += p.f1;
+    s.reference_exact_match += p.reference_exact_match;
+    s.reference_f1 += p.reference_f1;
+  }
+  if (!predictions.empty())
+    for (double* mean : {&s.exact_match, &s.f1, &s.reference_exact_match, &s.reference_f1}) *mean /= double(predictions.size());
+  return s;
+}
 
 OnlineEvalResults run_online_eval(Adapter& adapter, const data::QADataset& stream, const OnlineEvalOptions& options) {
   OnlineEvalResults r;
   r.adapter = adapter.name();
   r.documents = stream.documents.size();
-  const auto seconds = absorb_stream(adapter, stream, options);
+  // Retention: the first documents, whose questions are answered again as the stream grows.
+  data::QADataset first;
+  if (options.retention) {
+    options.retention->check(stream.documents.size());
+    r.retention = RetentionCurve{*options.retention, 0, {}};
+    first.documents.assign(stream.documents.begin(), stream.documents.begin() + options.retention->first_documents);
+    r.retention->questions = first.question_count();
+  }
+  const auto after_document = [&](size_t seen) {
+    if (!options.retention) return;
+    const auto& settings = *options.retention;
+    if (seen % size_t(settings.every) != 0 || seen < size_t(settings.first_documents) || seen == stream.documents.size())
+      return;  // the stream's last point is the final answers, below
+    const auto answers = answer_stream(adapter, first, options, "retention@" + std::to_string(seen));
+    r.retention->points.push_back({seen, false, mean_scores(answers)});
+  };
+  const auto seconds = absorb_stream(adapter, stream, options, after_document);
   const auto start = std::chrono::steady_clock::now();
   adapter.finish_stream();
   if (torch::cuda::is_available()) torch::cuda::synchronize();
@@ -108,16 +145,32 @@ OnlineEvalResults run_online_eval(Adapter& adapter, const data::QADataset& strea
   r.adapt_seconds_mean = seconds.empty() ? 0 : std::accumulate(seconds.begin(), seconds.end(), 0.0) / double(seconds.size());
   r.predictions = answer_stream(adapter, stream, options);
   r.questions = r.predictions.size();
-  for (const auto& p : r.predictions) {
-    r.exact_match += p.exact_match;
-    r.f1 += p.f1;
-    r.reference_exact_match += p.reference_exact_match;
-    r.reference_f1 += p.reference_f1;
+  const auto all = mean_scores(r.predictions);
+  r.exact_match = all.exact_match;
+  r.f1 = all.f1;
+  r.reference_exact_match = all.reference_exact_match;
+  r.reference_f1 = all.reference_f1;
+  if (r.retention) {
+    // The first documents' questions come first in stream order.
+    const std::vector<ScoredPrediction> first_answers(r.predictions.begin(), r.predictions.begin() + long(r.retention->questions));
+    r.retention->points.push_back({stream.documents.size(), true, mean_scores(first_answers)});
   }
-  if (r.questions > 0)
-    for (double* mean : {&r.exact_match, &r.f1, &r.reference_exact_match, &r.reference_f1}) *mean /= double(r.questions);
   r.peak = peak_memory();
   return r;
+}
+
+DistractorCurve run_distractor_curve(const std::function<std::unique_ptr<Adapter>()>& fresh_adapter,
+                                     const DistractorPool& pool, const DistractorSettings& settings,
+                                     OnlineEvalOptions options) {
+  options.retention.reset();
+  options.metrics = nullptr;
+  DistractorCurve curve{settings.source.path, settings.seed, pool.size(), {}};
+  for (double fraction : settings.fractions) {
+    const auto adapter = fresh_adapter();
+    const auto results = run_online_eval(*adapter, pool.stream_with(fraction), options);
+    curve.points.push_back({fraction, pool.count(fraction), mean_scores(results.predictions)});
+  }
+  return curve;
 }
 
 void write_online_eval(const OnlineEvalResults& results, const std::filesystem::path& dir) {
@@ -149,6 +202,28 @@ void write_online_eval(const OnlineEvalResults& results, const std::filesystem::
       {"peak_cuda_memory_bytes", results.peak.cuda_bytes ? nlohmann::ordered_json(*results.peak.cuda_bytes) : nlohmann::ordered_json()},
       {"memory_bank", memory},
   };
+  if (const auto& retention = results.retention) {
+    auto points = nlohmann::ordered_json::array();
+    for (const auto& p : retention->points) {
+      nlohmann::ordered_json point = {{"documents_seen", p.documents_seen}, {"after_finish_stream", p.after_finish_stream}};
+      point.update(scores_json(p.scores));
+      points.push_back(point);
+    }
+    summary["retention"] = {{"first_documents", retention->settings.first_documents},
+                            {"every", retention->settings.every},
+                            {"questions", retention->questions},
+                            {"points", points}};
+  }
+  if (const auto& distractors = results.distractors) {
+    auto points = nlohmann::ordered_json::array();
+    for (const auto& p : distractors->points) {
+      nlohmann::ordered_json point = {{"fraction", p.fraction}, {"distractor_documents", p.distractor_documents}};
+      point.update(scores_json(p.scores));
+      points.push_back(point);
+    }
+    summary["distractors"] = {{"source", distractors->source}, {"seed", distractors->seed},
+                              {"pool_documents", distractors->pool_documents}, {"points", points}};
+  }
   io::write_file_atomic((dir / "results.json").string(), to_json_text(summary, 2) + "\n");
 }
 

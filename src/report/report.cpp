@@ -8,6 +8,7 @@
 
 #include "amem/core/error.h"
 #include "amem/io/atomic_folder.h"
+#include "amem/report/protocol_curves.h"
 #include "amem/report/table_text.h"
 
 namespace amem::report {
@@ -20,7 +21,8 @@ nlohmann::ordered_json number_or_null(const std::optional<double>& v) {
   return v ? nlohmann::ordered_json(*v) : nlohmann::ordered_json();
 }
 
-nlohmann::ordered_json summary_json(const ResultTable& table, const Runs& runs, const ReportOptions& options) {
+nlohmann::ordered_json summary_json(const ResultTable& table, const Runs& runs, const ReportOptions& options,
+                                    const std::map<std::string, std::vector<RowCurve>>& curves) {
   nlohmann::ordered_json rows = nlohmann::ordered_json::array();
   for (const auto& row : table.rows) {
     nlohmann::ordered_json metrics = nlohmann::ordered_json::object();
@@ -29,8 +31,18 @@ nlohmann::ordered_json summary_json(const ResultTable& table, const Runs& runs, 
       for (const auto& v : cell.values) values.push_back(number_or_null(v));
       metrics[key] = {{"mean", number_or_null(cell.mean)}, {"std", number_or_null(cell.std)}, {"values", values}};
     }
+    nlohmann::ordered_json row_curves = nlohmann::ordered_json::object();
+    for (const auto& [name, of_rows] : curves)
+      for (const auto& curve : of_rows) {
+        if (curve.label != row.label) continue;
+        auto points = nlohmann::ordered_json::array();
+        for (size_t i = 0; i < curve.x.size(); ++i)
+          points.push_back({{"x", curve.x[i]}, {"mean", number_or_null(curve.y[i].mean)},
+                            {"std", number_or_null(curve.y[i].std)}});
+        row_curves[name] = points;
+      }
     rows.push_back({{"label", row.label}, {"n", row.runs.size()}, {"runs", row.runs}, {"seeds", row.seeds},
-                    {"metrics", metrics}});
+                    {"metrics", metrics}, {"curves", row_curves}});
   }
   nlohmann::ordered_json trainings = nlohmann::ordered_json::array();
   for (const auto& run : runs.trainings) {
@@ -116,6 +128,7 @@ ReportSummary write_report(const ReportOptions& options) {
   if (runs.evals.empty() && runs.trainings.empty())
     throw Error("no finished runs in the given folders (" + std::to_string(runs.skipped.size()) + " failed)");
   const ResultTable table = tabulate(runs.evals, options.table);
+  const auto curves = row_curves(table, runs.evals);
 
   ReportSummary summary;
   summary.eval_runs = runs.evals.size();
@@ -140,14 +153,21 @@ ReportSummary write_report(const ReportOptions& options) {
     if (!table.rows.empty()) {
       write("table.md", to_markdown(table, options.table.label_key));
       write("table.tex", to_latex(table, options.table.label_key));
+      write("table.csv", to_csv(table, options.table.label_key));
     }
-    write("summary.json", summary_json(table, runs, options).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n");
+    write("summary.json", summary_json(table, runs, options, curves).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n");
     if (!plots) return;
     const std::string ext = std::string(".") + extension(options.format);
     const auto bars = quality_bars(table);
     if (!bars.categories.empty() && !bars.series.empty()) {
       plot_bars(dir / ("bars" + ext), bars, options.format);
       summary.files.push_back("bars" + ext);
+    }
+    for (const std::string protocol : {"retention", "distractors"}) {
+      const auto panels = protocol_panels(protocol, curves);
+      if (panels.empty()) continue;
+      plot_lines(dir / (protocol + ext), panels, options.format);
+      summary.files.push_back(protocol + ext);
     }
     std::set<std::string> taken;
     for (const auto& run : runs.trainings) {

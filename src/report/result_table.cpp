@@ -51,22 +51,6 @@ void check_same_metrics(const EvalRun& first, const EvalRun& run) {
                   " of the same row (runs of one row must report the same metrics)");
 }
 
-Cell summarise(const std::vector<std::optional<double>>& values) {
-  Cell cell;
-  cell.values = values;
-  if (values.empty() || !values.front()) return cell;  // null in every run (check_same_metrics)
-  double sum = 0;
-  for (const auto& v : values) sum += *v;
-  const double mean = sum / double(values.size());
-  cell.mean = mean;
-  if (values.size() > 1) {
-    double squares = 0;
-    for (const auto& v : values) squares += (*v - mean) * (*v - mean);
-    cell.std = std::sqrt(squares / double(values.size() - 1));
-  }
-  return cell;
-}
-
 // Appends "[k=v, ...]" to labels that several rows share: every config key whose value differs
 // among those rows (a shortened list could hide the one key that tells two rows apart).
 void disambiguate(std::vector<Row>& rows, const std::vector<const EvalRun*>& firsts) {
@@ -97,6 +81,22 @@ void disambiguate(std::vector<Row>& rows, const std::vector<const EvalRun*>& fir
 }
 
 }  // namespace
+
+Cell summarise(const std::vector<std::optional<double>>& values) {
+  Cell cell;
+  cell.values = values;
+  if (values.empty() || !values.front()) return cell;  // null in every run (check_same_metrics)
+  double sum = 0;
+  for (const auto& v : values) sum += *v;
+  const double mean = sum / double(values.size());
+  cell.mean = mean;
+  if (values.size() > 1) {
+    double squares = 0;
+    for (const auto& v : values) squares += (*v - mean) * (*v - mean);
+    cell.std = std::sqrt(squares / double(values.size() - 1));
+  }
+  return cell;
+}
 
 bool is_ignored_for_grouping(const std::string& key) {
   return is_seed_key(key) || key == "run.name" || key == "run.output_dir" || key == "run.log_level";

@@ -64,6 +64,26 @@ Metrics read_results(const fs::path& file) {
   return metrics;
 }
 
+// The protocol curves of results.json (run_folders.h: EvalRun::curves).
+std::map<std::string, Curve> read_protocol_curves(const fs::path& file) {
+  const auto json = io::read_json_file(file.string());
+  std::map<std::string, Curve> curves;
+  for (const auto& [protocol, x_key] : {std::pair<std::string, std::string>{"retention", "documents_seen"},
+                                        std::pair<std::string, std::string>{"distractors", "fraction"}}) {
+    if (!json.contains(protocol)) continue;
+    const auto& points = json[protocol].is_object() && json[protocol].contains("points") ? json[protocol]["points"] : nlohmann::json();
+    if (!points.is_array()) throw Error(file.string() + ": " + protocol + ": expected an object with a list of points");
+    for (const auto& point : points)
+      for (const char* score : {"exact_match", "f1", "reference_exact_match", "reference_f1"}) {
+        if (!point.is_object() || !point.contains(x_key) || !point[x_key].is_number() || !point.contains(score) ||
+            !point[score].is_number())
+          throw Error(file.string() + ": " + protocol + ".points: expected objects with numbers " + x_key + " and " + score);
+        curves[protocol + "." + score].emplace_back(point[x_key].get<double>(), point[score].get<double>());
+      }
+  }
+  return curves;
+}
+
 // Every numeric field but "step" and "time" of every line, as a curve over "step".
 std::map<std::string, Curve> read_curves(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
@@ -118,7 +138,8 @@ void read_run(const fs::path& dir, bool searched, Runs& runs, std::set<fs::path>
   }
   auto config = read_config(dir / "config.yaml");
   if (fs::exists(dir / "results.json")) {
-    runs.evals.push_back({dir.string(), std::move(config), read_results(dir / "results.json")});
+    runs.evals.push_back({dir.string(), std::move(config), read_results(dir / "results.json"),
+                          read_protocol_curves(dir / "results.json")});
     return;
   }
   if (fs::exists(dir / "metrics.jsonl")) {

@@ -86,4 +86,40 @@ std::string to_latex(const ResultTable& table, const std::string& label_title) {
   return out;
 }
 
+namespace {
+
+// RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled.
+std::string csv_field(const std::string& text) {
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  std::string out = "\"";
+  for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+// Unrounded, in the metric's own unit (bytes stay bytes), for other programs to read.
+std::string csv_number(const std::optional<double>& value) {
+  if (!value) return "";
+  char text[64];
+  std::snprintf(text, sizeof text, "%.17g", *value);
+  return text;
+}
+
+}  // namespace
+
+std::string to_csv(const ResultTable& table, const std::string& label_title) {
+  std::string out = csv_field(label_title) + ",n";
+  for (const auto& c : table.columns) out += "," + csv_field(c + ".mean") + "," + csv_field(c + ".std");
+  out += "\n";
+  for (const auto& row : table.rows) {
+    out += csv_field(row.label) + "," + std::to_string(row.runs.size());
+    for (const auto& c : table.columns) {
+      const auto it = row.cells.find(c);
+      const bool has = it != row.cells.end();
+      out += "," + csv_number(has ? it->second.mean : std::nullopt) + "," + csv_number(has ? it->second.std : std::nullopt);
+    }
+    out += "\n";
+  }
+  return out;
+}
+
 }  // namespace amem::report

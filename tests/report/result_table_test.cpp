@@ -147,3 +147,24 @@ TEST(ReportTable, LatexIsBooktabsWithSpecialCharactersEscaped) {
       << latex;
   EXPECT_NE(latex.find(" & --- \\\\\n\\bottomrule\n\\end{tabular}\n"), std::string::npos) << latex;
 }
+
+TEST(ReportTable, CsvHoldsUnroundedMeansAndStdsWithLabelsQuoted) {
+  // EM 1 and 3: mean 2, sample std sqrt(2) = 1.4142135623730951; F1 2 and 4: mean 3, same std;
+  // adapt seconds (FakeEval) the same in both runs: std 0; CUDA memory null: empty fields.
+  const auto dir = amem::testing::fresh_dir("report_csv");
+  FakeEval e;
+  e.name = "\"mac, \\\"v2\\\"\"";  // YAML-quoted: the label is mac, "v2"
+  e.em = 1, e.f1 = 2;
+  write_eval_run(dir / "a", e);
+  e.run_seed = 2, e.em = 3, e.f1 = 4;
+  write_eval_run(dir / "b", e);
+  const auto csv = report::to_csv(table_of(dir), "run.name");
+  EXPECT_EQ(csv.substr(0, csv.find('\n')),
+            "run.name,n,exact_match.mean,exact_match.std,f1.mean,f1.std,adapt_seconds_per_document.mean.mean,"
+            "adapt_seconds_per_document.mean.std,adapt_seconds_per_document.median.mean,"
+            "adapt_seconds_per_document.median.std,peak_cpu_memory_bytes.mean,peak_cpu_memory_bytes.std,"
+            "peak_cuda_memory_bytes.mean,peak_cuda_memory_bytes.std");
+  EXPECT_NE(csv.find("\n\"mac, \"\"v2\"\"\",2,2,1.4142135623730951,3,1.4142135623730951,0.75,0,0.5,0,"), std::string::npos)
+      << csv;
+  EXPECT_EQ(csv.substr(csv.size() - 3), ",,\n") << csv;
+}

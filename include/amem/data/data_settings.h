@@ -24,6 +24,10 @@ struct DataSettings {
   // throws ConfigError naming the key when it (or data.format) is missing or not a file.
   static DatasetSource train(const config::Config& config);
   static DatasetSource val(const config::Config& config);
+  // Any data file named by keys: `path_key` (a file), `rows_key` (a squad row range, may be null)
+  // and `format_key`; ConfigError naming the key, as above, with `purpose` in the message.
+  static DatasetSource file(const config::Config& config, const std::string& path_key, const std::string& rows_key,
+                            const std::string& format_key, const std::string& purpose);
 };
 
 }  // namespace amem::data

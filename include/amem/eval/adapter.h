@@ -36,11 +36,14 @@ class Adapter {
   // Takes in one document; called once per document, in stream order, before any answer().
   virtual void absorb(const data::Document& document) = 0;
 
-  // Called once after the last absorb() and before the first answer(): a last step on the
+  // Called once after the last absorb() and before the final answers: a last step on the
   // stream as a whole (the fine-tuning baselines' QA light-tune). Nothing by default.
   virtual void finish_stream() {}
 
-  // One prediction per question, in order. The harness batches the questions.
+  // One prediction per question, in order. The harness batches the questions. With a retention
+  // curve (stream_protocols.h) it is also called between absorb() calls, before finish_stream(),
+  // for questions of documents already absorbed: it answers from the adapter as it stands and
+  // must leave it as it was (no state, no random draws), so that the curve changes no result.
   virtual std::vector<std::string> answer(const std::vector<data::Question>& questions) = 0;
 
   // The tokenizer of the LM that writes the answers: the reference metrics cut and decode each

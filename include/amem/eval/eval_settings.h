@@ -2,11 +2,13 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "amem/config/config.h"
 #include "amem/config/schema.h"
 #include "amem/eval/answer_options.h"
+#include "amem/eval/stream_protocols.h"
 
 namespace amem::eval {
 
@@ -27,8 +29,12 @@ struct EvalSettings {
   BankEntries bank_entries = BankEntries::per_document;  // eval.bank_entries
   int64_t batch_size;      // questions answered per generation batch
   int64_t gold_max_tokens; // the reference gold's token cut (reference_protocol.h)
+  std::optional<RetentionSettings> retention;     // eval.retention.*, when eval.retention.every is set
+  std::optional<DistractorSettings> distractors;  // eval.distractors.*, when eval.distractors.fractions is set
 
   static void declare(config::Schema& schema);
+  // ConfigError (one line, naming the key) for eval.retention.every without .first_documents
+  // or the reverse, an empty fraction list, and a distractor file that is missing or not a file.
   static EvalSettings from(const config::Config& config);
 };
 

@@ -23,11 +23,18 @@
 //                      {median, mean}, finish_stream_seconds (the adapter's step after the
 //                      stream, e.g. the QA light-tune), peak memory bytes, memory_bank
 //                      (documents, loaded, bytes, bytes_per_document; null for adapters that
-//                      store nothing per document)
+//                      store nothing per document); with eval.retention.* also
+//                      retention {first_documents, every, questions, points: [{documents_seen,
+//                      after_finish_stream, exact_match, f1, reference_exact_match,
+//                      reference_f1}]}, with eval.distractors.* also distractors {source, seed,
+//                      pool_documents, points: [{fraction, distractor_documents, exact_match, f1,
+//                      reference_exact_match, reference_f1}]} (stream_protocols.h); absent when off
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,6 +42,7 @@
 #include "amem/data/qa_dataset.h"
 #include "amem/eval/adapter.h"
 #include "amem/eval/peak_memory.h"
+#include "amem/eval/stream_protocols.h"
 #include "amem/run/metrics_log.h"
 #include "amem/run/progress.h"
 
@@ -62,6 +70,8 @@ struct OnlineEvalResults {
   PeakMemory peak;
   std::optional<StoredMemory> stored_memory;  // Adapter::stored_memory() after the stream
   std::vector<ScoredPrediction> predictions;  // stream order
+  std::optional<RetentionCurve> retention;    // when OnlineEvalOptions::retention is set
+  std::optional<DistractorCurve> distractors;  // run_distractor_curve's, set by the caller
 };
 
 struct OnlineEvalOptions {
@@ -69,10 +79,21 @@ struct OnlineEvalOptions {
   int64_t gold_max_tokens = 24;  // the reference gold's token cut (reference_gold, eval.gold_max_tokens)
   run::ProgressOutput progress = run::ProgressOutput::standard();
   run::MetricsLog* metrics = nullptr;  // when set: {"step": document index, "adapt_seconds": s} per document
+  std::optional<RetentionSettings> retention;  // re-answer the first documents' questions mid-stream
 };
 
 // Throws amem::Error when the adapter returns a different number of answers than asked for.
 OnlineEvalResults run_online_eval(Adapter& adapter, const data::QADataset& stream, const OnlineEvalOptions& options);
+
+// The mean scores of `predictions` (all zero for none).
+Scores mean_scores(const std::vector<ScoredPrediction>& predictions);
+
+// One online evaluation per fraction of settings.fractions, each of a fresh adapter (made by
+// `fresh_adapter`, which must give the same adapter every time: seed first) on
+// pool.stream_with(fraction); options.retention and options.metrics are not used.
+DistractorCurve run_distractor_curve(const std::function<std::unique_ptr<Adapter>()>& fresh_adapter,
+                                     const DistractorPool& pool, const DistractorSettings& settings,
+                                     OnlineEvalOptions options);
 
 void write_online_eval(const OnlineEvalResults& results, const std::filesystem::path& dir);
 

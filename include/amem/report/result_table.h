@@ -47,6 +47,10 @@ struct TableOptions {
   std::vector<std::string> metrics;
 };
 
+// The cell of one metric's values over a row's runs: mean and sample std of the numbers; a
+// metric null in the first run is null in all (the row's runs agree, tabulate checks).
+Cell summarise(const std::vector<std::optional<double>>& values);
+
 // True for the config keys grouping ignores (above).
 bool is_ignored_for_grouping(const std::string& key);
 

@@ -22,14 +22,18 @@ namespace amem::report {
 // JSON null (a figure the run could not measure, such as CUDA memory on a CPU run) is nullopt.
 using Metrics = std::map<std::string, std::optional<double>>;
 
+// One column of metrics.jsonl: (step, value) in file order.
+using Curve = std::vector<std::pair<double, double>>;
+
 struct EvalRun {
   std::string path;                           // the run folder, as found
   std::map<std::string, std::string> config;  // config.yaml flattened: dotted key -> scalar text (lists: YAML)
   Metrics metrics;                            // from results.json; has exact_match and f1
+  // The online evaluation's protocol curves (eval/online_eval.h), when results.json has them:
+  // "retention.<score>" over documents_seen and "distractors.<score>" over fraction, <score>
+  // one of exact_match, f1, reference_exact_match, reference_f1; points in file order.
+  std::map<std::string, Curve> curves;
 };
-
-// One column of metrics.jsonl: (step, value) in file order.
-using Curve = std::vector<std::pair<double, double>>;
 
 struct TrainingRun {
   std::string path;

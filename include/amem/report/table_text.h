@@ -23,6 +23,11 @@ std::string to_markdown(const ResultTable& table, const std::string& label_title
 // escaped for LaTeX: \ & % $ # _ { } ~ ^ become their commands.
 std::string to_latex(const ResultTable& table, const std::string& label_title);
 
+// CSV (RFC 4180) for spreadsheets and scripts: the label, n, then per column "<metric>.mean" and
+// "<metric>.std", numbers unrounded in the metric's own unit (bytes in bytes), empty where a figure
+// is missing or, for std, where a row has one run.
+std::string to_csv(const ResultTable& table, const std::string& label_title);
+
 // `text` with LaTeX's special characters escaped.
 std::string latex_escape(const std::string& text);
 
