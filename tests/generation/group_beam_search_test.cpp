@@ -64,6 +64,20 @@ class ToyModel : public generation::NextTokenSource {
   int64_t vocab_, eos_, forwards_ = 0;
 };
 
+// A golden case's search settings (the goldens' JSON fields), ending at `eos`.
+generation::GenerationOptions options_of(const nlohmann::json& c, int64_t eos) {
+  generation::GenerationOptions o;
+  o.num_beams = c["num_beams"].get<int64_t>();
+  o.num_beam_groups = c["num_beam_groups"].get<int64_t>();
+  o.diversity_penalty = c["diversity_penalty"].get<double>();
+  o.length_penalty = c["length_penalty"].get<double>();
+  o.early_stopping = c["early_stopping"].get<bool>();
+  o.max_new_tokens = c["max_new_tokens"].get<int64_t>();
+  o.eos_ids = {eos};
+  o.pad_id = c["pad"].get<int64_t>();
+  return o;
+}
+
 }  // namespace
 
 TEST(GroupBeamSearch, MatchesTransformers436GoldensTokenForToken) {
@@ -71,15 +85,7 @@ TEST(GroupBeamSearch, MatchesTransformers436GoldensTokenForToken) {
   const int64_t vocab = g["vocab"].get<int64_t>(), eos = g["eos"].get<int64_t>();
   int64_t ended_by_eos = 0, stopped_early = 0;
   for (const auto& c : g["cases"]) {
-    generation::GenerationOptions o;
-    o.num_beams = c["num_beams"].get<int64_t>();
-    o.num_beam_groups = c["num_beam_groups"].get<int64_t>();
-    o.diversity_penalty = c["diversity_penalty"].get<double>();
-    o.length_penalty = c["length_penalty"].get<double>();
-    o.early_stopping = c["early_stopping"].get<bool>();
-    o.max_new_tokens = c["max_new_tokens"].get<int64_t>();
-    o.eos_ids = {eos};
-    o.pad_id = c["pad"].get<int64_t>();
+    const auto o = options_of(c, eos);
     ToyModel toy(c["prompt"].get<std::vector<int64_t>>(), o.num_beams, vocab, eos);
     const auto result = generation::group_beam_search(toy, o);
     const auto& expected = c["expected"];
@@ -194,15 +200,7 @@ TEST(GroupBeamSearch, DeviceGoldens) {
     }
     int64_t identical = 0;
     for (const auto& c : g["cases"]) {
-      generation::GenerationOptions o;
-      o.num_beams = c["num_beams"].get<int64_t>();
-      o.num_beam_groups = c["num_beam_groups"].get<int64_t>();
-      o.diversity_penalty = c["diversity_penalty"].get<double>();
-      o.length_penalty = c["length_penalty"].get<double>();
-      o.early_stopping = c["early_stopping"].get<bool>();
-      o.max_new_tokens = c["max_new_tokens"].get<int64_t>();
-      o.eos_ids = {g["eos"].get<int64_t>()};
-      o.pad_id = c["pad"].get<int64_t>();
+      const auto o = options_of(c, g["eos"].get<int64_t>());
       const auto ids = torch::tensor(c["prompt"].get<std::vector<int64_t>>(), torch::kLong).view({1, -1}).to(device);
       const bool with_prefix = c["prefix"].get<bool>();
       const auto result =

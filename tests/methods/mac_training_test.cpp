@@ -15,24 +15,17 @@
 #include "amem/train/train_settings.h"
 #include "amem/train/training_loop.h"
 #include "support/temp_dir.h"
+#include "support/tiny_mac_config.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using amem::methods::MacTrainingTask;
 
-const fs::path kSource = AMEM_SOURCE_DIR;
 
+// A config of configs/mac/ over the tiny checkpoints and the StreamingQA sample.
 amem::config::Config tiny_config(const std::string& file, std::vector<std::string> overrides) {
-  const auto models = kSource / "tests" / "data" / "models";
-  const auto data = kSource / "data" / "streamingqa-sample";
-  overrides.insert(overrides.begin(), {"model.path=" + (models / "tiny-gpt2").string(),
-                                       "mac.amortizer=" + (models / "tiny-t5").string(),
-                                       "mac.question_encoder=" + (models / "tiny-t5").string(),
-                                       "data.train_path=" + (data / "train.csv").string(),
-                                       "data.val_path=" + (data / "val.csv").string()});
-  return amem::config::load_config(amem::config::amem_schema(), (kSource / "configs" / "mac" / file).string(),
-                                   overrides);
+  return amem::testing::tiny_mac_config("mac/" + file, std::move(overrides));
 }
 
 // Trains as `amem train` does (seed, task, loop) into `dir`; returns the loop's summary.

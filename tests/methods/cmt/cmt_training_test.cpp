@@ -20,25 +20,15 @@
 #include "amem/train/training_loop.h"
 #include "support/run_amem.h"
 #include "support/temp_dir.h"
+#include "support/tiny_mac_config.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using amem::methods::MacTrainingTask;
 
-const fs::path kSource = AMEM_SOURCE_DIR;
 
-amem::config::Config tiny_config(const std::string& file, std::vector<std::string> overrides) {
-  const auto models = kSource / "tests" / "data" / "models";
-  const auto data = kSource / "data" / "streamingqa-sample";
-  overrides.insert(overrides.begin(), {"model.path=" + (models / "tiny-gpt2").string(),
-                                       "mac.amortizer=" + (models / "tiny-t5").string(),
-                                       "mac.question_encoder=" + (models / "tiny-t5").string(),
-                                       "data.train_path=" + (data / "train.csv").string(),
-                                       "data.val_path=" + (data / "val.csv").string(),
-                                       "data.test_path=" + (data / "test.csv").string()});
-  return amem::config::load_config(amem::config::amem_schema(), (kSource / "configs" / file).string(), overrides);
-}
+using amem::testing::tiny_mac_config;
 
 // CMT with α = 0, λ = w = 0 and K = 0, selecting in training too: every technique runs, at the
 // value where it changes nothing.
@@ -61,8 +51,8 @@ TEST(CmtTraining, NeutralSwitchesTrainExactlyAsMac) {
     out.loss.backward();
     return std::make_pair(std::move(task), out);
   };
-  auto [mac, mac_out] = step(tiny_config("mac/tiny_gpt2.yaml", {}));
-  auto [cmt, cmt_out] = step(tiny_config("cmt/tiny_gpt2.yaml", kNeutral));
+  auto [mac, mac_out] = step(tiny_mac_config("mac/tiny_gpt2.yaml", {}));
+  auto [cmt, cmt_out] = step(tiny_mac_config("cmt/tiny_gpt2.yaml", kNeutral));
   EXPECT_TRUE(torch::equal(cmt_out.loss, mac_out.loss)) << cmt_out.loss.item<double>() << " " << mac_out.loss.item<double>();
   // CMT's metrics come after MAC's, which are the same.
   ASSERT_EQ(cmt_out.metrics.size(), mac_out.metrics.size() + 2);
@@ -99,23 +89,23 @@ TEST(CmtTraining, NeutralSwitchesAnswerExactlyAsMac) {
     for (const auto& q : questions) texts.push_back(q.text);
     return std::make_pair(adapter.answer(questions), mac->aggregate(texts, adapter.bank().modulations(), 2));
   };
-  const auto [mac_answers, mac_modulation] = answers(tiny_config("mac/tiny_gpt2.yaml", {}));
-  const auto [cmt_answers, cmt_modulation] = answers(tiny_config("cmt/tiny_gpt2.yaml", kNeutral));
+  const auto [mac_answers, mac_modulation] = answers(tiny_mac_config("mac/tiny_gpt2.yaml", {}));
+  const auto [cmt_answers, cmt_modulation] = answers(tiny_mac_config("cmt/tiny_gpt2.yaml", kNeutral));
   EXPECT_EQ(cmt_answers, mac_answers);
   EXPECT_TRUE(torch::equal(cmt_modulation, mac_modulation));
   // K = 2 of the sample's five documents does change what a question reads (so the comparison
   // above could fail).
-  const auto top2 = answers(tiny_config("cmt/tiny_gpt2.yaml", {})).second;
+  const auto top2 = answers(tiny_mac_config("cmt/tiny_gpt2.yaml", {})).second;
   EXPECT_FALSE(torch::allclose(top2, mac_modulation));
 }
 
 TEST(CmtTraining, TopKAggregatesWhatItSelectsHierarchically) {
   // Each question's K = 3 entries through windows of 2 are the plain model's aggregation of a bank
   // holding only those entries.
-  const auto config = tiny_config("cmt/tiny_gpt2.yaml", {"cmt.top_k.k=3"});
+  const auto config = tiny_mac_config("cmt/tiny_gpt2.yaml", {"cmt.top_k.k=3"});
   torch::manual_seed(0);
   amem::methods::MacModel cmt(amem::methods::MacSettings::from(config), amem::models::ModelSettings::from(config));
-  const auto mac_config = tiny_config("mac/tiny_gpt2.yaml", {});
+  const auto mac_config = tiny_mac_config("mac/tiny_gpt2.yaml", {});
   torch::manual_seed(0);
   amem::methods::MacModel mac(amem::methods::MacSettings::from(mac_config), amem::models::ModelSettings::from(mac_config));
   torch::NoGradGuard no_grad;
@@ -136,7 +126,7 @@ TEST(CmtTraining, TopKAggregatesWhatItSelectsHierarchically) {
 TEST(CmtTraining, AllThreeTechniquesLowerTheQaLoss) {
   const auto dir = amem::testing::fresh_dir("cmt_training_falls");
   // The whole sample (7 triples) is the batch, of which top-k keeps 2 per question; no dropout.
-  const auto config = tiny_config("cmt/tiny_gpt2.yaml", {"train.batch_size=7", "train.steps=20", "train.save_every=0",
+  const auto config = tiny_mac_config("cmt/tiny_gpt2.yaml", {"train.batch_size=7", "train.steps=20", "train.save_every=0",
                                                           "mac.gpt_drop=false", "mac.context_windows=[]"});
   torch::manual_seed(0);
   MacTrainingTask task(config);
