@@ -5,7 +5,9 @@
 #include <torch/torch.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
+#include <iterator>
 
 #include "amem/config/amem_schema.h"
 #include "amem/core/error.h"
@@ -42,6 +44,20 @@ int import_reference(const Args& args) {
   app.add_option("config", arguments.config, "config file")->required();
   app.add_option("overrides", arguments.overrides, "key=value, +key=value, ++key=value or ~key");
   if (!parse_command_line(app, args, "mac import", print_help)) return 0;
+  // The folder is written whole in place of what is there: never in place of someone's file or
+  // files (an empty folder, or one an earlier import wrote, is replaced).
+  const std::filesystem::path out_path(out);
+  if (out.empty()) throw ConfigError("mac import: --out: an empty path (give the model folder to write)");
+  if (std::filesystem::exists(out_path)) {
+    const bool folder = std::filesystem::is_directory(out_path);
+    const bool earlier_import = folder && std::filesystem::exists(out_path / "model.safetensors") &&
+                                std::distance(std::filesystem::directory_iterator(out_path),
+                                              std::filesystem::directory_iterator()) == 1;
+    if (!folder || !(std::filesystem::is_empty(out_path) || earlier_import))
+      throw ConfigError("mac import: --out " + out + ": exists and is " +
+                        (folder ? "a folder holding other files" : "not a folder") +
+                        "; the import replaces its folder, so choose a new, empty or earlier import's folder");
+  }
   const auto config = config::load_config(config::amem_schema(), arguments.config, arguments.overrides);
   auto settings = methods::MacSettings::from(config);
   if (settings.networks)

@@ -241,6 +241,28 @@ TEST_F(ReferenceLayout, CommandWritesTheModelFolderEvalReads) {
                   MacModel::BaseLm::kShapeOnly);
   expect_same_parameters(*trained_->networks(), *loaded.networks());
 
+  // --out: an earlier import's folder is replaced; someone's file, or a folder holding other
+  // files, is refused (exit 2) and left as it was.
+  EXPECT_EQ(amem::testing::run_amem(command).exit_code, 0);
+  for (const auto& [name, is_folder] : {std::pair{"notes.txt", false}, std::pair{"results", true}}) {
+    const auto taken = dir_ / name;
+    if (is_folder) {
+      fs::create_directories(taken);
+      std::ofstream(taken / "keep.txt") << "keep";
+    } else {
+      std::ofstream(taken) << "keep";
+    }
+    auto refused_command = command;
+    refused_command.replace(refused_command.find(out.string()), out.string().size(), taken.string());
+    const auto refused = amem::testing::run_amem(refused_command);
+    EXPECT_EQ(refused.exit_code, 2) << refused.output;
+    EXPECT_EQ(amem::testing::error_line(refused),
+              "amem: error: mac import: --out " + taken.string() + ": exists and is " +
+                  (is_folder ? "a folder holding other files" : "not a folder") +
+                  "; the import replaces its folder, so choose a new, empty or earlier import's folder");
+    EXPECT_TRUE(fs::exists(is_folder ? taken / "keep.txt" : taken));
+  }
+
   // A mis-shaped key: exit 1, one error line naming the key; nothing is written.
   state_.insert_or_assign("enc_decoder.learnable_prompts", torch::zeros({1, 4, 64}));
   save_reference(path, state_);
