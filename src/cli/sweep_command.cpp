@@ -22,6 +22,7 @@
 #include "amem/core/error.h"
 #include "amem/core/error_line.h"
 #include "amem/io/atomic_file.h"
+#include "amem/io/utf8_file.h"
 #include "amem/report/report.h"
 #include "cli/command_line.h"
 #include "cli/commands.h"
@@ -106,7 +107,12 @@ int run_sweep(const Args& args) {
     overrides.insert(overrides.end(), cell.overrides.begin(), cell.overrides.end());
     overrides.push_back("run.output_dir=" + (runs / cell.id).string());
     overrides.push_back("run.name=" + nlohmann::json(cell.label).dump());
-    config::load_config(config::amem_schema(), base.config, overrides);
+    const auto resolved = config::load_config(config::amem_schema(), base.config, overrides);
+    // Resuming skips a cell's finished run, so it must be this command's cell, not one an
+    // earlier command with another config or overrides left in the same folder.
+    if (const auto done = finished_run(runs / cell.id); done && io::read_utf8_file((*done / "config.yaml").string()) != resolved.to_yaml())
+      throw ConfigError("sweep: --out " + out + ": cell " + cell.id + " has a finished run with another config (" +
+                        (*done / "config.yaml").string() + " differs from this command's); choose a new --out");
     std::vector<std::string> a{base.config};
     a.insert(a.end(), overrides.begin(), overrides.end());
     cell_args.push_back(std::move(a));

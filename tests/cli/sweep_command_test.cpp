@@ -55,6 +55,11 @@ TEST(SweepCommand, RunsEveryCellWritesOneTableAndResumesSkippingFinishedCells) {
   ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
   EXPECT_EQ(count_of(resumed.output, ": running"), 1u) << resumed.output;
   EXPECT_NE(resumed.output.find("memory.window=2,run.seed=1: running"), std::string::npos) << resumed.output;
+  // The same folder under another config: its finished cells are not this command's results.
+  const auto other = run_amem(command + " eval.max_new_tokens=8");
+  EXPECT_EQ(other.exit_code, 2) << other.output;
+  EXPECT_NE(amem::testing::error_line(other).find(" has a finished run with another config ("), std::string::npos)
+      << other.output;
 }
 
 TEST(SweepCommand, NamedCellsFromAGridFileAndAFailedCellThatDoesNotStopTheOthers) {
