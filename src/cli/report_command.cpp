@@ -15,7 +15,7 @@ void print_help() {
       << "usage: amem report RUN_DIR... --out DIR [--label KEY] [--metrics KEY,...] [--format svg|png] [--no-plots]\n\n"
          "Summarises finished runs for publication. Each RUN_DIR is a run folder (config.yaml with\n"
          "results.json from amem eval, or metrics.jsonl from a training command) or a folder searched\n"
-         "at any depth for them (failed runs and memory bank builds found so are skipped and listed).\n"
+         "at any depth for them (failed, killed runs and memory bank builds found so are skipped and listed).\n"
          "Evaluation runs whose config.yaml differ only in seeds (keys named seed or *_seed) and in\n"
          "run.name, run.output_dir, run.log_level form one row: each metric is mean ± sample std\n"
          "over them, with n. Writes into DIR (replaced whole; only an empty folder or an earlier\n"

@@ -136,6 +136,12 @@ void read_run(const fs::path& dir, bool searched, Runs& runs, std::set<fs::path>
     runs.skipped.push_back(why);
     return;
   }
+  // A run killed mid-way (no FAILED written) is no result: given, an error; found by searching
+  // (a sweep interrupted and resumed keeps the killed cell's folder), skipped and listed.
+  const auto unfinished = [&](const std::string& why) {
+    if (!searched) throw Error(why);
+    runs.skipped.push_back(why);
+  };
   auto config = read_config(dir / "config.yaml");
   if (fs::exists(dir / "results.json")) {
     runs.evals.push_back({dir.string(), std::move(config), read_results(dir / "results.json"),
@@ -149,8 +155,9 @@ void read_run(const fs::path& dir, bool searched, Runs& runs, std::set<fs::path>
     // last/ (the loop's final act, train/training_loop.h). Either suffices: run folders copied
     // back from a GPU machine without their checkpoints keep only the first.
     if (curves.count("loss") && !fs::exists(dir / "last") && !reached_steps(curves.at("loss"), config))
-      throw Error(dir.string() + ": not a finished run (its training losses in metrics.jsonl stop before train.steps "
-                                 "and it has no last/: it was stopped; resume it with train.resume=<run>/checkpoint)");
+      return unfinished(dir.string() + ": not a finished run (its training losses in metrics.jsonl stop before "
+                                       "train.steps and it has no last/: it was stopped; resume it with "
+                                       "train.resume=<run>/checkpoint)");
     if (curves.count("loss")) {
       runs.trainings.push_back({dir.string(), dir.filename().string(), std::move(curves)});
       return;
@@ -164,8 +171,8 @@ void read_run(const fs::path& dir, bool searched, Runs& runs, std::set<fs::path>
     runs.skipped.push_back(why);
     return;
   }
-  throw Error(dir.string() + ": not a finished run (config.yaml, but neither results.json nor training losses in "
-              "metrics.jsonl)");
+  unfinished(dir.string() + ": not a finished run (config.yaml, but neither results.json nor training losses in "
+                            "metrics.jsonl)");
 }
 
 void search(const fs::path& dir, Runs& runs, std::set<fs::path>& seen, size_t& found) {

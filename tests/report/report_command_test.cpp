@@ -110,6 +110,13 @@ TEST(ReportCommand, FailedRunsFoundBySearchingAreSkippedAndNamed) {
             std::string::npos)
       << r.output;
   EXPECT_EQ(nlohmann::json::parse(read_file(dir / "out" / "summary.json"))["skipped"].size(), 2u);
+  // An evaluation killed mid-way (a sweep's cell before it was resumed) is skipped and listed too.
+  const auto killed = dir / "runs" / "evals" / "killed";
+  write_file(killed / "config.yaml", "run:\n  name: none\n");
+  const auto with_killed = run_amem("report " + (dir / "runs").string() + " --out " + (dir / "out").string() + " --no-plots");
+  ASSERT_EQ(with_killed.exit_code, 0) << with_killed.output;
+  EXPECT_NE(with_killed.output.find("amem report: skipped " + killed.string() + ": not a finished run"), std::string::npos)
+      << with_killed.output;
   // Given directly, a failed run is an error.
   const auto direct = run_amem("report " + (dir / "runs" / "evals" / "broken").string() + " --out " +
                                (dir / "out2").string());

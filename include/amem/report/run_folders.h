@@ -44,18 +44,17 @@ struct TrainingRun {
 struct Runs {
   std::vector<EvalRun> evals;
   std::vector<TrainingRun> trainings;
-  // Found by searching and left out, "<path>: <why>": failed runs (FAILED) and memory bank
-  // builds (amem memory build: memory_bank.safetensors without results.json).
+  // Found by searching and left out, "<path>: <why>": failed runs (FAILED), unfinished (killed)
+  // runs and memory bank builds (amem memory build: memory_bank.safetensors without results.json).
   std::vector<std::string> skipped;
 };
 
 // Reads the runs at or under `paths`. amem::Error, naming the path or file, when a path does not
 // exist, is neither a run folder nor holds one; when a run folder given directly is failed
-// (FAILED) or a memory bank build; when a run folder is unfinished (neither results.json nor
-// training losses nor a memory bank); when config.yaml,
-// results.json or metrics.jsonl is unreadable, or results.json lacks a numeric exact_match or
-// f1. Failed runs and memory bank builds found by searching are listed in `skipped` instead (a
-// sweep keeps its failures and banks beside its results).
+// (FAILED), a memory bank build, or unfinished (killed: neither results.json nor finished training
+// losses); when config.yaml, results.json or metrics.jsonl is unreadable, or results.json lacks a
+// numeric exact_match or f1. Failed, unfinished runs and memory bank builds found by searching are
+// listed in `skipped` instead (a sweep keeps its failures, killed cells and banks beside its results).
 Runs read_runs(const std::vector<std::string>& paths);
 
 }  // namespace amem::report
