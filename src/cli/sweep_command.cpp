@@ -87,6 +87,8 @@ int run_sweep(const Args& args) {
   app.add_flag("--dry-run", dry_run, "list the cells");
   if (!parse_command_line(app, args, "sweep", print_help)) return 0;
   if (out.empty()) throw ConfigError("sweep: --out: an empty path (give the sweep folder)");
+  if (fs::exists(out) && !fs::is_directory(out))
+    throw ConfigError("sweep: --out " + out + ": exists and is not a folder (give the sweep folder)");
 
   SweepGrid grid;
   if (!grid_file.empty()) grid = read_grid_file(grid_file);

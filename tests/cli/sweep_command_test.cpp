@@ -112,6 +112,14 @@ TEST(SweepCommand, GridMistakesAreOneLineErrorsWithExitTwoBeforeAnyCellRuns) {
   EXPECT_EQ(bad_value.exit_code, 2) << bad_value.output;
   EXPECT_NE(amem::testing::error_line(bad_value).find("eval.batch_size"), std::string::npos) << bad_value.output;
   EXPECT_EQ(run_amem(sweep + "--grid eval.no_such_key=1,2").exit_code, 2);
+  // --out naming a file: exit 2, the file left as it was.
+  amem::testing::write_file(base / "a-file", "keep");
+  const auto onto_file = run_amem("sweep configs/eval/streamingqa_none.yaml --out " + (base / "a-file").string() +
+                                  " --grid eval.batch_size=1,2");
+  EXPECT_EQ(onto_file.exit_code, 2) << onto_file.output;
+  EXPECT_EQ(amem::testing::error_line(onto_file), "amem: error: sweep: --out " + (base / "a-file").string() +
+                                                      ": exists and is not a folder (give the sweep folder)");
+  EXPECT_EQ(read_file(base / "a-file"), "keep");
   const auto grid = base / "grid.yaml";
   amem::testing::write_file(grid, "axes:\n  eval.batch_size: [1, 2]\n");
   expect_error("--grid-file " + grid.string(), "sweep: " + grid.string() + ": axes: unknown entry (expected cells or grid)");
