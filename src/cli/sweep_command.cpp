@@ -104,6 +104,7 @@ int run_sweep(const Args& args) {
   // sweep before hours of its other cells, with the override named.
   const fs::path runs = fs::path(out) / "runs";
   std::vector<std::vector<std::string>> cell_args;
+  std::vector<std::optional<fs::path>> done_before;  // per cell: its run a previous sweep finished
   for (const auto& cell : cells) {
     auto overrides = base.overrides;
     overrides.insert(overrides.end(), cell.overrides.begin(), cell.overrides.end());
@@ -112,9 +113,11 @@ int run_sweep(const Args& args) {
     const auto resolved = config::load_config(config::amem_schema(), base.config, overrides);
     // Resuming skips a cell's finished run, so it must be this command's cell, not one an
     // earlier command with another config or overrides left in the same folder.
-    if (const auto done = finished_run(runs / cell.id); done && io::read_utf8_file((*done / "config.yaml").string()) != resolved.to_yaml())
+    const auto done = finished_run(runs / cell.id);
+    if (done && io::read_utf8_file((*done / "config.yaml").string()) != resolved.to_yaml())
       throw ConfigError("sweep: --out " + out + ": cell " + cell.id + " has a finished run with another config (" +
                         (*done / "config.yaml").string() + " differs from this command's); choose a new --out");
+    done_before.push_back(done);
     std::vector<std::string> a{base.config};
     a.insert(a.end(), overrides.begin(), overrides.end());
     cell_args.push_back(std::move(a));
@@ -143,7 +146,7 @@ int run_sweep(const Args& args) {
     nlohmann::ordered_json entry = {{"label", cell.label}, {"folder", (runs / cell.id).string()},
                                     {"overrides", cell.overrides}};
     const std::string counter = "[" + std::to_string(i + 1) + "/" + std::to_string(cells.size()) + "] ";
-    if (const auto done = finished_run(runs / cell.id)) {
+    if (const auto& done = done_before[i]) {
       std::cout << counter << cell.id << ": finished before (" << done->string() << "), skipped" << std::endl;
       entry["status"] = "skipped";
       entry["run"] = done->string();

@@ -130,18 +130,15 @@ std::string first_line(const fs::path& file) {
 // A folder reached twice (given twice, or given and also found) counts once, as one run.
 void read_run(const fs::path& dir, bool searched, Runs& runs, std::set<fs::path>& seen) {
   if (!seen.insert(fs::canonical(dir)).second) return;
-  if (fs::exists(dir / "FAILED")) {
-    const auto why = dir.string() + ": a failed run (FAILED: " + first_line(dir / "FAILED") + ")";
-    if (!searched) throw Error(why);
-    runs.skipped.push_back(why);
-    return;
-  }
-  // A run killed mid-way (no FAILED written) is no result: given, an error; found by searching
-  // (a sweep interrupted and resumed keeps the killed cell's folder), skipped and listed.
-  const auto unfinished = [&](const std::string& why) {
+  // A folder that is no result (failed, killed mid-way, a memory bank build): given, an error;
+  // found by searching (a sweep keeps its failures, its killed cells once resumed, its banks),
+  // skipped and listed.
+  const auto no_result = [&](const std::string& why) {
     if (!searched) throw Error(why);
     runs.skipped.push_back(why);
   };
+  if (fs::exists(dir / "FAILED"))
+    return no_result(dir.string() + ": a failed run (FAILED: " + first_line(dir / "FAILED") + ")");
   auto config = read_config(dir / "config.yaml");
   if (fs::exists(dir / "results.json")) {
     runs.evals.push_back({dir.string(), std::move(config), read_results(dir / "results.json"),
@@ -155,7 +152,7 @@ void read_run(const fs::path& dir, bool searched, Runs& runs, std::set<fs::path>
     // last/ (the loop's final act, train/training_loop.h). Either suffices: run folders copied
     // back from a GPU machine without their checkpoints keep only the first.
     if (curves.count("loss") && !fs::exists(dir / "last") && !reached_steps(curves.at("loss"), config))
-      return unfinished(dir.string() + ": not a finished run (its training losses in metrics.jsonl stop before "
+      return no_result(dir.string() + ": not a finished run (its training losses in metrics.jsonl stop before "
                                        "train.steps and it has no last/: it was stopped; resume it with "
                                        "train.resume=<run>/checkpoint)");
     if (curves.count("loss")) {
@@ -164,14 +161,10 @@ void read_run(const fs::path& dir, bool searched, Runs& runs, std::set<fs::path>
     }
   }
   // `amem memory build` finishes with a bank and no figures to report: a sweep's folder may hold one.
-  if (fs::exists(dir / "memory_bank.safetensors")) {
-    const auto why = dir.string() + ": a memory bank build (memory_bank.safetensors), neither an evaluation nor a "
-                                    "training run";
-    if (!searched) throw Error(why);
-    runs.skipped.push_back(why);
-    return;
-  }
-  unfinished(dir.string() + ": not a finished run (config.yaml, but neither results.json nor training losses in "
+  if (fs::exists(dir / "memory_bank.safetensors"))
+    return no_result(dir.string() + ": a memory bank build (memory_bank.safetensors), neither an evaluation nor a "
+                                    "training run");
+  no_result(dir.string() + ": not a finished run (config.yaml, but neither results.json nor training losses in "
                             "metrics.jsonl)");
 }
 
