@@ -18,14 +18,20 @@
 //
 // Usage: bench_mac_train [--config configs/mac/gpt2_xl.yaml] [--overrides ""] [--metrics 1] [--preset gpt2-xl] [--lift 0.25]
 //                        [--batch 8] [--doc-tokens 512] [--question-tokens 32] [--qa-tokens 64]
-//                        [--steps 5] [--warmup 2] [--device cuda|cpu]
+//                        [--steps 5] [--warmup 2] [--device cuda|cpu] [--profile 0] [--peak-tflops 989] [--foreach 0]
 // --device cpu (float32 base LM) only checks that the program runs; its timings mean nothing.
+// --profile 1 then runs one more step phase by phase (objective forward, backward, clipping +
+// AdamW, each timed between synchronisations) and one under the Kineto profiler
+// (kernel_profile.h); --peak-tflops is the GPU's dense bf16 peak the MFU bound divides by.
+// --foreach 1 steps with train.foreach_optimizer's AdamW and clipping (train/foreach_adamw.h).
 #include <torch/torch.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -33,9 +39,11 @@
 #include "amem/device/autocast.h"
 #include "amem/eval/peak_memory.h"
 #include "amem/methods/mac/mac_objective.h"
+#include "amem/train/foreach_adamw.h"
 #include "amem/train/lm_loss.h"
 #include "bench_options.h"
 #include "gpt2_presets.h"
+#include "kernel_profile.h"
 #include "mac_presets.h"
 
 namespace {
@@ -45,7 +53,8 @@ int run(int argc, char** argv) {
       {"--config", "configs/mac/gpt2_xl.yaml"}, {"--preset", "gpt2-xl"},   {"--lift", "0.25"},
       {"--batch", "8"},                         {"--doc-tokens", "512"},   {"--question-tokens", "32"},
       {"--qa-tokens", "64"},                    {"--steps", "5"},          {"--warmup", "2"},
-      {"--device", "cuda"},                     {"--overrides", ""},       {"--metrics", "1"}};
+      {"--device", "cuda"},                     {"--overrides", ""},       {"--metrics", "1"},
+      {"--profile", "0"},                       {"--peak-tflops", "989"},  {"--foreach", "0"}};
   if (!amem::bench::read_options(argc, argv, "bench_mac_train", args)) return 2;
   const bool on_cuda = args["--device"] == "cuda";
   if ((on_cuda && !torch::cuda::is_available()) || !amem::bench::kGpt2Presets.count(args["--preset"])) {
@@ -74,7 +83,11 @@ int run(int argc, char** argv) {
   auto networks = amem::bench::random_mac_networks(settings, base.shape(), device, /*trainable=*/true);
   networks->train();
   std::vector<torch::Tensor> parameters = networks->parameters();
-  torch::optim::AdamW optimizer(parameters, torch::optim::AdamWOptions(1e-5));
+  const bool foreach_optimizer = args["--foreach"] != "0";
+  std::unique_ptr<torch::optim::AdamW> adamw =
+      foreach_optimizer ? std::make_unique<amem::train::ForeachAdamW>(parameters, torch::optim::AdamWOptions(1e-5))
+                        : std::make_unique<torch::optim::AdamW>(parameters, torch::optim::AdamWOptions(1e-5));
+  auto& optimizer = *adamw;
 
   const auto ids = torch::TensorOptions().dtype(torch::kLong).device(device);
   amem::methods::MacBatch data;
@@ -93,19 +106,27 @@ int run(int argc, char** argv) {
 
   int64_t tokens = 0;
   double loss = 0;  // printed so that a non-finite step (a broken run) shows
-  auto step = [&] {
+  // One step; `between` runs after each phase (the phase profile synchronises there).
+  auto phased_step = [&](const std::function<void(const char*)>& between) {
     optimizer.zero_grad();
     amem::methods::MacObjectiveOutput out;
     {
       amem::device::Bf16Autocast autocast(true, device);
       out = amem::methods::mac_objective(*networks, base, data, options);
     }
+    between("objective_forward");
     out.loss.backward();
-    torch::nn::utils::clip_grad_norm_(parameters, 100.0);
+    between("backward");
+    if (foreach_optimizer)
+      amem::train::clip_grad_norm_foreach(parameters, 100.0);
+    else
+      torch::nn::utils::clip_grad_norm_(parameters, 100.0);
     optimizer.step();
+    between("clip_and_adamw");
     tokens = out.tokens;
     loss = out.loss.item<double>();
   };
+  auto step = [&] { phased_step([](const char*) {}); };
   for (int i = 0; i < warmup; ++i) step();
   std::vector<double> times;
   for (int i = 0; i < steps; ++i) {
@@ -120,16 +141,31 @@ int run(int argc, char** argv) {
   const auto peak = amem::eval::peak_memory();
   std::printf(
       "{\"impl\": \"amem\", \"torch\": \"%s\", \"config\": \"%s\", \"overrides\": \"%s\", \"metrics\": %s, \"preset\": \"%s\", "
-      "\"memory_aware\": %s, \"auxiliary_terms\": %zu, \"selects_in_training\": %s, \"lift_ratio\": %.3f, "
+      "\"foreach_optimizer\": %s, \"memory_aware\": %s, \"auxiliary_terms\": %zu, \"selects_in_training\": %s, \"lift_ratio\": %.3f, "
       "\"documents\": %lld, \"lifted\": %lld, \"doc_tokens\": %lld, \"loss\": %.4f, \"step_s\": %.4f, \"tokens_per_s\": %.1f, "
       "\"peak_cuda_bytes\": %lld, \"peak_cuda_gib\": %.2f}\n",
       TORCH_VERSION, args["--config"].c_str(), args["--overrides"].c_str(),
-      options.with_metrics ? "true" : "false", args["--preset"].c_str(),
+      options.with_metrics ? "true" : "false", args["--preset"].c_str(), foreach_optimizer ? "true" : "false",
       cmt.memory_aware_alpha ? "true" : "false", cmt.auxiliary_terms.size(),
       options.selector ? "true" : "false", settings.lift_ratio, (long long)batch,
       (long long)amem::methods::lifted_count(batch, settings.lift_ratio), (long long)doc_tokens, loss, median,
       double(tokens) / median, (long long)peak.cuda_bytes.value_or(-1),
       peak.cuda_bytes ? double(*peak.cuda_bytes) / double(1LL << 30) : -1.0);
+  if (args["--profile"] != "0" && on_cuda) {
+    synchronize();
+    auto last = std::chrono::steady_clock::now();
+    std::printf("{\"phases\": {");
+    const char* separator = "";
+    phased_step([&](const char* phase) {
+      synchronize();
+      const auto now = std::chrono::steady_clock::now();
+      std::printf("%s\"%s\": %.4f", separator, phase, std::chrono::duration<double>(now - last).count());
+      separator = ", ";
+      last = now;
+    });
+    std::printf("}}\n");
+    amem::bench::profile_step("mac_step", step, std::stod(args["--peak-tflops"]) * 1e12);
+  }
   return 0;
 }
 

@@ -46,6 +46,12 @@ int import_reference(const Args& args) {
   if (!parse_command_line(app, args, "mac import", print_help)) return 0;
   // The folder is written whole in place of what is there: never in place of someone's file or
   // files (an empty folder, or one an earlier import wrote, is replaced).
+  // A missing or folder --reference is a usage mistake (exit 2); a file that is not a reference
+  // checkpoint is a bad input file (exit 1, from the reader).
+  if (!std::filesystem::exists(reference))
+    throw ConfigError("mac import: --reference " + reference + ": no such file (give the reference's .pt checkpoint)");
+  if (!std::filesystem::is_regular_file(reference))
+    throw ConfigError("mac import: --reference " + reference + ": not a file (give the reference's .pt checkpoint)");
   const std::filesystem::path out_path(out);
   if (out.empty()) throw ConfigError("mac import: --out: an empty path (give the model folder to write)");
   if (std::filesystem::exists(out_path)) {

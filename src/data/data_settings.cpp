@@ -63,6 +63,7 @@ DatasetSource DataSettings::file(const config::Config& config, const std::string
   DatasetSource s;
   s.format = config.get<std::string>(format_key);
   s.key = path_key;
+  s.format_key = format_key;
   s.path = config::existing_path(config, path_key, config::PathKind::file);
   s.limits.max_bad_fraction = config.get<double>("data.max_bad_fraction");
   apply_row_range(config, rows_key, s);

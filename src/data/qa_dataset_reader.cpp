@@ -31,7 +31,16 @@ QADataset read_by_format(const DatasetSource& source) {
 }  // namespace
 
 QADataset read_qa_dataset(const DatasetSource& source) {
-  QADataset dataset = read_by_format(source);
+  QADataset dataset;
+  try {
+    dataset = read_by_format(source);
+  } catch (const ConfigError&) {
+    throw;
+  } catch (const Error& e) {
+    // A file that does not parse is often a file of another format: say which one it was read as.
+    if (source.format_key.empty()) throw;
+    throw Error(std::string(e.what()) + " (read as " + source.format_key + ": " + source.format + ")");
+  }
   // A range that runs past the file's last row would quietly give fewer questions than asked
   // for (the reference's select(range(...)) fails on it too).
   const auto in_range = dataset.report.records;

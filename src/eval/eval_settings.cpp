@@ -119,7 +119,9 @@ EvalSettings EvalSettings::from(const config::Config& config) {
   beam.diversity_penalty = config.get<double>("eval.diversity_penalty");
   beam.length_penalty = config.get<double>("eval.length_penalty");
   beam.early_stopping = config.get<bool>("eval.early_stopping");
-  if (beam.num_beams % beam.num_beam_groups != 0)
+  // The beam keys only mean something under group_beam: greedy decoding never reads them, so
+  // their consistency is not its concern.
+  if (s.answer.decoding == Decoding::group_beam && beam.num_beams % beam.num_beam_groups != 0)
     throw ConfigError(config.source_of("eval.num_beam_groups") + ": eval.num_beam_groups: " +
                       std::to_string(beam.num_beam_groups) + " does not divide eval.num_beams " +
                       std::to_string(beam.num_beams) + " (" + config.source_of("eval.num_beams") + ")");

@@ -326,7 +326,11 @@ PickleValue read_torch_save(const std::string& path) {
     }
     std::tie(pickle, size) = archive->getRecord("data.pkl");
   } catch (const c10::Error& e) {
+    // LibTorch's reader reports a zip without torch.save's records as a failed internal check
+    // ("Expected hasRecord(\"version\") ..."); name what is missing instead.
     std::string reason = e.what_without_backtrace();
+    if (reason.find("hasRecord(\"version\")") != std::string::npos)
+      reason = "a zip archive without torch.save's 'version' record";
     throw Error(path + ": not a readable torch.save zip archive (" + reason.substr(0, reason.find('\n')) + ")");
   }
   Unpickler unpickler(*archive, static_cast<const uint8_t*>(pickle.get()), size, path);

@@ -6,9 +6,6 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
-#include <sstream>
-#include <type_traits>
-#include <utility>
 
 #include "amem/core/error.h"
 #include "amem/device/cuda_devices.h"
@@ -16,29 +13,13 @@
 #include "amem/io/atomic_folder.h"
 #include "amem/io/link_tree.h"
 #include "amem/io/safetensors.h"
+#include "amem/train/optimizer_state_key.h"
 
 namespace amem::train {
 
 namespace fs = std::filesystem;
 
 namespace {
-
-// LibTorch keys optimiser state by the parameter's TensorImpl: its address printed as a string
-// in 1.x, the address itself in 2.x. The key type is read off the optimiser's map.
-using StateKey = std::decay_t<decltype(std::declval<torch::optim::Optimizer&>().state())>::key_type;
-
-template <class Key>
-Key key_of(const torch::Tensor& parameter) {
-  if constexpr (std::is_same_v<Key, std::string>) {
-    std::ostringstream key;
-    key << parameter.unsafeGetTensorImpl();
-    return key.str();
-  } else {
-    return static_cast<Key>(parameter.unsafeGetTensorImpl());
-  }
-}
-
-StateKey state_key(const torch::Tensor& parameter) { return key_of<StateKey>(parameter); }
 
 // The optimiser states amem uses, as (field name, tensor) pairs and back. Step counts are
 // stored as one-element int64 tensors.
@@ -121,7 +102,7 @@ void save_training_checkpoint(const std::string& dir, const NamedTensors& traina
   NamedTensors optimizer_tensors;
   auto& states = const_cast<torch::optim::Optimizer&>(optimizer).state();
   for (const auto& [name, tensor] : trainable) {
-    auto it = states.find(state_key(tensor));
+    auto it = states.find(optimizer_state_key(tensor));
     if (it == states.end()) continue;  // not stepped yet: the optimiser creates it lazily
     for (auto& [field, value] : state_fields(*it->second))
       optimizer_tensors.emplace_back(name + "/" + field, value);
@@ -189,10 +170,10 @@ TrainingProgress load_training_checkpoint(const std::string& dir, const NamedTen
   }
   auto& states = optimizer.state();
   for (const auto& [name, tensor] : trainable) {
-    states.erase(state_key(tensor));
+    states.erase(optimizer_state_key(tensor));
     bool stepped = false;
     for (const auto& e : optimizer_file->entries()) stepped = stepped || e.name.rfind(name + "/", 0) == 0;
-    if (stepped) states[state_key(tensor)] = restored_state(optimizer, *optimizer_file, name, tensor);
+    if (stepped) states[optimizer_state_key(tensor)] = restored_state(optimizer, *optimizer_file, name, tensor);
   }
   restore_generators(*io::SafetensorsFile::open((root / "rng.safetensors").string()));
   for (const auto& entry : task_file->entries()) progress.task.tensors.emplace_back(entry.name, task_file->load(entry.name));

@@ -16,6 +16,7 @@
 #include "amem/io/link_tree.h"
 #include "amem/run/progress.h"
 #include "amem/train/finite_step.h"
+#include "amem/train/foreach_adamw.h"
 #include "amem/train/lr_schedule.h"
 
 namespace amem::train {
@@ -110,10 +111,10 @@ TrainingRun::TrainingRun(TrainingTask& task, const TrainSettings& settings)
     : task_(task), settings_(settings), trainable_(task.trainable()) {
   for (const auto& [name, tensor] : trainable_) parameters_.push_back(tensor);
   if (parameters_.empty()) throw std::logic_error("TrainingTask::trainable() is empty");
-  optimizer_ = std::make_unique<torch::optim::AdamW>(parameters_, torch::optim::AdamWOptions(settings.lr)
-                                                                     .betas({0.9, 0.999})
-                                                                     .eps(1e-8)
-                                                                     .weight_decay(settings.weight_decay));
+  const auto options =
+      torch::optim::AdamWOptions(settings.lr).betas({0.9, 0.999}).eps(1e-8).weight_decay(settings.weight_decay);
+  optimizer_ = settings.foreach_optimizer ? std::make_unique<ForeachAdamW>(parameters_, options)
+                                          : std::make_unique<torch::optim::AdamW>(parameters_, options);
   if (!settings.resume) return;
   try {
     checkpoint_ = checkpoint_folder(*settings.resume);
@@ -206,8 +207,9 @@ TrainingSummary TrainingRun::run(const TrainingRunPaths& paths) {
       means.add(out.metrics);
       tokens += out.tokens;
     }
-    const double grad_norm =
-        torch::nn::utils::clip_grad_norm_(parameters_, settings.max_grad_norm.value_or(infinity));
+    const double max_norm = settings.max_grad_norm.value_or(infinity);
+    const double grad_norm = settings.foreach_optimizer ? clip_grad_norm_foreach(parameters_, max_norm)
+                                                        : torch::nn::utils::clip_grad_norm_(parameters_, max_norm);
     const double lr = schedule.lr(step);
     schedule.apply(optimizer, step);
     optimizer.step();

@@ -53,6 +53,15 @@ TEST(EvalCommand, ConfigMistakesExitWithTwoAndNameTheKey) {
   EXPECT_EQ(run_amem("eval").exit_code, 2);
 }
 
+TEST(EvalCommand, GreedyDecodingDoesNotCheckTheBeamKeys) {
+  // The beam keys are group_beam's; under greedy decoding beams that do not split into groups
+  // are not a mistake (they are never read).
+  const auto out = amem::testing::fresh_dir("eval_command_greedy_beams");
+  const auto r = run_amem("eval configs/eval/squad_none.yaml eval.num_beams=12 eval.num_beam_groups=5 "
+                          "data.downsample_to=2 run.output_dir=" + out.string());
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+}
+
 TEST(EvalCommand, AMissingDataFileExitsWithTwoAndNamesTheKey) {
   const auto out = amem::testing::fresh_dir("eval_command_missing_data");
   const auto r = run_amem("eval configs/eval/streamingqa_none.yaml data.test_path=no/such.csv run.output_dir=" + out.string());

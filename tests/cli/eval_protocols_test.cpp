@@ -99,6 +99,13 @@ TEST(EvalProtocols, MistakesAreOneLineConfigErrorsAndLeaveNoRunFolder) {
   const auto no_path = run_amem(base + " eval.distractors.fractions=[0.5]");
   EXPECT_EQ(no_path.exit_code, 2) << no_path.output;
   EXPECT_NE(amem::testing::error_line(no_path).find("eval.distractors.path: missing"), std::string::npos);
+  // A distractor file of another format: the read error says which format key it was read by.
+  const auto format = run_amem(base + " eval.distractors.fractions=[0.5] eval.distractors.path=data/streamingqa-sample/"
+                                      "train.csv eval.distractors.format=squad");
+  EXPECT_EQ(format.exit_code, 1) << format.output;
+  EXPECT_EQ(amem::testing::error_line(format),
+            "amem: error: data/streamingqa-sample/train.csv: missing required column 'title' in the header (read as "
+            "eval.distractors.format: squad)");
   const auto half = run_amem(base + " eval.retention.every=2");
   EXPECT_EQ(half.exit_code, 2) << half.output;
   EXPECT_EQ(amem::testing::error_line(half),

@@ -223,6 +223,36 @@ TEST_F(ReferenceLayout, NotATorchSaveArchive) {
   const auto message = amem::testing::error_of([&] { amem::methods::read_reference_checkpoint(path.string()); });
   EXPECT_EQ(message.rfind(path.string() + ": not a readable torch.save zip archive (", 0), 0u) << message;
   EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+
+  // A zip that torch.save did not write: LibTorch's internal check text is translated.
+  const auto zip = dir_ / "other.pt";
+  {
+    // The smallest zip archive torch.save's reader opens: one empty stored member 'x/a' (the
+    // reader wants its records in one folder), then the central directory.
+    const unsigned char bytes[] = {
+        0x50, 0x4b, 0x3, 0x4, 0x14, 0, 0, 0, 0, 0, 0, 0, 0x21, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x3, 0, 0, 0, 0x78, 0x2f,
+        0x61, 0x50, 0x4b, 0x1, 0x2, 0x14, 0, 0x14, 0, 0, 0, 0, 0, 0, 0, 0x21,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x3, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0x80, 0x1, 0, 0, 0, 0, 0x78,
+        0x2f, 0x61, 0x50, 0x4b, 0x5, 0x6, 0, 0, 0, 0, 0x1, 0, 0x1, 0, 0x31, 0,
+        0, 0, 0x21, 0, 0, 0, 0, 0};
+    std::ofstream(zip, std::ios::binary).write(reinterpret_cast<const char*>(bytes), sizeof bytes);
+  }
+  EXPECT_EQ(amem::testing::error_of([&] { amem::methods::read_reference_checkpoint(zip.string()); }),
+            zip.string() + ": not a readable torch.save zip archive (a zip archive without torch.save's 'version' "
+                           "record)");
+}
+
+TEST_F(ReferenceLayout, MissingOrFolderReferenceIsAUsageError) {
+  for (const auto& reference : {dir_ / "absent.pt", dir_}) {
+    const auto result = amem::testing::run_amem("mac import --reference '" + reference.string() + "' --out '" +
+                                                (dir_ / "out").string() + "' '" + kConfig + "'");
+    EXPECT_EQ(result.exit_code, 2) << result.output;
+    EXPECT_EQ(amem::testing::error_line(result),
+              "amem: error: mac import: --reference " + reference.string() + ": " +
+                  (reference == dir_ ? "not a file" : "no such file") + " (give the reference's .pt checkpoint)");
+  }
 }
 
 TEST_F(ReferenceLayout, CommandWritesTheModelFolderEvalReads) {

@@ -143,6 +143,25 @@ TEST(TrainingLoop, ResumedRunContinuesBitForBit) {
   for (size_t i = 0; i < 12; ++i) EXPECT_EQ(resumed_losses[i], straight_losses[i]) << i;
 }
 
+TEST(TrainingLoop, TheForeachOptimizerResumesThePerParameterOnesCheckpointBitForBit) {
+  // train.foreach_optimizer keeps AdamW's state and arithmetic: a run checkpointed with the
+  // per-parameter AdamW and resumed with the foreach one ends where the plain run ends (CPU).
+  torch::manual_seed(3);
+  RegressionTask straight;
+  train(straight, settings(12), amem::testing::fresh_dir("loop_foreach_straight"));
+  torch::manual_seed(3);
+  RegressionTask first;
+  const auto first_dir = amem::testing::fresh_dir("loop_foreach_first");
+  train(first, settings(8), first_dir);
+  RegressionTask second;
+  auto s = settings(12);
+  s.resume = (first_dir / "checkpoint").string();
+  s.foreach_optimizer = true;
+  train(second, s, amem::testing::fresh_dir("loop_foreach_second"));
+  EXPECT_TRUE(torch::equal(second.model_->weight, straight.model_->weight));
+  EXPECT_TRUE(torch::equal(second.model_->bias, straight.model_->bias));
+}
+
 TEST(TrainingLoop, BestValidationsBeforeAnInterruptionSurviveTheResume) {
   // F1 0.9 at step 4, then 0.5 at step 8: a resumed run that forgot the first validation would
   // make the worse one best/.

@@ -19,6 +19,7 @@ struct DatasetSource {
   bool full_passage = false;                                      // archivalqa only
   std::string key;  // the config key `path` came from ("data.test_path"), named in errors; may be empty
   std::string rows_key;  // the key the row range came from ("data.test_rows"); empty: no range set
+  std::string format_key;  // the key `format` came from ("data.format"), named in read errors; may be empty
 };
 
 // Throws amem::ConfigError for an unknown format and for a file without a single good question

@@ -24,6 +24,7 @@ struct TrainSettings {
   int64_t log_every, eval_every, save_every;  // in optimiser steps; 0 turns eval/save off mid-run
   int64_t val_documents;  // validation documents used; -1: all
   bool bf16_autocast;     // autocast to bfloat16 on CUDA (no effect on CPU)
+  bool foreach_optimizer = false;  // ForeachAdamW + clip_grad_norm_foreach (train/foreach_adamw.h)
   std::optional<std::string> resume;  // a checkpoint folder of an earlier run
 
   static void declare(config::Schema& schema);
