@@ -142,7 +142,7 @@ int run(int argc, char** argv) {
   std::printf(
       "{\"impl\": \"amem\", \"torch\": \"%s\", \"config\": \"%s\", \"overrides\": \"%s\", \"metrics\": %s, \"preset\": \"%s\", "
       "\"foreach_optimizer\": %s, \"memory_aware\": %s, \"auxiliary_terms\": %zu, \"selects_in_training\": %s, \"lift_ratio\": %.3f, "
-      "\"documents\": %lld, \"lifted\": %lld, \"doc_tokens\": %lld, \"loss\": %.4f, \"step_s\": %.4f, \"tokens_per_s\": %.1f, "
+      "\"documents\": %lld, \"lifted\": %lld, \"doc_tokens\": %lld, \"loss\": %.6f, \"step_s\": %.4f, \"tokens_per_s\": %.1f, "
       "\"peak_cuda_bytes\": %lld, \"peak_cuda_gib\": %.2f}\n",
       TORCH_VERSION, args["--config"].c_str(), args["--overrides"].c_str(),
       options.with_metrics ? "true" : "false", args["--preset"].c_str(), foreach_optimizer ? "true" : "false",

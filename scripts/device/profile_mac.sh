@@ -24,7 +24,7 @@ import json, sys
 runs = [json.loads(l) for l in open(sys.argv[1]) if l.startswith('{"impl"')]
 for plain, fast in zip(runs[0::2], runs[1::2]):
     print(f"summary | lift {plain['lift_ratio']:.2f} | per-parameter {plain['step_s']:.3f} s | foreach {fast['step_s']:.3f} s"
-          f" | speed-up {plain['step_s'] / fast['step_s']:.2f}x | loss {plain['loss']:.4f} vs {fast['loss']:.4f}"
+          f" | speed-up {plain['step_s'] / fast['step_s']:.2f}x | loss {plain['loss']:.6f} vs {fast['loss']:.6f}"
           f" | peak {plain['peak_cuda_gib']:.2f} vs {fast['peak_cuda_gib']:.2f} GiB")
 PY
 rm -f "$out"
