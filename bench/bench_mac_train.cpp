@@ -102,7 +102,8 @@ int run(int argc, char** argv) {
   const auto& cmt = settings.cmt;  // as MacTrainingTask::objective_options
   const amem::methods::MacObjectiveOptions options{settings.lift_ratio, settings.gpt_drop, args["--metrics"] != "0",
                                                    cmt.selector->during_training() ? cmt.selector.get() : nullptr,
-                                                   cmt.memory_aware_alpha, cmt.auxiliary_terms};
+                                                   cmt.memory_aware_alpha, cmt.auxiliary_terms,
+                                                   settings.aggregator.get()};
 
   int64_t tokens = 0;
   double loss = 0;  // printed so that a non-finite step (a broken run) shows

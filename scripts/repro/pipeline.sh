@@ -9,6 +9,10 @@
 #                      salient-span fine-tuning
 #            meta      pre-train the T5 (amortizer and question encoder), meta-train MAC and
 #                      CaMeLS, evaluate them
+#            cmt       meta-train CMT (MAC plus its three techniques, configs/repro/cmt.yaml) on
+#                      what stage meta made (the QA-tuned LM and the T5) and evaluate it twice:
+#                      decoding under the memory prefix (row cmt) and on the memory-aware logits
+#                      (row cmt_memory_aware)
 #            report    `amem report` over every run: the table (Markdown, LaTeX) and the plots
 #   The stages are split where the GPU machine's calls are (scripts/device/repro_*.sh): what the
 #   meta stage needs from the lm stage is the bf16 QA-tuned LM and the locality text, about 37 MB.
@@ -37,7 +41,7 @@ while (($#)); do
         --scale) scale=$2 ;; --amem) amem=$(absolute "$2") ;;
       esac
       shift 2 ;;
-    lm|meta|report) stages+=("$1"); shift ;;
+    lm|meta|cmt|report) stages+=("$1"); shift ;;
     *) echo "pipeline: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -67,6 +71,7 @@ for stage in "${stages[@]}"; do
   case $stage in
     lm) needed=("$train_json" "$dev_json" "$corpus" tokenizers/gpt2) ;;
     meta) needed=("$train_json" "$dev_json" "$t5_corpus" tokenizers/t5) ;;
+    cmt) needed=("$train_json" "$dev_json") ;;
     *) needed=() ;;
   esac
   for f in "${needed[@]}"; do
@@ -180,12 +185,26 @@ stage_meta() {
   jobs_run "${rows[@]}"
 }
 
+stage_cmt() {
+  [[ -d $root/models/gpt2_qa && -d $root/models/t5 ]] ||
+    { echo "pipeline: no $root/models/gpt2_qa or $root/models/t5 (run the lm and meta stages first)" >&2; exit 2; }
+  local qa=$root/models/gpt2_qa t5=$root/models/t5
+  jobs_run "train-cmt|$(amem_cmd train cmt model.path=$qa mac.amortizer=$t5 mac.question_encoder=$t5 \
+      data.train_path=$train data.val_path=$train run.output_dir=$root/runs/cmt)"
+  local networks; networks="$(run_in "$root/runs/cmt")/best"
+  mapfile -t rows < <(eval_rows cmt eval_cmt "${seeds[*]}" "$qa" mac.amortizer=$t5 mac.question_encoder=$t5 \
+                          mac.networks="$networks"
+                      eval_rows cmt_memory_aware eval_cmt "${seeds[*]}" "$qa" mac.amortizer=$t5 \
+                          mac.question_encoder=$t5 mac.networks="$networks" cmt.memory_aware.at_inference=true)
+  jobs_run "${rows[@]}"
+}
+
 stage_report() {
   "$amem" report "$root/runs" --out "$root/report"
   cat "$root/report/table.md"
 }
 
-if [[ " ${stages[*]} " == *" lm "* || " ${stages[*]} " == *" meta "* ]]; then
+if [[ " ${stages[*]} " == *" lm "* || " ${stages[*]} " == *" meta "* || " ${stages[*]} " == *" cmt "* ]]; then
   train=$(plain "$train_json")
   dev=$(plain "$dev_json")
 fi

@@ -17,6 +17,7 @@
 #include "amem/run/run_settings.h"
 #include "cli/command_line.h"
 #include "cli/commands.h"
+#include "cli/eval_inputs.h"
 
 namespace amem::cli {
 
@@ -52,15 +53,13 @@ int run_eval(const Args& args) {
   const auto config = config::load_config(config::amem_schema(), arguments->config, arguments->overrides);
   // Every setting, the data and the models are read before the run folder exists, so a
   // mistake in any of them leaves no folder.
-  const auto data = data::DataSettings::from(config);
-  auto eval = eval::EvalSettings::from(config);
-  const auto seed = uint64_t(run::RunSettings::from(config).seed);
+  const EvalInputs inputs(config);
+  const auto& data = inputs.data;
+  const auto& eval = inputs.eval;
+  const auto seed = inputs.seed;
+  const auto& stream = inputs.stream;
+  const auto& distractors = inputs.distractors;
   torch::manual_seed(seed);
-  const auto stream = data::make_stream(data::read_qa_dataset(data.test), data.stream);
-  if (eval.retention) eval.retention->check(stream.documents.size());
-  std::optional<eval::DistractorPool> distractors;
-  if (eval.distractors)
-    distractors.emplace(data::read_qa_dataset(eval.distractors->source), stream, *eval.distractors);
   auto adapter = methods::make_adapter(config);
 
   run::RunDir run_dir(config);

@@ -1,18 +1,26 @@
 // `amem sweep CONFIG [OVERRIDE...] --grid KEY=V1,V2 ... --out DIR`: one `amem eval` run per cell
 // of a grid of overrides (sweep_grid.h), then one table of EM/F1 per cell (amem report's).
 //
+// With a grid file's `train:` section each cell first trains (sweep_training.h: cells with the
+// same training config share one run) and evaluates the trained networks (train.model_key, by
+// default mac.networks, set to the run's best/ or last/).
+//
 // DIR holds
+//   train/<training id>/<run folder>   each training's run folder (with `train:` only)
 //   runs/<cell id>/<run folder>   each cell's normal run folder (config.yaml resolved, results.json, ...)
 //   sweep.json                    the grid: per cell its label, folder, overrides, and status
-//                                 (finished, done before: skipped, or failed with its error line)
+//                                 (pending, finished, done before: skipped, or failed with its error
+//                                 line); per training the same. Written before the first run.
 //   report/                       `amem report` of the finished cells' runs, in cell order: table.md,
 //                                 table.csv, table.tex, summary.json and plots (report/report.h)
 // Re-running the same command resumes: a cell whose folder already holds a finished run
-// (results.json, no FAILED) is skipped; a failed one is run again. A failed cell is recorded and
+// (results.json, no FAILED) is skipped, and so is a finished training; failed ones run again. A failed cell is recorded and
 // the sweep goes on with the others (--fail-fast stops at the first); the exit code is then 1.
 #include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -26,7 +34,9 @@
 #include "amem/report/report.h"
 #include "cli/command_line.h"
 #include "cli/commands.h"
+#include "cli/eval_inputs.h"
 #include "cli/sweep_grid.h"
+#include "cli/sweep_training.h"
 
 namespace amem::cli {
 
@@ -42,11 +52,16 @@ void print_help() {
          "per cell. The cells are the grid file's named cells (cells: name -> {key: value}), times\n"
          "the cartesian product of its axes (grid: key -> [values]) and of each --grid, times\n"
          "--seeds (the axis run.seed; seeds of a cell are one row of the table, mean ± std).\n"
-         "Every config is checked before any cell runs. Writes into DIR:\n"
+         "A grid file's train: section (config: FILE, overrides: {key: value}, networks: best|last,\n"
+         "model_key: mac.networks) makes each cell first `amem train` FILE with the section's and\n"
+         "the cell's overrides, then evaluate the trained networks (model_key=RUN/networks); cells\n"
+         "with the same training config share one training.\n"
+         "Every config (and its data) is checked before any cell runs. Writes into DIR:\n"
+         "  train/ID/RUN/    each training's run folder (with train: only)\n"
          "  runs/CELL/RUN/   each cell's run folder\n"
-         "  sweep.json       the cells, their overrides and status\n"
+         "  sweep.json       the cells (and trainings), their overrides and status\n"
          "  report/          table.md, table.csv, table.tex, summary.json, plots (amem report)\n"
-         "Run it again to resume: finished cells are skipped, failed ones retried.\n\n"
+         "Run it again to resume: finished cells and trainings are skipped, failed ones retried.\n\n"
          "options:\n"
          "  --out DIR          the sweep folder (required)\n"
          "  --grid KEY=V,...   an axis; values are YAML as in overrides, commas inside [] kept\n"
@@ -63,6 +78,29 @@ std::optional<fs::path> finished_run(const fs::path& cell_dir) {
     if (entry.is_directory() && fs::exists(entry.path() / "results.json") && !fs::exists(entry.path() / "FAILED"))
       return entry.path();
   return std::nullopt;
+}
+
+// spdlog at warning level while it lives (the level before restored).
+class QuietInfo {
+ public:
+  QuietInfo() : level_(spdlog::get_level()) { spdlog::set_level(std::max(level_, spdlog::level::warn)); }
+  ~QuietInfo() { spdlog::set_level(level_); }
+  QuietInfo(const QuietInfo&) = delete;
+  QuietInfo& operator=(const QuietInfo&) = delete;
+
+ private:
+  spdlog::level::level_enum level_;
+};
+
+// What the sweep knows of a cell before running it.
+struct CellPlan {
+  std::vector<std::string> overrides;     // the command's, the cell's, run.output_dir and run.name
+  std::optional<fs::path> done_before;    // its run a previous sweep finished
+};
+
+// "KEY=FOLDER": the eval config key that reads the cell's trained networks.
+std::string networks_override(const SweepTraining& training, const fs::path& run) {
+  return training.model_key + "=" + nlohmann::json(trained_networks(training, run).string()).dump();
 }
 
 }  // namespace
@@ -100,74 +138,151 @@ int run_sweep(const Args& args) {
   }
   const auto cells = expand_grid(grid);
 
-  // Every cell's config is composed and checked first, so that a typo in the grid stops the
-  // sweep before hours of its other cells, with the override named.
+  // Every cell's config is composed and checked first (its data too: the stream, the retention
+  // range, the distractor file and fractions), so that a typo in the grid stops the sweep
+  // before hours of its other cells, with the override named.
   const fs::path runs = fs::path(out) / "runs";
-  std::vector<std::vector<std::string>> cell_args;
-  std::vector<std::optional<fs::path>> done_before;  // per cell: its run a previous sweep finished
-  for (const auto& cell : cells) {
-    auto overrides = base.overrides;
-    overrides.insert(overrides.end(), cell.overrides.begin(), cell.overrides.end());
-    overrides.push_back("run.output_dir=" + (runs / cell.id).string());
-    overrides.push_back("run.name=" + nlohmann::json(cell.label).dump());
-    const auto resolved = config::load_config(config::amem_schema(), base.config, overrides);
-    // Resuming skips a cell's finished run, so it must be this command's cell, not one an
-    // earlier command with another config or overrides left in the same folder.
-    const auto done = finished_run(runs / cell.id);
-    if (done && io::read_utf8_file((*done / "config.yaml").string()) != resolved.to_yaml())
-      throw ConfigError("sweep: --out " + out + ": cell " + cell.id + " has a finished run with another config (" +
-                        (*done / "config.yaml").string() + " differs from this command's); choose a new --out");
-    done_before.push_back(done);
-    std::vector<std::string> a{base.config};
-    a.insert(a.end(), overrides.begin(), overrides.end());
-    cell_args.push_back(std::move(a));
+  std::optional<SweepTrainingPlan> training;
+  if (grid.training) training = plan_training(*grid.training, cells, out);
+  std::vector<CellPlan> plans;
+  {
+    // Each cell reads its data to check it; what the readers report (documents read) comes again
+    // when the cell runs, so only warnings are shown here.
+    const QuietInfo quiet;
+    for (size_t i = 0; i < cells.size(); ++i) {
+      const auto& cell = cells[i];
+      CellPlan plan;
+      plan.overrides = base.overrides;
+      plan.overrides.insert(plan.overrides.end(), cell.overrides.begin(), cell.overrides.end());
+      plan.overrides.push_back("run.output_dir=" + (runs / cell.id).string());
+      plan.overrides.push_back("run.name=" + nlohmann::json(cell.label).dump());
+      EvalInputs{config::load_config(config::amem_schema(), base.config, plan.overrides)};
+      // Resuming skips a cell's finished run, so it must be this command's cell, not one an
+      // earlier command with another config or overrides left in the same folder. A trained
+      // cell's config names its training's networks, known once that training is finished.
+      const SweepTrainingRun* trained = training ? &training->runs[training->run_of_cell[i]] : nullptr;
+      const auto done = finished_run(runs / cell.id);
+      if (done && trained && !trained->done_before)
+        throw ConfigError("sweep: --out " + out + ": cell " + cell.id + " has a finished run but its training " +
+                          trained->id + " has none (" + (fs::path(out) / "train" / trained->id).string() +
+                          "); choose a new --out");
+      if (done) {
+        auto overrides = plan.overrides;
+        if (trained) overrides.push_back(networks_override(*grid.training, *trained->done_before));
+        if (io::read_utf8_file((*done / "config.yaml").string()) !=
+            config::load_config(config::amem_schema(), base.config, overrides).to_yaml())
+          throw ConfigError("sweep: --out " + out + ": cell " + cell.id + " has a finished run with another config (" +
+                            (*done / "config.yaml").string() + " differs from this command's); choose a new --out");
+      }
+      plan.done_before = done;
+      plans.push_back(std::move(plan));
+    }
   }
   if (dry_run) {
-    for (const auto& cell : cells) {
+    for (size_t i = 0; i < cells.size(); ++i) {
+      const auto& cell = cells[i];
       std::cout << cell.id << "\t" << cell.label << "\t";
       for (const auto& o : cell.overrides) std::cout << " " << o;
+      if (training) std::cout << "\ttrain " << training->runs[training->run_of_cell[i]].id;
       std::cout << "\n";
     }
     return 0;
   }
 
   fs::create_directories(runs);
+  // sweep.json is written before the first run and after each, so that a killed sweep still
+  // says what it was and how far it got (cells not reached stay "pending").
   nlohmann::ordered_json status = nlohmann::ordered_json::array();
+  for (size_t i = 0; i < cells.size(); ++i) {
+    nlohmann::ordered_json entry = {{"label", cells[i].label}, {"folder", (runs / cells[i].id).string()},
+                                    {"overrides", cells[i].overrides}};
+    if (training) entry["training"] = training->runs[training->run_of_cell[i]].id;
+    if (plans[i].done_before) {
+      entry["status"] = "skipped";
+      entry["run"] = plans[i].done_before->string();
+    } else {
+      entry["status"] = "pending";
+    }
+    status.push_back(entry);
+  }
+  nlohmann::ordered_json training_status = nlohmann::ordered_json::array();
+  if (training)
+    for (const auto& run : training->runs) {
+      nlohmann::ordered_json entry = {{"id", run.id}, {"folder", (fs::path(out) / "train" / run.id).string()},
+                                      {"config", grid.training->config}, {"overrides", run.overrides}};
+      entry["status"] = run.done_before ? "skipped" : "pending";
+      if (run.done_before) entry["run"] = run.done_before->string();
+      training_status.push_back(entry);
+    }
+  const auto record = [&] {
+    nlohmann::ordered_json sweep = {{"config", base.config}, {"overrides", base.overrides}};
+    if (training) sweep["trainings"] = training_status;
+    sweep["cells"] = status;
+    io::write_file_atomic((fs::path(out) / "sweep.json").string(),
+                          sweep.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n");
+  };
+  record();
+
   size_t failed = 0;
   std::vector<std::string> finished;  // run folders, in cell order: the table's row order
-  const auto record = [&] {
-    io::write_file_atomic((fs::path(out) / "sweep.json").string(),
-                          nlohmann::ordered_json({{"config", base.config}, {"overrides", base.overrides}, {"cells", status}})
-                                  .dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) +
-                              "\n");
+  std::vector<std::optional<fs::path>> trained_run;  // per training: its finished run
+  std::vector<std::string> training_error;           // per training: why it failed ("" if it did not)
+  if (training)
+    for (const auto& run : training->runs) {
+      trained_run.push_back(run.done_before);
+      training_error.emplace_back();
+    }
+  // Runs training t unless it is finished or failed already; its finished run, or none.
+  const auto train = [&](size_t t) -> std::optional<fs::path> {
+    if (trained_run[t] || !training_error[t].empty()) return trained_run[t];
+    const auto& run = training->runs[t];
+    std::cout << "training " << run.id << ": running" << std::endl;
+    try {
+      run_train(run.args);
+      trained_run[t] = finished_training(fs::path(out) / "train" / run.id, run.resolved);
+      if (!trained_run[t]) throw Error("sweep: training " + run.id + " finished but left no run folder with last/");
+      training_status[t]["status"] = "finished";
+      training_status[t]["run"] = trained_run[t]->string();
+    } catch (const std::exception& e) {
+      training_error[t] = error_line(e);
+      training_status[t]["status"] = "failed";
+      training_status[t]["error"] = training_error[t];
+      std::cerr << "amem sweep: training " << run.id << " failed: " << training_error[t] << std::endl;
+    }
+    record();
+    return trained_run[t];
   };
   for (size_t i = 0; i < cells.size(); ++i) {
     const auto& cell = cells[i];
-    nlohmann::ordered_json entry = {{"label", cell.label}, {"folder", (runs / cell.id).string()},
-                                    {"overrides", cell.overrides}};
+    auto& entry = status[i];
     const std::string counter = "[" + std::to_string(i + 1) + "/" + std::to_string(cells.size()) + "] ";
-    if (const auto& done = done_before[i]) {
+    if (const auto& done = plans[i].done_before) {
       std::cout << counter << cell.id << ": finished before (" << done->string() << "), skipped" << std::endl;
-      entry["status"] = "skipped";
-      entry["run"] = done->string();
       finished.push_back(done->string());
-    } else {
-      std::cout << counter << cell.id << ": running" << std::endl;
-      try {
-        run_eval(cell_args[i]);
-        entry["status"] = "finished";
-        if (const auto run = finished_run(runs / cell.id)) {
-          entry["run"] = run->string();
-          finished.push_back(run->string());
-        }
-      } catch (const std::exception& e) {
-        ++failed;
-        entry["status"] = "failed";
-        entry["error"] = error_line(e);
-        std::cerr << "amem sweep: cell " << cell.id << " failed: " << error_line(e) << std::endl;
-      }
+      continue;
     }
-    status.push_back(entry);
+    std::vector<std::string> args{base.config};
+    args.insert(args.end(), plans[i].overrides.begin(), plans[i].overrides.end());
+    try {
+      if (training) {
+        const size_t t = training->run_of_cell[i];
+        const auto trained = train(t);
+        if (!trained) throw Error("its training " + training->runs[t].id + " failed: " + training_error[t]);
+        args.push_back(networks_override(*grid.training, *trained));
+      }
+      std::cout << counter << cell.id << ": running" << std::endl;
+      run_eval(args);
+      entry["status"] = "finished";
+      if (const auto run = finished_run(runs / cell.id)) {
+        entry["run"] = run->string();
+        finished.push_back(run->string());
+      }
+    } catch (const std::exception& e) {
+      ++failed;
+      entry["status"] = "failed";
+      entry["error"] = error_line(e);
+      std::cerr << "amem sweep: cell " << cell.id << " failed: " << error_line(e) << std::endl;
+    }
     record();
     if (failed > 0 && fail_fast) break;
   }

@@ -22,6 +22,58 @@ std::string value_text(const YAML::Node& node) {
   return out.c_str();
 }
 
+// What a YAML node is, for "expected ..., not <kind>".
+std::string kind_of(const YAML::Node& node) {
+  if (node.IsSequence()) return "a list";
+  if (node.IsNull()) return "an empty value";
+  if (node.IsScalar()) return "the value '" + node.Scalar() + "'";
+  return "a mapping";
+}
+
+// A mapping {key: value} as "key=value" overrides, in file order.
+std::vector<std::string> overrides_of(const YAML::Node& mapping) {
+  std::vector<std::string> overrides;
+  for (const auto& kv : mapping) overrides.push_back(kv.first.as<std::string>() + "=" + value_text(kv.second));
+  return overrides;
+}
+
+SweepTraining training_of(const YAML::Node& train, const std::string& path) {
+  SweepTraining t;
+  t.source = path + ": train";
+  const std::string where = "sweep: " + t.source;
+  for (const auto& entry : train) {
+    const auto key = entry.first.as<std::string>();
+    const auto& value = entry.second;
+    const auto scalar = [&] {
+      if (!value.IsScalar()) throw ConfigError(where + "." + key + ": expected one value, not " + kind_of(value));
+      return value.Scalar();
+    };
+    if (key == "config") {
+      t.config = scalar();
+    } else if (key == "overrides") {
+      if (!value.IsMap())
+        throw ConfigError(where + ".overrides: expected a mapping of config keys to values, not " + kind_of(value));
+      t.overrides = overrides_of(value);
+    } else if (key == "networks") {
+      t.networks = scalar();
+      if (t.networks != "best" && t.networks != "last")
+        throw ConfigError(where + ".networks: '" + t.networks + "' (expected best or last)");
+    } else if (key == "model_key") {
+      t.model_key = scalar();
+    } else if (key == "eval_only") {
+      if (!value.IsSequence()) throw ConfigError(where + ".eval_only: expected a list of sections, not " + kind_of(value));
+      t.eval_only.clear();
+      for (const auto& v : value) t.eval_only.push_back(v.as<std::string>());
+    } else {
+      throw ConfigError(where + "." + key + ": unknown entry (expected config, overrides, networks, model_key or eval_only)");
+    }
+  }
+  if (t.config.empty()) throw ConfigError(where + ": config: missing (the training config each cell trains with)");
+  if (!std::filesystem::is_regular_file(t.config))
+    throw ConfigError(where + ".config: " + t.config + ": no such file");
+  return t;
+}
+
 void check_distinct(const std::vector<std::string>& values, const std::string& where) {
   std::set<std::string> seen;
   for (const auto& v : values)
@@ -89,8 +141,8 @@ SweepGrid read_grid_file(const std::string& path) {
   if (!root.IsMap() || root.size() == 0) throw ConfigError("sweep: " + path + ": " + expected);
   for (const auto& entry : root) {
     const auto name = entry.first.as<std::string>();
-    if (name != "cells" && name != "grid")
-      throw ConfigError("sweep: " + path + ": " + name + ": unknown entry (expected cells or grid)");
+    if (name != "cells" && name != "grid" && name != "train")
+      throw ConfigError("sweep: " + path + ": " + name + ": unknown entry (expected cells, grid or train)");
     if (!entry.second.IsMap()) throw ConfigError("sweep: " + path + ": " + name + ": expected a mapping");
   }
   SweepGrid grid;
@@ -98,13 +150,13 @@ SweepGrid read_grid_file(const std::string& path) {
     for (const auto& cell : cells) {
       const auto name = cell.first.as<std::string>();
       const std::string where = "sweep: " + path + ": cells." + name;
-      if (!cell.second.IsMap() || cell.second.size() == 0)
-        throw ConfigError(where + ": expected a mapping of config keys to values ({} is not a cell)");
-      std::vector<std::string> overrides;
-      for (const auto& kv : cell.second) overrides.push_back(kv.first.as<std::string>() + "=" + value_text(kv.second));
-      grid.named.emplace_back(name, std::move(overrides));
+      if (!cell.second.IsMap())
+        throw ConfigError(where + ": expected a mapping of config keys to values, e.g. {cmt.selector: all} ({}: the "
+                          "config as it is), not " + kind_of(cell.second));
+      grid.named.emplace_back(name, overrides_of(cell.second));
     }
   }
+  if (const auto train = root["train"]) grid.training = training_of(train, path);
   if (const auto axes = root["grid"]) {
     for (const auto& entry : axes) {
       SweepAxis axis;

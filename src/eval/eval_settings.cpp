@@ -94,7 +94,15 @@ std::optional<RetentionSettings> retention_settings(const config::Config& config
 }
 
 std::optional<DistractorSettings> distractor_settings(const config::Config& config) {
-  if (config.is_null("eval.distractors.fractions")) return std::nullopt;
+  if (config.is_null("eval.distractors.fractions")) {
+    // The distractor keys are read only with fractions: one set alone would be silently ignored.
+    for (const char* key : {"eval.distractors.path", "eval.distractors.format", "eval.distractors.rows"})
+      if (!config.is_null(key))
+        throw ConfigError(config.source_of(key) + ": " + key +
+                          ": set, but eval.distractors.fractions is null, so no distractors are inserted; "
+                          "set the fractions (e.g. [0, 0.5, 1]) or remove it");
+    return std::nullopt;
+  }
   DistractorSettings s;
   s.fractions = config.get<std::vector<double>>("eval.distractors.fractions");
   s.where = config.source_of("eval.distractors.fractions") + ": eval.distractors.fractions";

@@ -51,12 +51,12 @@ std::string GreedyAnswerer::prediction(const std::vector<int64_t>& prompt, const
 }
 
 std::vector<std::string> GreedyAnswerer::answer(const std::vector<data::Question>& questions,
-                                                const models::Prefix* prefix) const {
+                                                const models::Prefix* prefix, double contrast_alpha) const {
   if (questions.empty()) return {};
   generation::GenerationOptions options;
   options.max_new_tokens = options_.max_new_tokens;
   generation::use_special_tokens(options, tokenizer_->special());
-  if (options_.decoding == Decoding::group_beam) return answer_one_by_one(questions, prefix, options);
+  if (options_.decoding == Decoding::group_beam) return answer_one_by_one(questions, prefix, contrast_alpha, options);
 
   std::vector<std::vector<int64_t>> prompts;
   size_t longest = 0;
@@ -75,7 +75,7 @@ std::vector<std::string> GreedyAnswerer::answer(const std::vector<data::Question
   }
   const auto device = model_->parameters().front().device();
   model_->eval();
-  const auto out = generation::greedy_search(*model_, {ids.to(device), mask.to(device), prefix}, options).cpu().contiguous();
+  const auto out = generation::greedy_search(*model_, {ids.to(device), mask.to(device), prefix, contrast_alpha}, options).cpu().contiguous();
 
   std::vector<std::string> answers;
   for (int64_t r = 0; r < rows; ++r) {
@@ -86,7 +86,7 @@ std::vector<std::string> GreedyAnswerer::answer(const std::vector<data::Question
 }
 
 std::vector<std::string> GreedyAnswerer::answer_one_by_one(const std::vector<data::Question>& questions,
-                                                           const models::Prefix* prefix,
+                                                           const models::Prefix* prefix, double contrast_alpha,
                                                            generation::GenerationOptions options) const {
   const auto& beam = options_.group_beam;
   options.num_beams = beam.num_beams;
@@ -108,7 +108,7 @@ std::vector<std::string> GreedyAnswerer::answer_one_by_one(const std::vector<dat
         own.values.push_back(prefix->values[l].narrow(0, int64_t(r), 1));
       }
     const auto result =
-        generation::group_beam_search(*model_, {row, torch::ones_like(row), prefix ? &own : nullptr}, options);
+        generation::group_beam_search(*model_, {row, torch::ones_like(row), prefix ? &own : nullptr, contrast_alpha}, options);
     answers.push_back(prediction(ids, result.tokens));
   }
   return answers;

@@ -39,4 +39,14 @@ torch::Tensor aggregate_hierarchically(AggregationNetworkImpl& aggregator, const
   return aggregator.attend(queries, memory);
 }
 
+torch::Tensor HierarchicalAggregator::aggregate(AggregationNetworkImpl& network, const torch::Tensor& queries,
+                                                const torch::Tensor& memory, std::optional<int64_t> window) const {
+  if (window) return aggregate_hierarchically(network, queries, memory, *window);
+  return network.attend(queries, memory);
+}
+
+config::Registration<Aggregator> hierarchical_aggregator_registration() {
+  return {"hierarchical", nullptr, [](const config::Config&) { return std::make_shared<const HierarchicalAggregator>(); }};
+}
+
 }  // namespace amem::memory

@@ -52,7 +52,20 @@ TEST(MalformedIgnoredKeys, KeysTheRunWouldIgnoreAreConfigErrors) {
         "tests/data/models/tiny-gpt2 (64 tokens); at most 62"}},
       {"max_new_tokens_mac", "eval configs/eval/streamingqa_mac.yaml eval.max_new_tokens=63",
        {"override 'eval.max_new_tokens=63': eval.max_new_tokens: 63 leaves no room"}},
-      // 5. An undeclared key is unknown, with or without `+`; no `+` hint that would fail too.
+      // 5. CMT's switches and MAC's aggregator with an adapter that is not MAC; distractor keys
+      //    without fractions.
+      {"cmt_selector_none", "eval configs/eval/squad_none.yaml cmt.selector=top_k",
+       {"override 'cmt.selector=top_k': cmt.selector: set, but eval.adapter 'none'", "read by eval.adapter: mac only"}},
+      {"cmt_at_inference_uniform", "eval configs/eval/squad_uniform.yaml cmt.memory_aware.at_inference=true",
+       {"override 'cmt.memory_aware.at_inference=true': cmt.memory_aware.at_inference: set, but eval.adapter 'uniform'"}},
+      {"cmt_terms_gold", "eval configs/eval/squad_mac.yaml eval.adapter=gold_document cmt.auxiliary_terms=[self_matching]",
+       {"cmt.auxiliary_terms: set, but eval.adapter 'gold_document'"}},
+      {"aggregator_none", "eval configs/eval/squad_none.yaml mac.aggregator=hierarchical2",
+       {"override 'mac.aggregator=hierarchical2': mac.aggregator: set, but eval.adapter 'none'"}},
+      {"distractor_path_alone", "eval configs/eval/squad_none.yaml eval.distractors.path=data/streamingqa-sample/train.csv",
+       {"override 'eval.distractors.path=data/streamingqa-sample/train.csv': eval.distractors.path: set, but "
+        "eval.distractors.fractions is null"}},
+      // 6. An undeclared key is unknown, with or without `+`; no `+` hint that would fail too.
       {"typo", "eval configs/eval/squad_none.yaml run.sed=3",
        {"override 'run.sed=3': run.sed: unknown key (run has: ", "did you mean run.seed?"}, "write +"},
       {"typo_plus", "eval configs/eval/squad_none.yaml +run.sed=3",
@@ -78,7 +91,7 @@ TEST(MalformedIgnoredKeys, DefaultsAndKeysTheAdapterReadsAreAccepted) {
   EXPECT_EQ(r.exit_code, 0) << r.output;
 }
 
-// 6. `amem --help` lists what `amem train` accepts: every method of its table (the schema's
+// 7. `amem --help` lists what `amem train` accepts: every method of its table (the schema's
 // choices for train.method, which `amem train --help` and `amem config keys` list too).
 TEST(MalformedIgnoredKeys, TopLevelHelpListsEveryTrainMethod) {
   const auto r = run_amem("--help");

@@ -68,28 +68,34 @@ TEST(SweepCommand, NamedCellsFromAGridFileAndAFailedCellThatDoesNotStopTheOthers
   amem::testing::write_file(grid,
                             "cells:\n"
                             "  frozen: {eval.adapter: none}\n"
-                            "  missing_data: {eval.adapter: none, data.test_path: no/such.csv}\n"
+                            "  bad_bank: {eval.adapter: mac, memory.load: tests/data/models/tiny-t5/model.safetensors}\n"
                             "  mac: {eval.adapter: mac}\n");
   const auto dir = base / "sweep";
   const auto r = run_amem("sweep configs/eval/streamingqa_mac.yaml --grid-file " + grid.string() + " --out " + dir.string());
   EXPECT_EQ(r.exit_code, 1) << r.output;
-  EXPECT_NE(r.output.find("amem sweep: cell missing_data failed: "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("amem sweep: cell bad_bank failed: "), std::string::npos) << r.output;
   const auto status = nlohmann::json::parse(read_file(dir / "sweep.json"));
   ASSERT_EQ(status["cells"].size(), 3u);
   EXPECT_EQ(status["cells"][0]["status"], "finished");
   EXPECT_EQ(status["cells"][1]["status"], "failed");
-  EXPECT_NE(status["cells"][1]["error"].get<std::string>().find("data.test_path"), std::string::npos);
+  EXPECT_NE(status["cells"][1]["error"].get<std::string>().find("tiny-t5/model.safetensors"), std::string::npos)
+      << status["cells"][1]["error"];
   EXPECT_EQ(status["cells"][2]["status"], "finished");
   const auto table = read_file(dir / "report" / "table.md");
   EXPECT_NE(table.find("| frozen | 1 |"), std::string::npos) << table;
   EXPECT_NE(table.find("| mac | 1 |"), std::string::npos) << table;
-  EXPECT_EQ(table.find("missing_data"), std::string::npos) << table;
-  // --fail-fast stops at the failure: the cell after it does not run.
+  EXPECT_EQ(table.find("bad_bank"), std::string::npos) << table;
+  // --fail-fast stops at the failure: the cell after it does not run, and sweep.json (written
+  // before the first run, as a killed sweep leaves it) lists it as pending.
   const auto fast_dir = base / "fast";
   const auto fast = run_amem("sweep configs/eval/streamingqa_mac.yaml --fail-fast --grid-file " + grid.string() +
                              " --out " + fast_dir.string());
   EXPECT_EQ(fast.exit_code, 1) << fast.output;
-  EXPECT_EQ(nlohmann::json::parse(read_file(fast_dir / "sweep.json"))["cells"].size(), 2u);
+  const auto fast_status = nlohmann::json::parse(read_file(fast_dir / "sweep.json"));
+  ASSERT_EQ(fast_status["cells"].size(), 3u);
+  EXPECT_EQ(fast_status["cells"][1]["status"], "failed");
+  EXPECT_EQ(fast_status["cells"][2]["status"], "pending");
+  EXPECT_EQ(count_of(fast.output, ": running"), 2u) << fast.output;
 }
 
 TEST(SweepCommand, GridMistakesAreOneLineErrorsWithExitTwoBeforeAnyCellRuns) {
@@ -122,9 +128,24 @@ TEST(SweepCommand, GridMistakesAreOneLineErrorsWithExitTwoBeforeAnyCellRuns) {
   EXPECT_EQ(read_file(base / "a-file"), "keep");
   const auto grid = base / "grid.yaml";
   amem::testing::write_file(grid, "axes:\n  eval.batch_size: [1, 2]\n");
-  expect_error("--grid-file " + grid.string(), "sweep: " + grid.string() + ": axes: unknown entry (expected cells or grid)");
+  expect_error("--grid-file " + grid.string(), "sweep: " + grid.string() + ": axes: unknown entry (expected cells, grid or train)");
   amem::testing::write_file(grid, "grid:\n  eval.batch_size: 4\n");
   expect_error("--grid-file " + grid.string(), "sweep: " + grid.string() + ": grid.eval.batch_size: expected a non-empty list of values");
+  amem::testing::write_file(grid, "cells:\n  a: [eval.batch_size, 2]\n");
+  expect_error("--grid-file " + grid.string(), "sweep: " + grid.string() + ": cells.a: expected a mapping of config keys "
+               "to values, e.g. {cmt.selector: all} ({}: the config as it is), not a list");
+  amem::testing::write_file(grid, "train:\n  overrides: {train.steps: 1}\ncells:\n  a: {}\n");
+  expect_error("--grid-file " + grid.string(), "sweep: " + grid.string() + ": train: config: missing (the training config "
+               "each cell trains with)");
+  // Data and multi-key checks of every cell run before the first cell: a fraction the distractor
+  // file cannot fill (in the second cell), a distractor file that is missing.
+  const std::string distractors = "eval.distractors.path=data/streamingqa-sample/train.csv ";
+  expect_error(distractors + "--grid eval.distractors.fractions=[0.5],[0.5,1.5]",
+               "override 'eval.distractors.fractions=[0.5,1.5]': eval.distractors.fractions: fraction 1.5 needs 6 "
+               "distractor documents, but data/streamingqa-sample/train.csv has only 5 that are not in the stream");
+  const auto no_file = run_amem(sweep + "--grid eval.distractors.fractions=[0],[0.5] eval.distractors.path=no/such.csv");
+  EXPECT_EQ(no_file.exit_code, 2) << no_file.output;
+  EXPECT_NE(amem::testing::error_line(no_file).find("eval.distractors.path"), std::string::npos) << no_file.output;
   EXPECT_FALSE(std::filesystem::exists(dir)) << "a grid mistake must not create the sweep folder";
 }
 
@@ -138,4 +159,80 @@ TEST(SweepCommand, TheShippedGridFileListsItsCellsInOrder) {
   EXPECT_NE(r.output.find("mac_retention,memory.window=2,run.seed=1\tmac_retention,memory.window=2\t"), std::string::npos)
       << r.output;
   EXPECT_FALSE(std::filesystem::exists(dir)) << "a dry run writes nothing";
+  const auto decoding = run_amem("sweep configs/eval/streamingqa_cmt.yaml --grid-file configs/sweeps/cmt_at_inference.yaml "
+                                 "--dry-run --out " + dir.string());
+  ASSERT_EQ(decoding.exit_code, 0) << decoding.output;
+  EXPECT_EQ(decoding.output, "prefix_only\tprefix_only\t cmt.memory_aware.at_inference=false\n"
+                             "memory_aware\tmemory_aware\t cmt.memory_aware.at_inference=true\n");
+}
+
+TEST(SweepCommand, TrainingCellsShareEqualTrainingsEvaluateWhatTheyTrainedAndResume) {
+  const auto base = amem::testing::fresh_dir("sweep_command_training");
+  const auto grid = base / "grid.yaml";
+  // Two cells times two answer lengths: eval.* is the eval's alone, so each cell trains once.
+  amem::testing::write_file(grid,
+                            "train:\n"
+                            "  config: configs/cmt/tiny_gpt2.yaml\n"
+                            "  overrides: {train.steps: 1, mac.context_windows: []}\n"
+                            "  networks: last\n"
+                            "cells:\n"
+                            "  full: {}\n"
+                            "  wo_top_k: {cmt.selector: all}\n"
+                            "grid:\n"
+                            "  eval.max_new_tokens: [4, 8]\n");
+  const auto dir = base / "sweep";
+  const std::string command = "sweep configs/eval/streamingqa_cmt.yaml --grid-file " + grid.string() + " --out " + dir.string();
+  const auto r = run_amem(command);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(count_of(r.output, ": running"), 6u) << r.output;  // 2 trainings, 4 evals
+  const auto status = nlohmann::json::parse(read_file(dir / "sweep.json"));
+  ASSERT_EQ(status["trainings"].size(), 2u);
+  ASSERT_EQ(status["cells"].size(), 4u);
+  for (const auto& t : status["trainings"]) EXPECT_EQ(t["status"], "finished") << t;
+  EXPECT_EQ(status["cells"][0]["training"], status["cells"][1]["training"]);
+  EXPECT_NE(status["cells"][0]["training"], status["cells"][2]["training"]);
+  EXPECT_EQ(status["trainings"][1]["overrides"],
+            nlohmann::json({"train.steps=1", "mac.context_windows=[]", "cmt.selector=all"}));
+  // Each cell evaluated the networks its training wrote; the training ran the cell's switch.
+  for (size_t c = 0; c < 4; ++c) {
+    const auto& cell = status["cells"][c];
+    ASSERT_EQ(cell["status"], "finished") << cell;
+    const auto training = status["trainings"][c < 2 ? 0 : 1]["run"].get<std::string>();
+    const auto config = read_file(std::filesystem::path(cell["run"].get<std::string>()) / "config.yaml");
+    EXPECT_NE(config.find(training + "/last"), std::string::npos) << config;
+  }
+  const auto trained = read_file(std::filesystem::path(status["trainings"][1]["run"].get<std::string>()) / "config.yaml");
+  EXPECT_NE(trained.find("selector: all"), std::string::npos) << trained;
+  EXPECT_NE(trained.find("max_new_tokens: 16"), std::string::npos) << "the training keeps its own eval.* (tiny: 16)";
+  EXPECT_EQ(status["trainings"][0]["id"], "full");
+  EXPECT_EQ(status["trainings"][1]["id"], "wo_top_k");
+  const auto table = read_file(dir / "report" / "table.md");
+  EXPECT_NE(table.find("| wo_top_k,eval.max_new_tokens=8 | 1 |"), std::string::npos) << table;
+
+  // Again: neither a training nor a cell runs.
+  const auto again = run_amem(command);
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_EQ(count_of(again.output, ": running"), 0u) << again.output;
+}
+
+TEST(SweepCommand, TheTinyCmtAblationTrainsEveryCellAndTabulatesIt) {
+  const auto dir = amem::testing::fresh_dir("sweep_command_ablation") / "sweep";
+  const auto r = run_amem("sweep configs/eval/streamingqa_cmt.yaml --grid-file configs/sweeps/cmt_ablation_tiny.yaml "
+                          "--out " + dir.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto status = nlohmann::json::parse(read_file(dir / "sweep.json"));
+  EXPECT_EQ(status["trainings"].size(), 5u);
+  const auto csv = read_file(dir / "report" / "table.csv");
+  size_t previous = 0;
+  for (const char* row : {"\nfull,1,", "\nwo_memory_aware,1,", "\nwo_self_matching,1,", "\nwo_top_k,1,", "\nmac,1,"}) {
+    const size_t at = csv.find(row);
+    EXPECT_NE(at, std::string::npos) << row << "\n" << csv;
+    EXPECT_GT(at, previous) << "rows in cell order";
+    previous = at;
+  }
+  // The w/o-self-matching cell trained without the term: its training logged no self_matching.
+  const std::filesystem::path trained = status["trainings"][2]["run"].get<std::string>();
+  EXPECT_EQ(read_file(trained / "metrics.jsonl").find("self_matching"), std::string::npos);
+  const std::filesystem::path full = status["trainings"][0]["run"].get<std::string>();
+  EXPECT_NE(read_file(full / "metrics.jsonl").find("self_matching"), std::string::npos);
 }

@@ -16,7 +16,7 @@ namespace fs = std::filesystem;
 
 TEST(ReproPipeline, TheMiniatureProducesEveryRowOfTheTable) {
   const auto root = amem::testing::fresh_dir("repro_mini");
-  const std::string command = std::string("cd '") + AMEM_SOURCE_DIR + "' && scripts/repro/pipeline.sh lm meta report" +
+  const std::string command = std::string("cd '") + AMEM_SOURCE_DIR + "' && scripts/repro/pipeline.sh lm meta cmt report" +
                               " --scale mini --root '" + root.string() + "' --amem '" + AMEM_BINARY + "' 2>&1";
   FILE* pipe = popen(command.c_str(), "r");
   std::string output;
@@ -37,7 +37,8 @@ TEST(ReproPipeline, TheMiniatureProducesEveryRowOfTheTable) {
   }
   const std::map<std::string, std::set<int>> expected = {
       {"none", {0}},          {"closed_book", {0}},   {"gold_document", {0}}, {"uniform", {0, 1, 2}},
-      {"salient", {0, 1, 2}}, {"camels", {0, 1, 2}},  {"mac", {0, 1, 2}}};
+      {"salient", {0, 1, 2}}, {"camels", {0, 1, 2}},  {"mac", {0, 1, 2}},
+      {"cmt", {0, 1, 2}},     {"cmt_memory_aware", {0, 1, 2}}};
   EXPECT_EQ(seeds_of_row, expected) << output;
   // The models the stages hand on: the pre-trained base LM, its QA-tuned form stored in bf16
   // (what the second device call receives), the pre-trained T5.

@@ -40,9 +40,10 @@ class GreedyAnswerer {
 
   // Greedy: the questions are decoded together as one left-padded batch. Group beam: one
   // question per search, unpadded (the reference's batch of 1). With a prefix (one row per
-  // question: the memory methods' modulation), every question is answered under its row.
+  // question: the memory methods' modulation), every question is answered under its row, and
+  // contrast_alpha > 0 decodes on CMT's memory-aware logits (generation::Prompt::contrast_alpha).
   std::vector<std::string> answer(const std::vector<data::Question>& questions,
-                                  const models::Prefix* prefix = nullptr) const;
+                                  const models::Prefix* prefix = nullptr, double contrast_alpha = 0) const;
 
   // The prompt of one question, answered after `prefix_length` cached positions:
   // encode_for_model, cut as described above. amem::Error when nothing fits.
@@ -64,7 +65,8 @@ class GreedyAnswerer {
   // Decoding::group_beam: each question alone under its prefix row; `options` carries the
   // length and special tokens.
   std::vector<std::string> answer_one_by_one(const std::vector<data::Question>& questions,
-                                             const models::Prefix* prefix, generation::GenerationOptions options) const;
+                                             const models::Prefix* prefix, double contrast_alpha,
+                                             generation::GenerationOptions options) const;
 };
 
 // The decoded continuation up to its first newline, without surrounding whitespace.

@@ -33,9 +33,17 @@ inline void use_special_tokens(GenerationOptions& options, const text::SpecialTo
 
 // The prompt: ids [B, L] left-padded, mask [B, L] (1 real, 0 padding), and optionally a prefix
 // whose tensors have B rows (prefix row i modulates prompt row i).
+//
+// contrast_alpha > 0 (with a prefix) decodes on CMT's memory-aware logits (Li et al., AAAI 2025,
+// "memory-aware objective", used at answer time): every step the model runs twice, under the
+// prefix and without any prefix (each with its own KV cache), and the next token is chosen on
+//   (1 + α) · l(· | prefix, prompt) − α · l(· | prompt)
+// (log-softmax of that for beam scores), the logits methods/cmt/memory_aware.h trains on.
+// 0: the prefix's logits alone, bit for bit as without the field.
 struct Prompt {
   torch::Tensor ids, mask;
   const models::Prefix* prefix = nullptr;
+  double contrast_alpha = 0;
 };
 
 // New tokens only, [B, T] with T <= max_new_tokens: the longest row's length; rows that ended

@@ -12,6 +12,7 @@
 #include <torch/torch.h>
 
 #include "amem/memory/aggregation_network.h"
+#include "amem/memory/aggregator.h"
 
 namespace amem::memory {
 
@@ -20,5 +21,15 @@ namespace amem::memory {
 // them), window >= 2 -> modulations [B, T, d]. With N <= window this is AggregationNetwork::attend.
 torch::Tensor aggregate_hierarchically(AggregationNetworkImpl& aggregator, const torch::Tensor& queries,
                                        const torch::Tensor& bank, int64_t window);
+
+// MAC's aggregator, registered as `hierarchical` (the default of mac.aggregator): without a
+// window one AggregationNetwork::attend over the whole memory, with one aggregate_hierarchically.
+class HierarchicalAggregator : public Aggregator {
+ public:
+  torch::Tensor aggregate(AggregationNetworkImpl& network, const torch::Tensor& queries, const torch::Tensor& memory,
+                          std::optional<int64_t> window) const override;
+};
+
+config::Registration<Aggregator> hierarchical_aggregator_registration();
 
 }  // namespace amem::memory

@@ -23,7 +23,8 @@ torch::Tensor SelfMatching::loss(const AuxiliaryInputs& inputs) const {
   const auto own = m.slice(0, 0, batch);
   auto per_question = -torch::cosine_similarity(q, own, 1);  // [B]
   if (entries > 1) {
-    const auto squared = (own.unsqueeze(1) - m.unsqueeze(0)).pow(2).sum(2);  // [B, N]: ‖M^i − M^j‖²
+    auto squared = (own.unsqueeze(1) - m.unsqueeze(0)).pow(2).sum(2);  // [B, N]: ‖M^i − M^j‖²
+    if (distance_cap_) squared = squared.clamp_max(*distance_cap_);
     // j = i is left out of the sum: its exp(0) would put a floor under every memory's spread.
     const auto self = torch::eye(batch, entries, torch::TensorOptions().dtype(torch::kBool).device(m.device()));
     const auto logits = (-squared).masked_fill(self, -std::numeric_limits<float>::infinity());
@@ -41,13 +42,17 @@ config::Registration<AuxiliaryTerm> self_matching_registration() {
                 .field<double>("weight", 0.1, "w: total loss = QA loss + w · L_sm. Not given in the paper; our default")
                 .at_least(0)
                 .field<std::string>("pooling", "mean", "how [tokens, d] matrices become vectors: mean over tokens or flatten. Not given in the paper; our default")
-                .one_of({"mean", "flatten"});
+                .one_of({"mean", "flatten"})
+                .optional<double>("distance_cap", "bound on the repulsion: each squared distance ‖M^i − M^j‖² counts at most this much (pairs farther apart are pushed no further); null: unbounded, the paper's formula. Our addition")
+                .positive();
           },
           [](const config::Config& config) {
             const auto pooling =
                 config.get<std::string>("cmt.self_matching.pooling") == "flatten" ? Pooling::kFlatten : Pooling::kMean;
+            std::optional<double> cap;
+            if (!config.is_null("cmt.self_matching.distance_cap")) cap = config.get<double>("cmt.self_matching.distance_cap");
             return std::make_shared<const SelfMatching>(config.get<double>("cmt.self_matching.lambda"),
-                                                        config.get<double>("cmt.self_matching.weight"), pooling);
+                                                        config.get<double>("cmt.self_matching.weight"), pooling, cap);
           }};
 }
 

@@ -31,7 +31,7 @@ std::vector<std::string> MacAdapter::answer(const std::vector<data::Question>& q
   std::vector<std::string> texts;
   for (const auto& q : questions) texts.push_back(q.text);
   const auto prefix = mac_.to_prefix(mac_.aggregate(texts, bank_.modulations(), window_));
-  return answerer_.answer(questions, &prefix);
+  return answerer_.answer(questions, &prefix, mac_.settings().cmt.inference_alpha.value_or(0.0));
 }
 
 std::optional<eval::StoredMemory> MacAdapter::stored_memory() const {

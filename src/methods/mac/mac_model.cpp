@@ -5,7 +5,6 @@
 
 #include "amem/core/error.h"
 #include "amem/io/safetensors.h"
-#include "amem/memory/hierarchical_aggregation.h"
 #include "amem/models/load_causal_lm.h"
 #include "amem/models/t5.h"
 #include "amem/models/weight_loader.h"
@@ -97,8 +96,7 @@ torch::Tensor MacModel::aggregate(const std::vector<std::string>& questions, con
   auto& aggregator = *networks_->aggregator;
   const auto queries = aggregator.encode_questions(tokens.ids, tokens.mask);
   const auto memory = settings_.cmt.selector->select(queries, bank);  // [1 or B, N', T, d]
-  if (window) return memory::aggregate_hierarchically(aggregator, queries, memory, *window);
-  return aggregator.attend(queries, memory);
+  return settings_.aggregator->aggregate(aggregator, queries, memory, window);
 }
 
 models::Prefix MacModel::to_prefix(const torch::Tensor& modulation) {

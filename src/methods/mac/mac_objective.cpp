@@ -55,7 +55,8 @@ MacObjectiveOutput mac_objective(MacNetworksImpl& networks, models::CausalLm& ba
   const auto queries =
       aggregator.encode_questions(batch.questions.ids.slice(0, 0, lifted), batch.questions.mask.slice(0, 0, lifted));
   const auto memory = options.selector ? options.selector->select(queries, bank) : bank.unsqueeze(0);
-  const auto modulation = aggregator.attend(queries, memory);
+  const auto modulation = options.aggregator ? options.aggregator->aggregate(aggregator, queries, memory, std::nullopt)
+                                              : aggregator.attend(queries, memory);
   const auto base_dtype = base_lm.parameters().front().scalar_type();
   const auto prefix = networks.to_prefix(modulation, base_dtype);
   const auto qa = first_rows(batch.qa, lifted);

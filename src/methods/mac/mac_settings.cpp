@@ -4,6 +4,7 @@
 
 #include "amem/config/config_path.h"
 #include "amem/core/error.h"
+#include "amem/memory/aggregator.h"
 
 namespace amem::methods {
 
@@ -24,6 +25,10 @@ void MacSettings::declare(config::Schema& schema) {
       .at_least(1)
       .field<int64_t>("prefix_mlp_hidden", 768, "hidden width of the MLPs that make prefix keys and values")
       .at_least(1)
+      .field<std::string>("aggregator", "hierarchical",
+                          "how the aggregation network reads the selected memory, by registered name (" +
+                              config::registered_names(memory::aggregator_registry()) +
+                              "); hierarchical: MAC's (one read, or windows when a window is set)")
       .field<double>("dropout", 0.0, "dropout in the cross-attention blocks")
       .at_least(0)
       .below(1)
@@ -46,6 +51,7 @@ void MacSettings::declare(config::Schema& schema) {
                           "T5 question tokens in training: batch | left_pad:N (reference: left_pad:104)")
       .field<std::string>("eval_question_layout", "batch",
                           "T5 question tokens when answering: batch | append_pads:N (reference: append_pads:128)");
+  config::declare_registered(memory::aggregator_registry(), schema);
 }
 
 MacSettings MacSettings::from(const config::Config& config) {
@@ -66,6 +72,7 @@ MacSettings MacSettings::from(const config::Config& config) {
   s.cross_attention_head_dim = config.get<int64_t>("mac.cross_attention_head_dim");
   s.prefix_mlp_hidden = config.get<int64_t>("mac.prefix_mlp_hidden");
   s.dropout = config.get<double>("mac.dropout");
+  s.aggregator = memory::make_aggregator(config);
   s.lift_ratio = config.get<double>("mac.lift_ratio");
   std::ostringstream lift;
   lift << s.lift_ratio;
@@ -78,6 +85,12 @@ MacSettings MacSettings::from(const config::Config& config) {
   s.max_document_tokens = config.get<int64_t>("mac.max_document_tokens");
   s.max_question_tokens = config.get<int64_t>("mac.max_question_tokens");
   s.cmt = cmt::CmtSettings::from(config);
+  for (const auto& term : s.cmt.auxiliary_terms)
+    if (term->name() == "self_matching" && batch < 2)
+      throw ConfigError(config.source_of("train.batch_size") + ": train.batch_size: 1, but cmt.auxiliary_terms (" +
+                        config.source_of("cmt.auxiliary_terms") +
+                        ") has self_matching, whose repulsion compares a batch's memories and is empty for one; "
+                        "use a batch of at least 2");
   s.decoder_masks_padding = config.get<bool>("mac.decoder_masks_padding");
   s.pad_documents_to = config.get<int64_t>("mac.pad_documents_to");
   s.train_question_layout = QuestionLayout::parse(config.get<std::string>("mac.train_question_layout"),

@@ -55,7 +55,8 @@ train::StepOutput MacTrainingTask::loss_on(const std::vector<size_t>& triples) {
 MacObjectiveOptions MacTrainingTask::objective_options(double lift_ratio, bool gpt_drop) const {
   const auto& cmt = mac_.settings().cmt;
   return {lift_ratio, gpt_drop, /*with_metrics=*/true,
-          cmt.selector->during_training() ? cmt.selector.get() : nullptr, cmt.memory_aware_alpha, cmt.auxiliary_terms};
+          cmt.selector->during_training() ? cmt.selector.get() : nullptr, cmt.memory_aware_alpha, cmt.auxiliary_terms,
+          mac_.settings().aggregator.get()};
 }
 
 std::vector<MacTrainingTask::Triple> MacTrainingTask::triples_of(const data::QADataset& dataset) {

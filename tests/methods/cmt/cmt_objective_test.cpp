@@ -128,6 +128,28 @@ TEST(SelfMatching, PushesMemoriesApart) {
   EXPECT_GT((stepped[0] - stepped[1]).pow(2).sum().item<double>(), 2.0);
 }
 
+TEST(SelfMatching, ADistanceCapBoundsTheRepulsion) {
+  // Cap 4: ‖M^0 − M^2‖² = 5 and ‖M^1 − M^2‖² = 13 count as 4; ‖M^0 − M^1‖² = 2 stays.
+  const double lambda = 0.5;
+  const double first = -1 / std::sqrt(2.0) + lambda * std::log(std::exp(-2.0) + std::exp(-4.0));
+  const double second = -1.0 + lambda * std::log(std::exp(-2.0) + std::exp(-4.0));
+  EXPECT_NEAR(SelfMatching(lambda, 1.0, Pooling::kMean, 4.0).loss(three_documents()).item<double>(),
+              (first + second) / 2, 1e-6);
+  // Two memories 100 apart (squared), each question aligned with its own (no matching gradient):
+  // uncapped L_sm = −1 − λ·100 and dL/dM^0 = −2λ(M^0 − M^1) = (0, 10) still pushes them apart;
+  // capped at 4 it is −1 − λ·4 and nothing pushes.
+  const auto queries = torch::tensor({{{2.0f, 0.0f}}, {{1.0f, 10.0f}}});
+  for (const bool cap : {false, true}) {
+    auto bank = torch::tensor({{{1.0f, 0.0f}}, {{1.0f, 10.0f}}}).requires_grad_(true);
+    const auto loss = SelfMatching(lambda, 1.0, Pooling::kMean, cap ? std::optional<double>(4.0) : std::nullopt)
+                          .loss({queries, bank});
+    EXPECT_NEAR(loss.item<double>(), -1.0 - lambda * (cap ? 4.0 : 100.0), 1e-4) << "cap " << cap;
+    loss.backward();
+    const auto expected = cap ? torch::zeros({2}) : torch::tensor({0.0f, 10.0f});
+    EXPECT_TRUE(torch::allclose(bank.grad()[0][0], expected, 1e-4, 1e-4)) << "cap " << cap << " " << bank.grad();
+  }
+}
+
 TEST(SelfMatching, ASingleDocumentHasNothingToPushAgainst) {
   const AuxiliaryInputs one{torch::tensor({{{1.0f, 0.0f}}}), torch::tensor({{{1.0f, 1.0f}}})};
   EXPECT_NEAR(SelfMatching(0.5, 1.0, Pooling::kMean).loss(one).item<double>(), -1 / std::sqrt(2.0), 1e-6);

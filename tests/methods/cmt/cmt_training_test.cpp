@@ -30,11 +30,11 @@ using amem::methods::MacTrainingTask;
 
 using amem::testing::tiny_mac_config;
 
-// CMT with α = 0, λ = w = 0 and K = 0, selecting in training too: every technique runs, at the
-// value where it changes nothing.
+// CMT with α = 0, λ = w = 0 and K = 0, selecting in training too and decoding on the
+// memory-aware logits: every technique runs, at the value where it changes nothing.
 const std::vector<std::string> kNeutral = {"cmt.memory_aware.alpha=0", "cmt.self_matching.lambda=0",
                                            "cmt.self_matching.weight=0", "cmt.top_k.k=0",
-                                           "cmt.top_k.during_training=true"};
+                                           "cmt.top_k.during_training=true", "cmt.memory_aware.at_inference=true"};
 
 std::vector<size_t> first(size_t n) {
   std::vector<size_t> indices(n);
@@ -141,6 +141,19 @@ TEST(CmtTraining, AllThreeTechniquesLowerTheQaLoss) {
   const auto after = qa_loss();
   EXPECT_LT(after.first, 0.8 * before.first) << "qa_loss before " << before.first << ", after " << after.first;
   EXPECT_LT(after.second, before.second);
+}
+
+TEST(CmtTraining, SelfMatchingRefusesABatchOfOne) {
+  // Its repulsion compares the batch's memories: with one there is none, which would silently
+  // train the matching part alone.
+  const auto error = amem::testing::run_amem("train configs/cmt/tiny_gpt2.yaml train.batch_size=1 run.output_dir=" +
+                                             amem::testing::fresh_dir("cmt_batch_of_one").string());
+  EXPECT_EQ(error.exit_code, 2) << error.output;
+  EXPECT_NE(amem::testing::error_line(error).find(
+                "override 'train.batch_size=1': train.batch_size: 1, but cmt.auxiliary_terms"),
+            std::string::npos);
+  EXPECT_NO_THROW(amem::methods::MacSettings::from(
+      tiny_mac_config("cmt/tiny_gpt2.yaml", {"train.batch_size=1", "cmt.auxiliary_terms=[]", "cmt.top_k.k=1"})));
 }
 
 TEST(CmtTraining, AnUnknownSelectorStopsAmemTrainWithExitTwo) {

@@ -22,11 +22,11 @@ struct CmtSettings {
   std::shared_ptr<const memory::Selector> selector;  // answers; training too if selector->during_training()
   AuxiliaryTerms auxiliary_terms;
   std::optional<double> memory_aware_alpha;  // set: train on the adjusted logits with this α
+  std::optional<double> inference_alpha;     // set: decode answers on the adjusted logits with this α
 
   // Declares cmt, cmt.memory_aware and every registered selector's and term's own section.
   static void declare(config::Schema& schema);
-  // amem::ConfigError for an unregistered selector or term, and for memory_aware.at_inference
-  // (not implemented: answers are decoded under the prefix alone).
+  // amem::ConfigError for an unregistered selector or term.
   static CmtSettings from(const config::Config& config);
 };
 

@@ -8,10 +8,19 @@
 // so the compressor cannot map every document to near-identical memories (the paper's
 // purpose). [Q, d] and [T, d] matrices become vectors by `pooling`: mean over tokens, or
 // flatten (Q = T). The mean over the batch's questions is our choice (the paper writes the
-// per-question loss). With a single-entry bank the repulsion is empty and counts 0.
+// per-question loss). With a single-entry bank the repulsion is empty and counts 0 (training
+// refuses train.batch_size 1 with this term, MacSettings::from; a last validation batch of one
+// triple still has none).
 //
-// Keys (section cmt.self_matching): lambda, weight, pooling. Not given in the paper; our defaults.
+// As the paper writes it the repulsion has no lower bound: memories moving apart drive it toward
+// −∞. distance_cap bounds it: each ‖M^i − M^j‖² counts at most the cap, so pairs farther apart
+// than √cap are pushed no further and the repulsion is at least log(N − 1) − cap.
+//
+// Keys (section cmt.self_matching): lambda, weight, pooling, distance_cap. Not given in the paper;
+// our defaults (distance_cap null: unbounded, the paper's formula).
 #pragma once
+
+#include <optional>
 
 #include "amem/methods/cmt/auxiliary_term.h"
 
@@ -21,7 +30,8 @@ enum class Pooling { kMean, kFlatten };
 
 class SelfMatching : public AuxiliaryTerm {
  public:
-  SelfMatching(double lambda, double weight, Pooling pooling) : lambda_(lambda), weight_(weight), pooling_(pooling) {}
+  SelfMatching(double lambda, double weight, Pooling pooling, std::optional<double> distance_cap = std::nullopt)
+      : lambda_(lambda), weight_(weight), pooling_(pooling), distance_cap_(distance_cap) {}
 
   std::string name() const override { return "self_matching"; }
   double weight() const override { return weight_; }
@@ -31,6 +41,7 @@ class SelfMatching : public AuxiliaryTerm {
  private:
   double lambda_, weight_;
   Pooling pooling_;
+  std::optional<double> distance_cap_;  // squared distances count at most this much; none: unbounded
 };
 
 config::Registration<AuxiliaryTerm> self_matching_registration();

@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "amem/memory/aggregator.h"
 #include "amem/memory/selector.h"
 #include "amem/methods/cmt/auxiliary_term.h"
 #include "amem/methods/mac/mac_model.h"
@@ -46,6 +47,7 @@ struct MacObjectiveOptions {
   const memory::Selector* selector = nullptr;  // selection within the batch bank; null: every entry (MAC)
   std::optional<double> memory_aware_alpha;    // set: QA loss on CMT's adjusted logits (cmt/memory_aware.h)
   cmt::AuxiliaryTerms auxiliary_terms;         // loss += weight x term
+  const memory::Aggregator* aggregator = nullptr;  // mac.aggregator, with no window; null: one attend (MAC)
 };
 
 struct MacObjectiveOutput {

@@ -9,6 +9,7 @@
 
 #include "amem/config/config.h"
 #include "amem/config/schema.h"
+#include "amem/memory/aggregator.h"
 #include "amem/methods/cmt/cmt_settings.h"
 
 namespace amem::methods {
@@ -38,6 +39,7 @@ struct MacSettings {
   int64_t cross_attention_head_dim;
   int64_t prefix_mlp_hidden;
   double dropout;
+  std::shared_ptr<const memory::Aggregator> aggregator;  // mac.aggregator: how the network reads the selected memory
   double lift_ratio;                      // share of a batch's documents amortized with gradients
   bool gpt_drop;                          // base LM in train mode (its dropout on) for the QA loss
   std::vector<int64_t> context_windows;   // hierarchical-aggregation windows validated besides the plain one

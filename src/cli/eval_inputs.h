@@ -1,0 +1,33 @@
+// What `amem eval` reads and checks before its run folder exists, models aside: the settings,
+// the stream, the retention range and the distractor pool. `amem sweep` builds it for every
+// cell before any cell runs, so that a data or multi-key mistake (a missing distractor file, a
+// fraction the file cannot fill, a retention range past the stream) stops the sweep up front.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "amem/config/config.h"
+#include "amem/data/data_settings.h"
+#include "amem/data/qa_dataset.h"
+#include "amem/eval/eval_settings.h"
+#include "amem/eval/stream_protocols.h"
+
+namespace amem::cli {
+
+class EvalInputs {
+ public:
+  // Reads data.test (as the stream), eval.distractors' file; amem::ConfigError / amem::Error as
+  // the settings and readers throw them.
+  explicit EvalInputs(const config::Config& config);
+  EvalInputs(const EvalInputs&) = delete;  // the distractor pool refers to the stream
+  EvalInputs& operator=(const EvalInputs&) = delete;
+
+  data::DataSettings data;
+  eval::EvalSettings eval;
+  uint64_t seed;
+  data::QADataset stream;
+  std::optional<eval::DistractorPool> distractors;
+};
+
+}  // namespace amem::cli
