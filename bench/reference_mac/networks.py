@@ -35,6 +35,16 @@ GPT2_SHAPES = {"distilgpt2": (768, 6, 12), "gpt2": (768, 12, 12), "gpt2-large": 
                "gpt2-xl": (1600, 48, 25)}
 
 
+def eager(model):
+    """The model with transformers' eager attention (the config asks for it; set_attn_implementation
+    where a version picked another)."""
+    if model.config._attn_implementation != "eager" and hasattr(model, "set_attn_implementation"):
+        model.set_attn_implementation("eager")
+    assert model.config._attn_implementation == "eager", \
+        f"{type(model).__name__} runs {model.config._attn_implementation} attention; the reference's 4.36.2 ran eager"
+    return model
+
+
 def random_t5(name, num_tokens):
     """A T5ForwardWrapper as get_amortize_encdec_model makes it (M:models/__init__.py:98-116), from a
     config instead of from_pretrained: learnable prompts (randn * .02), no lm_head."""
@@ -43,7 +53,7 @@ def random_t5(name, num_tokens):
                                    feed_forward_proj="relu", is_encoder_decoder=True, tie_word_embeddings=True,
                                    decoder_start_token_id=0, pad_token_id=0, eos_token_id=1,
                                    attn_implementation="eager", **T5_SHAPES[name])
-    t5 = transformers.T5ForConditionalGeneration(config)
+    t5 = eager(transformers.T5ForConditionalGeneration(config))
     t5.learnable_prompts = nn.Parameter(torch.randn(1, num_tokens, config.d_model) * 0.02)
     if hasattr(t5, "lm_head"):
         del t5.lm_head
@@ -54,9 +64,7 @@ def random_gpt2(name):
     d, layers, heads = GPT2_SHAPES[name]
     config = transformers.GPT2Config(n_embd=d, n_layer=layers, n_head=heads, vocab_size=50257, n_positions=1024,
                                      attn_implementation="eager")
-    model = transformers.GPT2LMHeadModel(config)
-    assert model.config._attn_implementation == "eager", \
-        f"GPT-2 runs {model.config._attn_implementation} attention; the reference's 4.36.2 ran eager"
+    model = eager(transformers.GPT2LMHeadModel(config))
     for p in model.parameters():  # frozen (M:models/__init__.py:62-63)
         p.requires_grad_(False)
     return model
