@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "amem/config/config_path.h"
+#include "amem/core/error.h"
 #include "amem/methods/make_training_task.h"
 #include "amem/train/lr_schedule.h"
 
@@ -41,6 +42,9 @@ void TrainSettings::declare(config::Schema& schema) {
       .field<int64_t>("val_documents", -1, "validation documents used (the first N); -1: all")
       .at_least(1)
       .or_exactly(-1)
+      .field<std::vector<std::string>>("keep_best", std::vector<std::string>{},
+                                       "more best models, each METRIC:max or METRIC:min of the validation metrics, "
+                                       "kept in best_METRIC/ beside best/ (MAC reference: [qa_loss:min, em:max])")
       .field<bool>("bf16_autocast", false, "autocast the forward to bfloat16 on CUDA, as the reference's bf16 runs")
       .field<bool>("foreach_optimizer", false,
                    "AdamW and gradient clipping on tensor lists (LibTorch's _foreach kernels: a few launches per "
@@ -66,6 +70,19 @@ TrainSettings TrainSettings::from(const config::Config& config) {
   s.val_documents = config.get<int64_t>("train.val_documents");
   s.bf16_autocast = config.get<bool>("train.bf16_autocast");
   s.foreach_optimizer = config.get<bool>("train.foreach_optimizer");
+  for (const auto& entry : config.get<std::vector<std::string>>("train.keep_best")) {
+    const auto colon = entry.rfind(':');
+    const std::string metric = colon == std::string::npos ? "" : entry.substr(0, colon);
+    const std::string way = colon == std::string::npos ? "" : entry.substr(colon + 1);
+    const bool named = !metric.empty() && metric.find_first_of("/\\ ") == std::string::npos;
+    if (!named || (way != "max" && way != "min"))
+      throw ConfigError(config.source_of("train.keep_best") + ": train.keep_best: expected METRIC:max or METRIC:min, got '" +
+                        entry + "'");
+    for (const auto& kept : s.keep_best)
+      if (kept.metric == metric)
+        throw ConfigError(config.source_of("train.keep_best") + ": train.keep_best: '" + metric + "' is listed twice");
+    s.keep_best.push_back({metric, way == "max"});
+  }
   if (!config.is_null("train.resume")) {
     // A kill between the two renames of the checkpoint's atomic swap leaves only "<dir>.old",
     // which loading falls back to (checkpoint_folder); the path the user knows stays valid.

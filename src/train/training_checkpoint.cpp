@@ -115,7 +115,12 @@ void save_training_checkpoint(const std::string& dir, const NamedTensors& traina
     io::save_safetensors((staging / "task.safetensors").string(), progress.task.tensors);
     nlohmann::json best = nullptr;
     if (progress.best) best = {{"value", progress.best->value}, {"step", progress.best->step}};
-    const nlohmann::json state = {{"step", progress.step}, {"task", progress.task.values}, {"best", best}};
+    nlohmann::json state = {{"step", progress.step}, {"task", progress.task.values}, {"best", best}};
+    if (!progress.kept_best.empty()) {
+      state["kept_best"] = nlohmann::json::object();
+      for (const auto& [metric, kept] : progress.kept_best)
+        state["kept_best"][metric] = {{"value", kept.value}, {"step", kept.step}};
+    }
     io::write_file_atomic((staging / "state.json").string(), state.dump(2) + "\n");
     for (const auto& [file, contents] : extra_files)
       io::write_file_atomic((staging / file).string(), contents);
@@ -147,6 +152,9 @@ TrainingProgress load_training_checkpoint(const std::string& dir, const NamedTen
     if (const auto& best = state.at("best"); !best.is_null())  // "f1": checkpoints written before "value"
       progress.best = BestValidation{best.at(best.contains("f1") ? "f1" : "value").get<double>(),
                                      best.at("step").get<int64_t>()};
+    if (state.contains("kept_best"))  // absent in checkpoints written before train.keep_best
+      for (const auto& [metric, kept] : state.at("kept_best").items())
+        progress.kept_best[metric] = BestValidation{kept.at("value").get<double>(), kept.at("step").get<int64_t>()};
   } catch (const nlohmann::json::exception& e) {
     throw Error(state_path + ": expected {\"step\": int, \"task\": ..., \"best\": null or {\"value\", \"step\"}}");
   }

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -131,6 +132,10 @@ TrainingRun::TrainingRun(TrainingTask& task, const TrainSettings& settings)
   if (start_.best && !fs::is_directory(*checkpoint_ / "best"))
     throw Error(checkpoint_->string() + ": state.json records a best validation (step " +
                 std::to_string(start_.best->step) + ") but the checkpoint has no best/");
+  for (const auto& [metric, kept] : start_.kept_best)
+    if (!fs::is_directory(*checkpoint_ / ("best_" + metric)))
+      throw Error(checkpoint_->string() + ": state.json records a best " + metric + " (step " +
+                  std::to_string(kept.step) + ") but the checkpoint has no best_" + metric + "/");
 }
 
 TrainingSummary TrainingRun::run(const TrainingRunPaths& paths) {
@@ -144,10 +149,13 @@ TrainingSummary TrainingRun::run(const TrainingRunPaths& paths) {
   summary.best_metric = selection.metric;
   int64_t step = start_.step;
   std::optional<BestValidation> best = start_.best;
+  std::map<std::string, BestValidation> kept_best = start_.kept_best;
   if (checkpoint_) {
     // The new run folder starts as the stopped one was at the checkpoint.
     if (paths.metrics) paths.metrics->append_lines(history_);
     if (best) io::link_tree(*checkpoint_ / "best", paths.run_dir / "best");
+    for (const auto& [metric, kept] : kept_best)
+      io::link_tree(*checkpoint_ / ("best_" + metric), paths.run_dir / ("best_" + metric));
     spdlog::info("resumed from {} at step {}", checkpoint_->string(), step);
   }
 
@@ -157,8 +165,9 @@ TrainingSummary TrainingRun::run(const TrainingRunPaths& paths) {
     if (paths.metrics) files["metrics.jsonl"] = paths.metrics->contents();
     std::map<std::string, fs::path> folders;
     if (best) folders["best"] = paths.run_dir / "best";
+    for (const auto& [metric, kept] : kept_best) folders["best_" + metric] = paths.run_dir / ("best_" + metric);
     save_training_checkpoint((paths.run_dir / "checkpoint").string(), trainable_, optimizer,
-                             {step, task.state(), best}, files, folders);
+                             {step, task.state(), best, kept_best}, files, folders);
   };
   const auto validate = [&] {
     const fs::path dir = paths.run_dir / "validation" / step_name(step);
@@ -183,6 +192,23 @@ TrainingSummary TrainingRun::run(const TrainingRunPaths& paths) {
     if (!best || (selection.higher_is_better ? value > best->value : value < best->value)) {
       best = BestValidation{value, step};
       save_model_folder(task, paths.run_dir / "best", paths.config_yaml,
+                        {{"step", step}, {"metrics", to_json(metrics)}});
+    }
+    // train.keep_best: the reference MAC trainer also keeps its best validation loss and best EM
+    // (M:train/train_func/amortize_encdec.py:71-89), each in its own file.
+    for (const auto& wanted : settings.keep_best) {
+      const auto found = std::find_if(metrics.begin(), metrics.end(), [&](const auto& m) { return m.first == wanted.metric; });
+      if (found == metrics.end()) {
+        std::string names;
+        for (const auto& m : metrics) names += (names.empty() ? "" : ", ") + m.first;
+        throw ConfigError("train.keep_best: validation gives no metric '" + wanted.metric + "' (it gives: " + names + ")");
+      }
+      const auto kept = kept_best.find(wanted.metric);
+      if (kept != kept_best.end() &&
+          !(wanted.higher_is_better ? found->second > kept->second.value : found->second < kept->second.value))
+        continue;
+      kept_best[wanted.metric] = BestValidation{found->second, step};
+      save_model_folder(task, paths.run_dir / ("best_" + wanted.metric), paths.config_yaml,
                         {{"step", step}, {"metrics", to_json(metrics)}});
     }
   };

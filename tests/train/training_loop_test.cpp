@@ -7,7 +7,9 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "amem/config/amem_schema.h"
 #include "amem/core/error.h"
+#include "amem/train/train_settings.h"
 #include "amem/io/safetensors.h"
 #include "amem/train/epoch_sampler.h"
 #include "support/interrupted_task.h"
@@ -197,6 +199,54 @@ TEST(TrainingLoop, BestValidationsBeforeAnInterruptionSurviveTheResume) {
   EXPECT_EQ(amem::testing::logged_values(second_dir), amem::testing::logged_values(straight_dir));
 }
 
+TEST(TrainingLoop, KeepBestKeepsEachMetricsBestModelBesideBestAndSurvivesTheResume) {
+  // F1 (best/) is best at step 4; the validation error falls, so best_mse/ is step 8's model.
+  auto s = settings(8);
+  s.keep_best = {{"mse", /*higher_is_better=*/false}};
+  torch::manual_seed(4);
+  RegressionTask straight;
+  straight.scripted_f1 = {0.9, 0.5};
+  const auto straight_dir = amem::testing::fresh_dir("loop_keep_best_straight");
+  train(straight, s, straight_dir);
+  const auto step_of = [](const fs::path& folder) {
+    return nlohmann::json::parse(amem::testing::read_file(folder / "validation.json"))["step"].get<int64_t>();
+  };
+  EXPECT_EQ(step_of(straight_dir / "best"), 4);
+  EXPECT_EQ(step_of(straight_dir / "best_mse"), 8);
+  EXPECT_NE(amem::testing::folder_differences(straight_dir / "best", straight_dir / "best_mse"),
+            std::vector<std::string>{});
+
+  // Interrupted after the step-4 checkpoint and resumed: best_mse/ as if never stopped.
+  torch::manual_seed(4);
+  RegressionTask first;
+  first.scripted_f1 = {0.9, 0.5};
+  const auto first_dir = amem::testing::fresh_dir("loop_keep_best_first");
+  amem::testing::InterruptedTask interrupted(first, 6, s.grad_accum);
+  EXPECT_THROW(train(interrupted, s, first_dir), amem::testing::Interrupted);
+  EXPECT_TRUE(fs::is_directory(first_dir / "checkpoint" / "best_mse"));
+  RegressionTask second;
+  second.scripted_f1 = {0.5};
+  s.resume = (first_dir / "checkpoint").string();
+  const auto second_dir = amem::testing::fresh_dir("loop_keep_best_second");
+  train(second, s, second_dir);
+  for (const char* folder : {"best", "best_mse", "last"})
+    EXPECT_EQ(amem::testing::folder_differences(straight_dir / folder, second_dir / folder),
+              std::vector<std::string>{})
+        << folder;
+}
+
+TEST(TrainingLoop, KeepBestOfAMetricValidationDoesNotGiveIsAConfigErrorNamingIt) {
+  auto s = settings(4);
+  s.keep_best = {{"em", true}};
+  RegressionTask task;
+  try {
+    train(task, s, amem::testing::fresh_dir("loop_keep_best_missing"));
+    FAIL() << "expected a ConfigError";
+  } catch (const amem::ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()), "train.keep_best: validation gives no metric 'em' (it gives: f1, mse)");
+  }
+}
+
 TEST(TrainingLoop, ResumingAtOrPastTheLastStepIsAConfigError) {
   torch::manual_seed(5);
   RegressionTask first;
@@ -244,4 +294,21 @@ TEST(EpochSampler, VisitsEveryExampleOncePerEpochAndRejectsForeignPositions) {
   other.set_position(position);
   EXPECT_EQ(other.next(), next);
   EXPECT_THROW(other.set_position({{"epoch", 0}, {"offset", 8}}), amem::Error);
+}
+
+TEST(TrainSettings, KeepBestEntriesAreMetricAndDirection) {
+  const auto parse = [&](const std::string& value) {
+    return amem::train::TrainSettings::from(amem::config::load_config(
+        amem::config::amem_schema(), std::string(AMEM_SOURCE_DIR) + "/configs/examples/hello.yaml",
+        {"train.keep_best=" + value}));
+  };
+  const auto kept = parse("[qa_loss:min, em:max]").keep_best;
+  ASSERT_EQ(kept.size(), 2u);
+  EXPECT_EQ(kept[0].metric, "qa_loss");
+  EXPECT_FALSE(kept[0].higher_is_better);
+  EXPECT_EQ(kept[1].metric, "em");
+  EXPECT_TRUE(kept[1].higher_is_better);
+  EXPECT_TRUE(parse("[]").keep_best.empty());
+  for (const char* bad : {"[em]", "[em:up]", "[:max]", "[em:max, em:min]"})
+    EXPECT_THROW(parse(bad), amem::ConfigError) << bad;
 }

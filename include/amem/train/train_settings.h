@@ -5,11 +5,18 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "amem/config/config.h"
 #include "amem/config/schema.h"
 
 namespace amem::train {
+
+// A validation metric whose best model is kept in its own folder, best_<metric>/ (train.keep_best).
+struct KeptBest {
+  std::string metric;
+  bool higher_is_better = true;
+};
 
 struct TrainSettings {
   int64_t steps;         // optimiser steps
@@ -25,6 +32,7 @@ struct TrainSettings {
   int64_t val_documents;  // validation documents used; -1: all
   bool bf16_autocast;     // autocast to bfloat16 on CUDA (no effect on CPU)
   bool foreach_optimizer = false;  // ForeachAdamW + clip_grad_norm_foreach (train/foreach_adamw.h)
+  std::vector<KeptBest> keep_best;    // more best models besides best/ (train.keep_best)
   std::optional<std::string> resume;  // a checkpoint folder of an earlier run
 
   static void declare(config::Schema& schema);

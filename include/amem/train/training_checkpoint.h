@@ -7,7 +7,8 @@
 //   rng.safetensors         the CPU generator state and each CUDA device's
 //   task.safetensors        the task's own tensors (TaskState::tensors; often none)
 //   state.json              the step, the task's own values (TaskState::values, opaque JSON)
-//                           and the best validation so far ({"value", "step"} or null)
+//                           and the best validation so far ({"value", "step"} or null), with
+//                           train.keep_best's under "kept_best" ({metric: {"value", "step"}})
 //   plus any extra files and folders the caller adds (the resolved config.yaml, the metrics
 //   logged so far, the best model).
 // The folder is written under a temporary name and renamed into place, so a crash leaves
@@ -45,6 +46,7 @@ struct TrainingProgress {
   int64_t step = 0;                   // optimiser steps taken
   TaskState task;                     // what the task needs to continue
   std::optional<BestValidation> best;  // none before the first validation
+  std::map<std::string, BestValidation> kept_best;  // train.keep_best's, by metric (best_<metric>/)
 };
 
 // Writes the checkpoint folder `dir` (replacing an existing one atomically).

@@ -50,7 +50,18 @@ void MacSettings::declare(config::Schema& schema) {
       .field<std::string>("train_question_layout", "batch",
                           "T5 question tokens in training: batch | left_pad:N (reference: left_pad:104)")
       .field<std::string>("eval_question_layout", "batch",
-                          "T5 question tokens when answering: batch | append_pads:N (reference: append_pads:128)");
+                          "T5 question tokens when answering: batch | append_pads:N (reference: append_pads:128)")
+      // Read by MacTrainingTask (ReferenceQaLayout::from): only training builds QA rows.
+      .field<std::string>("qa_layout", "amem",
+                          "base-LM QA rows in training: amem (train.max_tokens, batch-padded) | reference (fixed "
+                          "mac.qa_tokens rows, the reference's cut rules, answer tokenized on its own)")
+      .one_of({"amem", "reference"})
+      .field<int64_t>("qa_tokens", 128, "mac.qa_layout reference: every QA row's width (the reference's max_question_len)")
+      .at_least(2)
+      .field<int64_t>("qa_answer_tokens", 24,
+                      "mac.qa_layout reference: rows longer than mac.qa_tokens + this keep their last mac.qa_tokens "
+                      "tokens, shorter ones are cut at the end (the reference's max_answer_len)")
+      .at_least(0);
   config::declare_registered(memory::aggregator_registry(), schema);
 }
 

@@ -12,6 +12,7 @@
 #include "amem/memory/memory_bank.h"
 #include "amem/methods/mac/mac_adapter.h"
 #include "amem/methods/mac/mac_objective.h"
+#include "amem/methods/mac/reference_qa_layout.h"
 #include "amem/run/run_settings.h"
 #include "amem/train/lm_batch.h"
 #include "amem/train/online_validation.h"
@@ -32,6 +33,16 @@ MacTrainingTask::MacTrainingTask(const config::Config& config)
   const auto settings = train::TrainSettings::from(config);
   batch_size_ = settings.batch_size;
   max_tokens_ = settings.max_tokens;
+  reference_qa_ = ReferenceQaLayout::from(config);
+  if (reference_qa_) {
+    // Fixed rows run under the prefix: a base LM with fewer positions would fail mid-training.
+    const int64_t positions = mac_.base_lm().shape().max_positions;
+    const int64_t needed = reference_qa_->qa_tokens + mac_.settings().layer_num_virtual_tokens;
+    if (positions > 0 && needed > positions)
+      throw ConfigError(config.source_of("mac.qa_tokens") + ": mac.qa_tokens: " + std::to_string(reference_qa_->qa_tokens) +
+                        " tokens + " + std::to_string(mac_.settings().layer_num_virtual_tokens) +
+                        " prefix positions exceed the base LM's " + std::to_string(positions) + " positions");
+  }
   eval_ = eval::EvalSettings::from(config);
 }
 
@@ -75,8 +86,10 @@ MacBatch MacTrainingTask::batch_of(const std::vector<Triple>& triples, const std
     pairs.push_back(triples[i].question);
   }
   const auto& tokenizer = *mac_.base_tokenizer();
+  auto qa = reference_qa_ ? reference_qa_batch(tokenizer, pairs, reference_qa_->qa_tokens, reference_qa_->answer_tokens)
+                          : train::qa_batch(tokenizer, pairs, max_tokens_);
   return {mac_.document_tokens(documents), mac_.question_tokens(questions, MacModel::QuestionUse::kTraining),
-          train::qa_batch(tokenizer, pairs, max_tokens_).to(mac_.device()),
+          qa.to(mac_.device()),
           train::text_batch(tokenizer, documents, max_tokens_).to(mac_.device())};
 }
 

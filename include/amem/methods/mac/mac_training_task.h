@@ -20,6 +20,7 @@
 #include "amem/eval/eval_settings.h"
 #include "amem/methods/mac/mac_model.h"
 #include "amem/methods/mac/mac_objective.h"
+#include "amem/methods/mac/reference_qa_layout.h"
 #include "amem/train/epoch_sampler.h"
 #include "amem/train/training_task.h"
 
@@ -66,6 +67,7 @@ class MacTrainingTask : public train::TrainingTask {
   std::vector<Triple> triples_, val_triples_;
   train::EpochSampler sampler_;
   int64_t batch_size_, max_tokens_;
+  std::optional<ReferenceQaLayout> reference_qa_;  // mac.qa_layout: reference; none: amem's rows
   eval::EvalSettings eval_;  // how validation answers and scores
 };
 
