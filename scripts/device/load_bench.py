@@ -64,6 +64,8 @@ def hf(model_dir, new_tokens):
     print(json.dumps({"impl": "transformers", "torch": torch.__version__, "import_s": round(imported - start, 3),
                       "load_s": round(load_s, 3), "first_token_s": round(first_token_s, 3),
                       "generate_s": round(generate_s, 3), "new_tokens": new_tokens,
+                      # as `measure` times amem lm generate: the whole process (less Python's start)
+                      "wall_s": round(time.perf_counter() - start, 3),
                       "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
                       "peak_gpu_bytes": torch.cuda.max_memory_allocated()}), flush=True)
 
