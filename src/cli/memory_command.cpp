@@ -59,7 +59,7 @@ int build(const Args& args) {
   methods::MacModel mac(mac_settings, model_settings, methods::MacModel::BaseLm::kShapeOnly);
   const auto producer = methods::bank_producer(mac);
   methods::DocumentKeys keys(mac);
-  auto bank = methods::start_bank(mac, memory.load, producer);
+  auto bank = methods::start_bank(mac, memory.load, producer, memory.dtype);
   const int64_t loaded = bank.size();
   const auto stream = data::make_stream(data::read_qa_dataset(data.test), data.stream);
 
@@ -75,7 +75,7 @@ int build(const Args& args) {
       const auto batch_start = std::chrono::steady_clock::now();
       int64_t added = 0;
       try {
-        added = methods::amortize_into(mac, keys, bank, batch);
+        added = methods::amortize_into(mac, keys, bank, batch, methods::AmortizeBatching::padded, memory.dtype);
       } catch (const Error& e) {
         throw Error("stream positions " + std::to_string(begin + 1) + "-" + std::to_string(end) + " of " +
                     std::to_string(stream.documents.size()) + ": " + e.what());

@@ -75,6 +75,10 @@ void MemoryBank::append(const std::string& content_key, const std::string& docum
                 " dimensions");
   if (!entries_.empty() && modulation.sizes() != entries_.front().sizes())
     throw Error("memory bank: document '" + document_id + "' has a modulation of another shape than the bank's");
+  if (!entries_.empty() && modulation.scalar_type() != entries_.front().scalar_type())
+    throw Error("memory bank: document '" + document_id + "' has a modulation in " +
+                std::string(c10::toString(modulation.scalar_type())) + ", the bank's are " +
+                std::string(c10::toString(entries_.front().scalar_type())));
   if (!index_.emplace(content_key, size()).second)
     throw Error("memory bank: content key " + content_key + " (document '" + document_id + "') is in the bank already");
   keys_.push_back(content_key);
@@ -106,7 +110,8 @@ void MemoryBank::save(const std::string& path, const std::string& producer) cons
   io::save_safetensors(path, {{"modulations", tensor}}, metadata);
 }
 
-MemoryBank MemoryBank::load(const std::string& path, const std::string& producer, torch::Device device) {
+MemoryBank MemoryBank::load(const std::string& path, const std::string& producer, torch::Device device,
+                            std::optional<torch::ScalarType> dtype) {
   const auto file = open_bank(path);
   Metadata checked;
   for (const char* field : kCheckedFields) checked[field] = metadata_field(*file, field);
@@ -119,7 +124,7 @@ MemoryBank MemoryBank::load(const std::string& path, const std::string& producer
   const auto keys = string_list(*file, "content_keys", tensor.size(0));
   const auto ids = string_list(*file, "document_ids", tensor.size(0));
   MemoryBank bank;
-  const auto on_device = tensor.to(device);
+  const auto on_device = tensor.to(device, dtype.value_or(tensor.scalar_type()));
   for (int64_t i = 0; i < tensor.size(0); ++i) {
     try {
       bank.append(keys[size_t(i)], ids[size_t(i)], on_device[i]);

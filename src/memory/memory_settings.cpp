@@ -10,8 +10,10 @@ void MemorySettings::declare(config::Schema& schema) {
       .at_least(2)
       .optional<std::string>("load", "a bank file (amem memory build, or an eval run's memory_bank.safetensors) to start from; stream documents whose exact content it holds are not amortized again")
       .field<bool>("save", true, "write the bank into the run folder as memory_bank.safetensors")
-      .field<int64_t>("batch_size", 8, "documents per amortizer forward in `amem memory build` (amem eval amortizes one at a time)")
-      .at_least(1);
+      .field<int64_t>("batch_size", 8, "documents per amortizer forward: `amem memory build` pads them into one batch; `amem eval` holds up to this many streamed documents and gives each group of equal token count one forward (so its modulations do not depend on it)")
+      .at_least(1)
+      .field<std::string>("dtype", "fp32", "precision the bank stores modulations in (and saves them in); the aggregation network reads them converted to its own")
+      .one_of({"fp32", "bf16"});
 }
 
 MemorySettings MemorySettings::from(const config::Config& config) {
@@ -20,6 +22,7 @@ MemorySettings MemorySettings::from(const config::Config& config) {
   if (!config.is_null("memory.load")) s.load = config::existing_path(config, "memory.load", config::PathKind::file);
   s.save = config.get<bool>("memory.save");
   s.batch_size = config.get<int64_t>("memory.batch_size");
+  s.dtype = config.get<std::string>("memory.dtype") == "bf16" ? torch::kBFloat16 : torch::kFloat32;
   return s;
 }
 

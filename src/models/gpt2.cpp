@@ -4,6 +4,7 @@
 
 #include "amem/core/error.h"
 #include "amem/layers/attention.h"
+#include "amem/layers/skip_init.h"
 #include "amem/models/config_shape_check.h"
 
 namespace amem::models {
@@ -50,8 +51,8 @@ void Gpt2Config::check_shapes(const HfConfig& c, const io::SafetensorsCheckpoint
 }
 
 Gpt2Conv1DImpl::Gpt2Conv1DImpl(int64_t in, int64_t out) {
-  weight = register_parameter("weight", torch::randn({in, out}) * 0.02);
-  bias = register_parameter("bias", torch::zeros({out}));
+  weight = register_parameter("weight", layers::new_parameter({in, out}, [&] { return torch::randn({in, out}) * 0.02; }));
+  bias = register_parameter("bias", layers::new_parameter({out}, [&] { return torch::zeros({out}); }));
 }
 
 torch::Tensor Gpt2Conv1DImpl::forward(const torch::Tensor& x) {
@@ -101,8 +102,8 @@ CausalLmShape Gpt2Config::shape() const {
 
 Gpt2LmHeadModel::Gpt2LmHeadModel(const Gpt2Config& config) : config_(config) {
   shape_ = config.shape();
-  wte = register_module("wte", torch::nn::Embedding(config.vocab_size, config.n_embd));
-  wpe = register_module("wpe", torch::nn::Embedding(config.n_positions, config.n_embd));
+  wte = register_module("wte", layers::embedding(config.vocab_size, config.n_embd));
+  wpe = register_module("wpe", layers::embedding(config.n_positions, config.n_embd));
   auto h = register_module("h", torch::nn::ModuleList());
   for (int64_t i = 0; i < config.n_layer; ++i) {
     blocks_.push_back(Gpt2Block(config, size_t(i)));

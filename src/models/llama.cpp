@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "amem/layers/attention.h"
+#include "amem/layers/skip_init.h"
 #include "amem/models/config_shape_check.h"
 
 namespace amem::models {
@@ -86,9 +87,7 @@ LlamaDecoderLayerImpl::LlamaDecoderLayerImpl(const LlamaConfig& c, size_t index)
       kv_heads_(c.num_key_value_heads),
       head_dim_(c.head_dim),
       act_(layers::activation_by_name(c.hidden_act, "config.json: hidden_act")) {
-  auto linear = [](int64_t in, int64_t out, bool bias) {
-    return torch::nn::Linear(torch::nn::LinearOptions(in, out).bias(bias));
-  };
+  using layers::linear;
   const int64_t E = c.hidden_size;
   input_layernorm = register_module("input_layernorm", layers::RMSNorm(E, c.rms_norm_eps));
   post_attention_layernorm = register_module("post_attention_layernorm", layers::RMSNorm(E, c.rms_norm_eps));
@@ -129,7 +128,7 @@ CausalLmShape LlamaConfig::shape() const {
 
 LlamaForCausalLm::LlamaForCausalLm(const LlamaConfig& config) : config_(config) {
   shape_ = config.shape();
-  embed_tokens = torch::nn::Embedding(config.vocab_size, config.hidden_size);
+  embed_tokens = layers::embedding(config.vocab_size, config.hidden_size);
   auto layer_list = torch::nn::ModuleList();
   for (int64_t i = 0; i < config.num_hidden_layers; ++i) {
     layers_.push_back(LlamaDecoderLayer(config, size_t(i)));
@@ -140,8 +139,7 @@ LlamaForCausalLm::LlamaForCausalLm(const LlamaConfig& config) : config_(config) 
   model->update({{"embed_tokens", embed_tokens.ptr()}, {"layers", layer_list.ptr()}, {"norm", norm.ptr()}});
   rope_ = layers::RotaryEmbedding(config.head_dim, config.rope_theta, config.rope_scaling);
   if (!config.tie_word_embeddings)
-    lm_head = register_module("lm_head", torch::nn::Linear(torch::nn::LinearOptions(
-                                             config.hidden_size, config.vocab_size).bias(false)));
+    lm_head = register_module("lm_head", layers::linear(config.hidden_size, config.vocab_size, /*bias=*/false));
 }
 
 torch::Tensor LlamaForCausalLm::hidden_states(const torch::Tensor& input_ids,

@@ -1,6 +1,7 @@
 #include "amem/models/load_causal_lm.h"
 
 #include "amem/io/safetensors.h"
+#include "amem/layers/skip_init.h"
 #include "amem/models/gpt2.h"
 #include "amem/models/hf_config.h"
 #include "amem/models/llama.h"
@@ -42,6 +43,9 @@ std::shared_ptr<CausalLm> load_causal_lm(const std::string& dir, const LoadOptio
   const auto checkpoint = io::SafetensorsCheckpoint::open(dir);
   const std::string model_type = config.string("model_type");
   std::shared_ptr<CausalLm> model;
+  // Every parameter is overwritten from the checkpoint, so the modules are built with no
+  // initialisation, in the target dtype and on the target device, and filled in place.
+  const layers::SkipInitGuard skip_init(torch::TensorOptions(options.dtype).device(options.device));
   WeightLoadOptions weights;
   weights.dtype = options.dtype;
   weights.device = options.device;

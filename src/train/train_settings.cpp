@@ -35,6 +35,8 @@ void TrainSettings::declare(config::Schema& schema) {
       .positive()
       .field<int64_t>("log_every", 10, "steps between metric lines")
       .at_least(1)
+      .field<int64_t>("metrics_every", 1, "MAC/CMT: steps between the training step's extra no-grad metric forwards (qa_loss_base, text_loss, ...; the step's own metric lines only, as logged); the loss does not change; 1: every step")
+      .at_least(1)
       .field<int64_t>("eval_every", 100, "steps between validations (and best-checkpoint updates); 0: at the end only")
       .at_least(0)
       .field<int64_t>("save_every", 100, "steps between resumable checkpoints; 0: at the end only")

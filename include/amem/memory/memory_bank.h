@@ -23,6 +23,7 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -34,8 +35,8 @@ class MemoryBank {
   MemoryBank() = default;
 
   // Appends one document's modulation [T, d] (stored detached) under its content key, with
-  // the dataset's id as metadata. Every entry has the shape of the first, and a content key is
-  // stored once; amem::Error otherwise.
+  // the dataset's id as metadata. Every entry has the shape and dtype of the first, and a
+  // content key is stored once; amem::Error otherwise.
   void append(const std::string& content_key, const std::string& document_id, const torch::Tensor& modulation);
 
   int64_t size() const { return int64_t(keys_.size()); }
@@ -49,11 +50,11 @@ class MemoryBank {
   int64_t bytes_per_document() const;
 
   void save(const std::string& path, const std::string& producer) const;
-  // Loads onto `device`. Throws amem::Error naming the file for a wrong format, version,
-  // checksum, shape, key or id list, and when `producer` differs from the file's (an empty
-  // `producer` accepts any).
+  // Loads onto `device`, converted to `dtype` (default: as stored). Throws amem::Error naming
+  // the file for a wrong format, version, checksum, shape, key or id list, and when `producer`
+  // differs from the file's (an empty `producer` accepts any).
   static MemoryBank load(const std::string& path, const std::string& producer = "",
-                         torch::Device device = torch::kCPU);
+                         torch::Device device = torch::kCPU, std::optional<torch::ScalarType> dtype = {});
 
   // What a bank file holds, read from its header alone (`amem memory info`).
   struct Info {

@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 
+#include <torch/types.h>
+
 #include "amem/config/config.h"
 #include "amem/config/schema.h"
 
@@ -22,7 +24,10 @@ struct MemorySettings {
   // other entries stay part of the memory.
   std::optional<std::string> load;
   bool save;           // write the bank into the run folder (kBankFile)
-  int64_t batch_size;  // documents per amortizer forward in `amem memory build`
+  // Documents per amortizer forward: `amem memory build` pads them into one batch; `amem eval`
+  // holds up to this many and gives each group of equal token count one forward.
+  int64_t batch_size;
+  torch::ScalarType dtype;  // what the bank stores modulations in (memory.dtype)
 
   static void declare(config::Schema& schema);
   static MemorySettings from(const config::Config& config);

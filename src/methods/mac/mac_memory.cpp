@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 
 #include "amem/core/error.h"
 #include "amem/text/tokenizer.h"
@@ -46,13 +47,15 @@ std::string DocumentKeys::next(const std::string& text) {
   return occurrence == 1 ? key : key + "#" + std::to_string(occurrence);
 }
 
-memory::MemoryBank start_bank(MacModel& mac, const std::optional<std::string>& load, const std::string& producer) {
+memory::MemoryBank start_bank(MacModel& mac, const std::optional<std::string>& load, const std::string& producer,
+                              torch::ScalarType dtype) {
   if (!load) return {};
-  return memory::MemoryBank::load(*load, producer, mac.device());
+  return memory::MemoryBank::load(*load, producer, mac.device(), dtype);
 }
 
 int64_t amortize_into(MacModel& mac, DocumentKeys& keys, memory::MemoryBank& bank,
-                      const std::vector<const data::Document*>& documents) {
+                      const std::vector<const data::Document*>& documents, AmortizeBatching batching,
+                      torch::ScalarType dtype) {
   std::vector<const data::Document*> missing;
   std::vector<std::string> missing_keys;
   for (const auto* document : documents) {
@@ -62,10 +65,29 @@ int64_t amortize_into(MacModel& mac, DocumentKeys& keys, memory::MemoryBank& ban
     missing_keys.push_back(std::move(key));
   }
   if (missing.empty()) return 0;
-  std::vector<std::string> texts;
-  for (const auto* document : missing) texts.push_back(document->text);
   torch::NoGradGuard no_grad;
-  const auto modulations = mac.amortize(texts);
+  std::vector<torch::Tensor> rows(missing.size());
+  // Each group of documents that share a forward, in stream order of their first member.
+  std::vector<std::vector<size_t>> groups;
+  if (batching == AmortizeBatching::padded) {
+    groups.emplace_back();
+    for (size_t i = 0; i < missing.size(); ++i) groups.back().push_back(i);
+  } else {
+    std::map<int64_t, size_t> group_of_length;
+    for (size_t i = 0; i < missing.size(); ++i) {
+      const int64_t length = mac.document_tokens({missing[i]->text}).ids.size(1);
+      const auto [it, added] = group_of_length.emplace(length, groups.size());
+      if (added) groups.emplace_back();
+      groups[it->second].push_back(i);
+    }
+  }
+  for (const auto& group : groups) {
+    std::vector<std::string> texts;
+    for (const size_t i : group) texts.push_back(missing[i]->text);
+    const auto out = mac.amortize(texts);
+    for (size_t k = 0; k < group.size(); ++k) rows[group[k]] = out[int64_t(k)];
+  }
+  const auto modulations = torch::stack(rows).to(dtype);
   // One reduction and one host sync for the batch: a NaN or Inf modulation would otherwise sit
   // in the bank and poison every answer that aggregates it.
   const auto finite = torch::isfinite(modulations).flatten(1).all(1).cpu();

@@ -43,6 +43,9 @@ MacTrainingTask::MacTrainingTask(const config::Config& config)
                         " tokens + " + std::to_string(mac_.settings().layer_num_virtual_tokens) +
                         " prefix positions exceed the base LM's " + std::to_string(positions) + " positions");
   }
+  steps_ = settings.steps;
+  grad_accum_ = settings.grad_accum;
+  metrics_every_ = config.get<int64_t>("train.metrics_every");
   eval_ = eval::EvalSettings::from(config);
 }
 
@@ -53,19 +56,30 @@ train::NamedTensors MacTrainingTask::trainable() {
   return out;
 }
 
-train::StepOutput MacTrainingTask::compute_loss() { return loss_on(sampler_.next()); }
+train::StepOutput MacTrainingTask::compute_loss() {
+  // The step this micro-batch belongs to (0-based), from the batches drawn so far, which the
+  // sampler's position (epoch, offset) gives, so that a resumed run counts on.
+  const auto position = sampler_.position();
+  const int64_t per_epoch = int64_t((triples_.size() + size_t(batch_size_) - 1) / size_t(batch_size_));
+  const int64_t drawn = position["epoch"].get<int64_t>() * per_epoch +
+                        int64_t((position["offset"].get<size_t>() + size_t(batch_size_) - 1) / size_t(batch_size_));
+  const int64_t step = drawn / grad_accum_;
+  // The loop logs the last step whatever train.log_every says, so it gets its metrics too.
+  const bool with_metrics = (step + 1) % metrics_every_ == 0 || step + 1 == steps_;
+  return loss_on(sampler_.next(), with_metrics);
+}
 
-train::StepOutput MacTrainingTask::loss_on(const std::vector<size_t>& triples) {
+train::StepOutput MacTrainingTask::loss_on(const std::vector<size_t>& triples, bool with_metrics) {
   mac_.networks()->train();
   const auto& s = mac_.settings();
   auto out = mac_objective(*mac_.networks(), mac_.base_lm(), batch_of(triples_, triples),
-                           objective_options(s.lift_ratio, s.gpt_drop));
+                           objective_options(s.lift_ratio, s.gpt_drop, with_metrics));
   return {out.loss, std::move(out.metrics), out.tokens};
 }
 
-MacObjectiveOptions MacTrainingTask::objective_options(double lift_ratio, bool gpt_drop) const {
+MacObjectiveOptions MacTrainingTask::objective_options(double lift_ratio, bool gpt_drop, bool with_metrics) const {
   const auto& cmt = mac_.settings().cmt;
-  return {lift_ratio, gpt_drop, /*with_metrics=*/true,
+  return {lift_ratio, gpt_drop, with_metrics,
           cmt.selector->during_training() ? cmt.selector.get() : nullptr, cmt.memory_aware_alpha, cmt.auxiliary_terms,
           mac_.settings().aggregator.get()};
 }

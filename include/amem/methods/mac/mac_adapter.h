@@ -4,7 +4,10 @@
 //
 // Under `amem eval` the memory section applies (memory/memory_settings.h): the bank may start
 // from a saved one (documents whose content it holds are not amortized again) and is saved into the run
-// folder, so a later run can answer from it without reading the documents.
+// folder, so a later run can answer from it without reading the documents. Streamed documents
+// are amortized in micro-batches: up to memory.batch_size are held, then each group of equal
+// token count gets one forward (AmortizeBatching::same_length); anything that reads the bank
+// (answer, finish_stream) amortizes what is held first. The bank stores memory.dtype.
 #pragma once
 
 #include <memory>
@@ -35,14 +38,22 @@ class MacAdapter : public eval::Adapter {
 
   std::string name() const override { return window_ ? "mac-window-" + std::to_string(*window_) : "mac"; }
   void absorb(const data::Document& document) override;
+  void finish_stream() override { amortize_held(); }
   std::vector<std::string> answer(const std::vector<data::Question>& questions) override;
   const text::Tokenizer& answer_tokenizer() const override { return answerer_.tokenizer(); }
   std::optional<eval::StoredMemory> stored_memory() const override;
   void save(const std::filesystem::path& run_dir) const override;
 
-  const memory::MemoryBank& bank() const { return bank_; }
+  // The bank, with every document absorbed so far amortized into it. stored_memory() and
+  // save() describe the bank as it stands: the harness calls them after finish_stream().
+  const memory::MemoryBank& bank() {
+    amortize_held();
+    return bank_;
+  }
 
  private:
+  void amortize_held();
+
   std::shared_ptr<MacModel> owned_;
   MacModel& mac_;
   DocumentKeys keys_;  // what the bank's entries are keyed by
@@ -53,6 +64,9 @@ class MacAdapter : public eval::Adapter {
   int64_t loaded_ = 0;  // entries that came from memory.load
   bool save_ = false;
   eval::BankEntries entries_ = eval::BankEntries::per_document;
+  int64_t batch_size_ = 1;                        // memory.batch_size
+  torch::ScalarType dtype_ = torch::kFloat32;     // memory.dtype
+  std::vector<data::Document> held_;              // absorbed, not amortized yet (bank entries each)
 };
 
 }  // namespace amem::methods

@@ -50,14 +50,28 @@ class DocumentKeys {
 };
 
 // The bank a run starts from: the file `load` names (on the model's device, refused unless
-// `producer` made it), or an empty one.
-memory::MemoryBank start_bank(MacModel& mac, const std::optional<std::string>& load, const std::string& producer);
+// `producer` made it, its modulations converted to `dtype`: memory.dtype), or an empty one.
+memory::MemoryBank start_bank(MacModel& mac, const std::optional<std::string>& load, const std::string& producer,
+                              torch::ScalarType dtype = torch::kFloat32);
+
+// How amortize_into shares forwards among the documents it amortizes.
+enum class AmortizeBatching {
+  // One forward for all, each padded to the longest (amem memory build): the fewest forwards;
+  // a modulation equals the one-document forward's up to float rounding.
+  padded,
+  // One forward per group of documents with the same token count, so that none is padded
+  // beyond what it is alone (amem eval): on the CPU every modulation equals the one-document
+  // forward's bit for bit. On CUDA another batch size may pick another GEMM kernel (rounding).
+  same_length,
+};
 
 // Takes the stream's next `documents` (in order): amortizes those whose content key the bank
-// does not hold yet (one forward for all of them, no gradient) and appends them in order, under
-// their key with their dataset id. Throws amem::Error naming the document when its modulation
-// is not finite. Returns how many were appended.
+// does not hold yet (no gradient; forwards shared as `batching` says), converts them to
+// `dtype` (memory.dtype) and appends them in order, under their key with their dataset id.
+// Throws amem::Error naming the document when its modulation is not finite. Returns how many
+// were appended.
 int64_t amortize_into(MacModel& mac, DocumentKeys& keys, memory::MemoryBank& bank,
-                      const std::vector<const data::Document*>& documents);
+                      const std::vector<const data::Document*>& documents,
+                      AmortizeBatching batching = AmortizeBatching::padded, torch::ScalarType dtype = torch::kFloat32);
 
 }  // namespace amem::methods

@@ -29,11 +29,14 @@ namespace amem::methods {
 class MacTrainingTask : public train::TrainingTask {
  public:
   // Reads model.*, mac.*, data.train_path / val_path, train.batch_size / max_tokens /
-  // val_documents, eval.max_new_tokens / batch_size and run.seed.
+  // val_documents / steps / grad_accum / metrics_every, eval.max_new_tokens / batch_size and
+  // run.seed.
   explicit MacTrainingTask(const config::Config& config);
 
   train::NamedTensors trainable() override;
   torch::Device device() const override { return mac_.device(); }
+  // The objective's metrics (its no-grad forwards: qa_loss_base, text_loss, ...) only on every
+  // train.metrics_every-th step and the last; the loss is the same either way.
   train::StepOutput compute_loss() override;
   // The sampler's position alone: the networks are trainable() or frozen, the base LM frozen,
   // and the base LM's dropout (mac.gpt_drop) draws from the global generator.
@@ -45,7 +48,7 @@ class MacTrainingTask : public train::TrainingTask {
   MacModel& model() { return mac_; }
   // The objective on the given training triples (indices below triples()); compute_loss() is
   // this on the sampler's next batch.
-  train::StepOutput loss_on(const std::vector<size_t>& triples);
+  train::StepOutput loss_on(const std::vector<size_t>& triples, bool with_metrics = true);
   size_t triples() const { return triples_.size(); }
 
  private:
@@ -58,7 +61,7 @@ class MacTrainingTask : public train::TrainingTask {
   MacBatch batch_of(const std::vector<Triple>& triples, const std::vector<size_t>& indices) const;
   // The objective as mac.* and cmt.* set it (CMT's selector in training only with its
   // during_training), with this lift ratio and base-LM dropout.
-  MacObjectiveOptions objective_options(double lift_ratio, bool gpt_drop) const;
+  MacObjectiveOptions objective_options(double lift_ratio, bool gpt_drop, bool with_metrics = true) const;
   // qa_loss, qa_gain_from_base, ... on the validation triples (mac_objective.h).
   train::Metrics validation_losses();
 
@@ -68,6 +71,7 @@ class MacTrainingTask : public train::TrainingTask {
   train::EpochSampler sampler_;
   int64_t batch_size_, max_tokens_;
   std::optional<ReferenceQaLayout> reference_qa_;  // mac.qa_layout: reference; none: amem's rows
+  int64_t steps_, grad_accum_, metrics_every_;  // train.*
   eval::EvalSettings eval_;  // how validation answers and scores
 };
 
