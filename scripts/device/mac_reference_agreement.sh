@@ -13,6 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=${OUT:-$(mktemp -d)}
+mkdir -p "$out"
 models=tests/data/models
 # The sizes make_mac_reference_checkpoint.py built the checkpoint at (its SIZES), on tiny GPT-2.
 sizes=(model.path=$models/tiny-gpt2 mac.amortizer=$models/tiny-t5 mac.question_encoder=$models/tiny-t5

@@ -11,6 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=${OUT:-$(mktemp -d)}
+mkdir -p "$out"
 python3 -c 'import torch, transformers; print("torch", torch.__version__, "transformers", transformers.__version__)'
 bash scripts/device/build_gpu.sh bench_mac_train bench_mac_memory
 source scripts/device/mac_bench_placeholders.sh
