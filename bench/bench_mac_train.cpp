@@ -18,12 +18,22 @@
 //
 // Usage: bench_mac_train [--config configs/mac/gpt2_xl.yaml] [--overrides ""] [--metrics 1] [--preset gpt2-xl] [--lift 0.25]
 //                        [--batch 8] [--doc-tokens 512] [--question-tokens 32] [--qa-tokens 64]
-//                        [--steps 5] [--warmup 2] [--device cuda|cpu]
+//                        [--steps 5] [--warmup 2] [--device cuda|cpu] [--accum 1]
 // --device cpu (float32 base LM) only checks that the program runs; its timings mean nothing.
+//
+// Data parallelism: started by `amem launch` (or torchrun) it runs on every rank, each on
+// cuda:LOCAL_RANK, gradients averaged as `amem train` does (distributed/gradient_all_reduce.h);
+// rank 0 prints. A step is --accum micro-batches per rank; micro-batch k of the world's step
+// (k = micro * world_size + rank, the order of one process with --accum world_size) is its own
+// fixed random batch, so that one GPU with --accum 2 takes the same step as two GPUs with
+// --accum 1: "losses" (each step's mean loss over all micro-batches) can be compared.
+// scripts/device/multi_gpu_check.sh runs both.
 #include <torch/torch.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <memory>
 #include <cstdio>
 #include <map>
 #include <string>
@@ -31,6 +41,10 @@
 
 #include "amem/config/amem_schema.h"
 #include "amem/device/autocast.h"
+#include "amem/distributed/gradient_all_reduce.h"
+#include "amem/distributed/launch_environment.h"
+#include "amem/distributed/process_group.h"
+#include "amem/distributed/rank_device.h"
 #include "amem/eval/peak_memory.h"
 #include "amem/methods/mac/mac_objective.h"
 #include "amem/train/lm_loss.h"
@@ -45,7 +59,8 @@ int run(int argc, char** argv) {
       {"--config", "configs/mac/gpt2_xl.yaml"}, {"--preset", "gpt2-xl"},   {"--lift", "0.25"},
       {"--batch", "8"},                         {"--doc-tokens", "512"},   {"--question-tokens", "32"},
       {"--qa-tokens", "64"},                    {"--steps", "5"},          {"--warmup", "2"},
-      {"--device", "cuda"},                     {"--overrides", ""},       {"--metrics", "1"}};
+      {"--device", "cuda"},                     {"--overrides", ""},       {"--metrics", "1"},
+      {"--accum", "1"}};
   if (!amem::bench::read_options(argc, argv, "bench_mac_train", args)) return 2;
   const bool on_cuda = args["--device"] == "cuda";
   if ((on_cuda && !torch::cuda::is_available()) || !amem::bench::kGpt2Presets.count(args["--preset"])) {
@@ -59,7 +74,14 @@ int run(int argc, char** argv) {
   const int64_t batch = std::stoll(args["--batch"]), doc_tokens = std::stoll(args["--doc-tokens"]);
   const int64_t question_tokens = std::stoll(args["--question-tokens"]), qa_tokens = std::stoll(args["--qa-tokens"]);
   const int steps = std::stoi(args["--steps"]), warmup = std::stoi(args["--warmup"]);
-  const torch::Device device = on_cuda ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
+  const int accum = std::stoi(args["--accum"]);
+  const auto launch = amem::distributed::launch_environment(std::getenv);
+  const torch::Device device = launch ? amem::distributed::select_rank_device(*launch, on_cuda ? "cuda" : "cpu")
+                               : on_cuda ? torch::Device(torch::kCUDA, 0)
+                                         : torch::Device(torch::kCPU);
+  std::unique_ptr<amem::distributed::ProcessGroup> group;
+  if (launch) group = std::make_unique<amem::distributed::ProcessGroup>(*launch, device, std::chrono::minutes(10));
+  const int rank = group ? group->rank() : 0, world = group ? group->size() : 1;
   const auto synchronize = [&] {
     if (on_cuda) torch::cuda::synchronize();
   };
@@ -75,17 +97,27 @@ int run(int argc, char** argv) {
   networks->train();
   std::vector<torch::Tensor> parameters = networks->parameters();
   torch::optim::AdamW optimizer(parameters, torch::optim::AdamWOptions(1e-5));
+  std::unique_ptr<amem::distributed::GradientAllReduce> all_reduce;
+  if (group) all_reduce = std::make_unique<amem::distributed::GradientAllReduce>(parameters, *group, int64_t(25) << 20);
 
-  const auto ids = torch::TensorOptions().dtype(torch::kLong).device(device);
-  amem::methods::MacBatch data;
-  data.documents = {torch::randint(2, 32000, {batch, doc_tokens}, ids), torch::ones({batch, doc_tokens}, ids)};
-  data.questions = {torch::randint(2, 32000, {batch, question_tokens}, ids),
-                    torch::ones({batch, question_tokens}, ids)};
-  const auto qa = torch::randint(0, 50256, {batch, qa_tokens}, ids);
-  data.qa = {qa, torch::ones_like(qa), qa.clone()};
-  data.qa.labels.slice(1, 0, qa_tokens / 2).fill_(amem::train::kIgnoreIndex);  // answer: the second half
-  const auto text = torch::randint(0, 50256, {batch, doc_tokens}, ids);
-  data.texts = {text, torch::ones_like(text), text.clone()};
+  const auto ids = torch::TensorOptions().dtype(torch::kLong);
+  // Micro-batch k of the world's step: drawn on the CPU from seed k, the same in every layout.
+  const auto micro_batch = [&](int64_t k) {
+    torch::manual_seed(uint64_t(1000 + k));
+    amem::methods::MacBatch data;
+    data.documents = {torch::randint(2, 32000, {batch, doc_tokens}, ids).to(device),
+                      torch::ones({batch, doc_tokens}, ids).to(device)};
+    data.questions = {torch::randint(2, 32000, {batch, question_tokens}, ids).to(device),
+                      torch::ones({batch, question_tokens}, ids).to(device)};
+    const auto qa = torch::randint(0, 50256, {batch, qa_tokens}, ids).to(device);
+    data.qa = {qa, torch::ones_like(qa), qa.clone()};
+    data.qa.labels.slice(1, 0, qa_tokens / 2).fill_(amem::train::kIgnoreIndex);  // answer: the second half
+    const auto text = torch::randint(0, 50256, {batch, doc_tokens}, ids).to(device);
+    data.texts = {text, torch::ones_like(text), text.clone()};
+    return data;
+  };
+  std::vector<amem::methods::MacBatch> micro_batches;
+  for (int micro = 0; micro < accum; ++micro) micro_batches.push_back(micro_batch(int64_t(micro) * world + rank));
   const auto& cmt = settings.cmt;  // as MacTrainingTask::objective_options
   const amem::methods::MacObjectiveOptions options{settings.lift_ratio, settings.gpt_drop, args["--metrics"] != "0",
                                                    cmt.selector->during_training() ? cmt.selector.get() : nullptr,
@@ -93,18 +125,30 @@ int run(int argc, char** argv) {
 
   int64_t tokens = 0;
   double loss = 0;  // printed so that a non-finite step (a broken run) shows
+  std::vector<double> losses;  // each step's mean over the world's micro-batches
   auto step = [&] {
     optimizer.zero_grad();
-    amem::methods::MacObjectiveOutput out;
-    {
-      amem::device::Bf16Autocast autocast(true, device);
-      out = amem::methods::mac_objective(*networks, base, data, options);
+    torch::Tensor loss_sum = torch::zeros({1}, torch::TensorOptions().dtype(torch::kDouble).device(device));
+    tokens = 0;
+    for (int micro = 0; micro < accum; ++micro) {
+      amem::methods::MacObjectiveOutput out;
+      {
+        amem::device::Bf16Autocast autocast(true, device);
+        out = amem::methods::mac_objective(*networks, base, micro_batches[size_t(micro)], options);
+      }
+      if (all_reduce) all_reduce->set_sync(micro == accum - 1);
+      (out.loss / double(accum)).backward();
+      loss_sum += out.loss.detach().to(torch::kDouble);
+      tokens += out.tokens;
     }
-    out.loss.backward();
+    if (all_reduce) {
+      all_reduce->finish();
+      group->all_reduce(loss_sum, "the step's loss");
+    }
     torch::nn::utils::clip_grad_norm_(parameters, 100.0);
     optimizer.step();
-    tokens = out.tokens;
-    loss = out.loss.item<double>();
+    loss = loss_sum.item<double>() / double(accum * world);
+    losses.push_back(loss);
   };
   for (int i = 0; i < warmup; ++i) step();
   std::vector<double> times;
@@ -118,8 +162,16 @@ int run(int argc, char** argv) {
   std::sort(times.begin(), times.end());
   const double median = times[times.size() / 2];
   const auto peak = amem::eval::peak_memory();
+  if (rank != 0) return 0;
+  std::string loss_list;
+  for (double l : losses) {
+    char item[32];
+    std::snprintf(item, sizeof item, "%s%.8g", loss_list.empty() ? "" : ", ", l);
+    loss_list += item;
+  }
+  std::printf("{\"world_size\": %d, \"accum\": %d, \"losses\": [%s], ", world, accum, loss_list.c_str());
   std::printf(
-      "{\"impl\": \"amem\", \"torch\": \"%s\", \"config\": \"%s\", \"overrides\": \"%s\", \"metrics\": %s, \"preset\": \"%s\", "
+      "\"impl\": \"amem\", \"torch\": \"%s\", \"config\": \"%s\", \"overrides\": \"%s\", \"metrics\": %s, \"preset\": \"%s\", "
       "\"memory_aware\": %s, \"auxiliary_terms\": %zu, \"selects_in_training\": %s, \"lift_ratio\": %.3f, "
       "\"documents\": %lld, \"lifted\": %lld, \"doc_tokens\": %lld, \"loss\": %.4f, \"step_s\": %.4f, \"tokens_per_s\": %.1f, "
       "\"peak_cuda_bytes\": %lld, \"peak_cuda_gib\": %.2f}\n",
