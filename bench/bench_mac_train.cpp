@@ -18,16 +18,27 @@
 //
 // Usage: bench_mac_train [--config configs/mac/gpt2_xl.yaml] [--overrides ""] [--metrics 1] [--preset gpt2-xl] [--lift 0.25]
 //                        [--batch 8] [--doc-tokens 512] [--question-tokens 32] [--qa-tokens 64]
-//                        [--steps 5] [--warmup 2] [--device cuda|cpu] [--profile 0] [--peak-tflops 989] [--foreach 0]
+//                        [--steps 5] [--warmup 2] [--device cuda|cpu] [--accum 1]
+//                        [--profile 0] [--peak-tflops 989] [--foreach 0]
 // --device cpu (float32 base LM) only checks that the program runs; its timings mean nothing.
 // --profile 1 then runs one more step phase by phase (objective forward, backward, clipping +
 // AdamW, each timed between synchronisations) and one under the Kineto profiler
 // (kernel_profile.h); --peak-tflops is the GPU's dense bf16 peak the MFU bound divides by.
 // --foreach 1 steps with train.foreach_optimizer's AdamW and clipping (train/foreach_adamw.h).
+//
+// Data parallelism: started by `amem launch` (or torchrun) it runs on every rank, each on
+// cuda:LOCAL_RANK, gradients averaged as `amem train` does (distributed/gradient_all_reduce.h);
+// rank 0 prints. A step is --accum micro-batches per rank; micro-batch k of the world's step
+// (k = micro * world_size + rank, the order of one process with --accum world_size) is its own
+// fixed random batch, so that one GPU with --accum 2 takes the same step as two GPUs with
+// --accum 1: "losses" (each step's mean loss over all micro-batches) can be compared.
+// scripts/device/multi_gpu_check.sh runs both.
 #include <torch/torch.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <memory>
 #include <cstdio>
 #include <functional>
 #include <map>
@@ -37,6 +48,10 @@
 
 #include "amem/config/amem_schema.h"
 #include "amem/device/autocast.h"
+#include "amem/distributed/gradient_all_reduce.h"
+#include "amem/distributed/launch_environment.h"
+#include "amem/distributed/process_group.h"
+#include "amem/distributed/rank_device.h"
 #include "amem/eval/peak_memory.h"
 #include "amem/methods/mac/mac_objective.h"
 #include "amem/train/foreach_adamw.h"
@@ -54,7 +69,8 @@ int run(int argc, char** argv) {
       {"--batch", "8"},                         {"--doc-tokens", "512"},   {"--question-tokens", "32"},
       {"--qa-tokens", "64"},                    {"--steps", "5"},          {"--warmup", "2"},
       {"--device", "cuda"},                     {"--overrides", ""},       {"--metrics", "1"},
-      {"--profile", "0"},                       {"--peak-tflops", "989"},  {"--foreach", "0"}};
+      {"--accum", "1"},                         {"--profile", "0"},        {"--peak-tflops", "989"},
+      {"--foreach", "0"}};
   if (!amem::bench::read_options(argc, argv, "bench_mac_train", args)) return 2;
   const bool on_cuda = args["--device"] == "cuda";
   if ((on_cuda && !torch::cuda::is_available()) || !amem::bench::kGpt2Presets.count(args["--preset"])) {
@@ -68,7 +84,14 @@ int run(int argc, char** argv) {
   const int64_t batch = std::stoll(args["--batch"]), doc_tokens = std::stoll(args["--doc-tokens"]);
   const int64_t question_tokens = std::stoll(args["--question-tokens"]), qa_tokens = std::stoll(args["--qa-tokens"]);
   const int steps = std::stoi(args["--steps"]), warmup = std::stoi(args["--warmup"]);
-  const torch::Device device = on_cuda ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
+  const int accum = std::stoi(args["--accum"]);
+  const auto launch = amem::distributed::launch_environment(std::getenv);
+  const torch::Device device = launch ? amem::distributed::select_rank_device(*launch, on_cuda ? "cuda" : "cpu")
+                               : on_cuda ? torch::Device(torch::kCUDA, 0)
+                                         : torch::Device(torch::kCPU);
+  std::unique_ptr<amem::distributed::ProcessGroup> group;
+  if (launch) group = std::make_unique<amem::distributed::ProcessGroup>(*launch, device, std::chrono::minutes(10));
+  const int rank = group ? group->rank() : 0, world = group ? group->size() : 1;
   const auto synchronize = [&] {
     if (on_cuda) torch::cuda::synchronize();
   };
@@ -88,17 +111,27 @@ int run(int argc, char** argv) {
       foreach_optimizer ? std::make_unique<amem::train::ForeachAdamW>(parameters, torch::optim::AdamWOptions(1e-5))
                         : std::make_unique<torch::optim::AdamW>(parameters, torch::optim::AdamWOptions(1e-5));
   auto& optimizer = *adamw;
+  std::unique_ptr<amem::distributed::GradientAllReduce> all_reduce;
+  if (group) all_reduce = std::make_unique<amem::distributed::GradientAllReduce>(parameters, *group, int64_t(25) << 20);
 
-  const auto ids = torch::TensorOptions().dtype(torch::kLong).device(device);
-  amem::methods::MacBatch data;
-  data.documents = {torch::randint(2, 32000, {batch, doc_tokens}, ids), torch::ones({batch, doc_tokens}, ids)};
-  data.questions = {torch::randint(2, 32000, {batch, question_tokens}, ids),
-                    torch::ones({batch, question_tokens}, ids)};
-  const auto qa = torch::randint(0, 50256, {batch, qa_tokens}, ids);
-  data.qa = {qa, torch::ones_like(qa), qa.clone()};
-  data.qa.labels.slice(1, 0, qa_tokens / 2).fill_(amem::train::kIgnoreIndex);  // answer: the second half
-  const auto text = torch::randint(0, 50256, {batch, doc_tokens}, ids);
-  data.texts = {text, torch::ones_like(text), text.clone()};
+  const auto ids = torch::TensorOptions().dtype(torch::kLong);
+  // Micro-batch k of the world's step: drawn on the CPU from seed k, the same in every layout.
+  const auto micro_batch = [&](int64_t k) {
+    torch::manual_seed(uint64_t(1000 + k));
+    amem::methods::MacBatch data;
+    data.documents = {torch::randint(2, 32000, {batch, doc_tokens}, ids).to(device),
+                      torch::ones({batch, doc_tokens}, ids).to(device)};
+    data.questions = {torch::randint(2, 32000, {batch, question_tokens}, ids).to(device),
+                      torch::ones({batch, question_tokens}, ids).to(device)};
+    const auto qa = torch::randint(0, 50256, {batch, qa_tokens}, ids).to(device);
+    data.qa = {qa, torch::ones_like(qa), qa.clone()};
+    data.qa.labels.slice(1, 0, qa_tokens / 2).fill_(amem::train::kIgnoreIndex);  // answer: the second half
+    const auto text = torch::randint(0, 50256, {batch, doc_tokens}, ids).to(device);
+    data.texts = {text, torch::ones_like(text), text.clone()};
+    return data;
+  };
+  std::vector<amem::methods::MacBatch> micro_batches;
+  for (int micro = 0; micro < accum; ++micro) micro_batches.push_back(micro_batch(int64_t(micro) * world + rank));
   const auto& cmt = settings.cmt;  // as MacTrainingTask::objective_options
   const amem::methods::MacObjectiveOptions options{settings.lift_ratio, settings.gpt_drop, args["--metrics"] != "0",
                                                    cmt.selector->during_training() ? cmt.selector.get() : nullptr,
@@ -107,25 +140,37 @@ int run(int argc, char** argv) {
 
   int64_t tokens = 0;
   double loss = 0;  // printed so that a non-finite step (a broken run) shows
+  std::vector<double> losses;  // each step's mean over the world's micro-batches
   // One step; `between` runs after each phase (the phase profile synchronises there).
   auto phased_step = [&](const std::function<void(const char*)>& between) {
     optimizer.zero_grad();
-    amem::methods::MacObjectiveOutput out;
-    {
-      amem::device::Bf16Autocast autocast(true, device);
-      out = amem::methods::mac_objective(*networks, base, data, options);
+    torch::Tensor loss_sum = torch::zeros({1}, torch::TensorOptions().dtype(torch::kDouble).device(device));
+    tokens = 0;
+    for (int micro = 0; micro < accum; ++micro) {
+      amem::methods::MacObjectiveOutput out;
+      {
+        amem::device::Bf16Autocast autocast(true, device);
+        out = amem::methods::mac_objective(*networks, base, micro_batches[size_t(micro)], options);
+      }
+      between("objective_forward");
+      if (all_reduce) all_reduce->set_sync(micro == accum - 1);
+      (out.loss / double(accum)).backward();
+      between("backward");
+      loss_sum += out.loss.detach().to(torch::kDouble);
+      tokens += out.tokens;
     }
-    between("objective_forward");
-    out.loss.backward();
-    between("backward");
+    if (all_reduce) {
+      all_reduce->finish();
+      group->all_reduce(loss_sum, "the step's loss");
+    }
     if (foreach_optimizer)
       amem::train::clip_grad_norm_foreach(parameters, 100.0);
     else
       torch::nn::utils::clip_grad_norm_(parameters, 100.0);
     optimizer.step();
     between("clip_and_adamw");
-    tokens = out.tokens;
-    loss = out.loss.item<double>();
+    loss = loss_sum.item<double>() / double(accum * world);
+    losses.push_back(loss);
   };
   auto step = [&] { phased_step([](const char*) {}); };
   for (int i = 0; i < warmup; ++i) step();
@@ -140,8 +185,16 @@ int run(int argc, char** argv) {
   std::sort(times.begin(), times.end());
   const double median = times[times.size() / 2];
   const auto peak = amem::eval::peak_memory();
+  if (rank != 0) return 0;
+  std::string loss_list;
+  for (double l : losses) {
+    char item[32];
+    std::snprintf(item, sizeof item, "%s%.8g", loss_list.empty() ? "" : ", ", l);
+    loss_list += item;
+  }
+  std::printf("{\"world_size\": %d, \"accum\": %d, \"losses\": [%s], ", world, accum, loss_list.c_str());
   std::printf(
-      "{\"impl\": \"amem\", \"torch\": \"%s\", \"config\": \"%s\", \"overrides\": \"%s\", \"metrics\": %s, \"preset\": \"%s\", "
+      "\"impl\": \"amem\", \"torch\": \"%s\", \"config\": \"%s\", \"overrides\": \"%s\", \"metrics\": %s, \"preset\": \"%s\", "
       "\"foreach_optimizer\": %s, \"memory_aware\": %s, \"auxiliary_terms\": %zu, \"selects_in_training\": %s, \"lift_ratio\": %.3f, "
       "\"documents\": %lld, \"lifted\": %lld, \"doc_tokens\": %lld, \"loss\": %.6f, \"step_s\": %.4f, \"tokens_per_s\": %.1f, "
       "\"peak_cuda_bytes\": %lld, \"peak_cuda_gib\": %.2f}\n",
@@ -152,7 +205,8 @@ int run(int argc, char** argv) {
       (long long)amem::methods::lifted_count(batch, settings.lift_ratio), (long long)doc_tokens, loss, median,
       double(tokens) / median, (long long)peak.cuda_bytes.value_or(-1),
       peak.cuda_bytes ? double(*peak.cuda_bytes) / double(1LL << 30) : -1.0);
-  if (args["--profile"] != "0" && on_cuda) {
+  // One process, one micro-batch: the phases are then each timed once.
+  if (args["--profile"] != "0" && on_cuda && !group && accum == 1) {
     synchronize();
     auto last = std::chrono::steady_clock::now();
     std::printf("{\"phases\": {");

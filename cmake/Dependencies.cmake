@@ -115,3 +115,25 @@ else()
   target_link_libraries(amem_deps INTERFACE amem_lzma)
   message(STATUS "amem: liblzma headers not installed -> third_party/liblzma with ${AMEM_LZMA_LIBRARY}")
 endif()
+
+# --- c10d backends of data-parallel training (src/distributed/c10d_backends.h). Gloo (CPU) needs
+# only its headers, found by __has_include (Debian libgloo-dev; LibTorch has the symbols). NCCL
+# (CUDA) needs nccl.h, which a CUDA LibTorch from pip has beside it in the nvidia-nccl package;
+# without it amem builds and trains on one GPU, and refuses a multi-GPU launch with a message.
+set(AMEM_WITH_NCCL OFF)
+if(TORCH_CUDA_LIBRARIES OR C10_CUDA_LIBRARY)
+  find_package(Python3 COMPONENTS Interpreter QUIET)
+  set(amem_nccl_hint "")
+  if(Python3_FOUND)
+    execute_process(COMMAND ${Python3_EXECUTABLE} -c
+      "import os, nvidia.nccl; print(os.path.join(list(nvidia.nccl.__path__)[0], 'include'))"
+      OUTPUT_VARIABLE amem_nccl_hint OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+  endif()
+  find_path(AMEM_NCCL_INCLUDE nccl.h HINTS ${amem_nccl_hint} ${TORCH_INCLUDE_DIRS} /usr/local/cuda/include)
+  if(AMEM_NCCL_INCLUDE)
+    set(AMEM_WITH_NCCL ON)
+    message(STATUS "amem: NCCL headers in ${AMEM_NCCL_INCLUDE} -> multi-GPU training through ProcessGroupNCCL")
+  else()
+    message(WARNING "amem: CUDA LibTorch but no nccl.h -> no multi-GPU training (pip install nvidia-nccl-cu12)")
+  endif()
+endif()

@@ -8,7 +8,7 @@ build_dir=${1:-build}
 
 packages=(build-essential cmake ninja-build libtorch-dev libsentencepiece-dev sentencepiece
           libyaml-cpp-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libgtest-dev libcli11-dev
-          liblzma-dev libplplot-dev plplot-driver-cairo)
+          liblzma-dev libplplot-dev plplot-driver-cairo libgloo-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

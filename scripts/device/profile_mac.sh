@@ -21,7 +21,7 @@ for lift in 1.0 0.25; do
 done
 python3 - "$out" <<'PY'
 import json, sys
-runs = [json.loads(l) for l in open(sys.argv[1]) if l.startswith('{"impl"')]
+runs = [json.loads(l) for l in open(sys.argv[1]) if '"impl"' in l]
 for plain, fast in zip(runs[0::2], runs[1::2]):
     print(f"summary | lift {plain['lift_ratio']:.2f} | per-parameter {plain['step_s']:.3f} s | foreach {fast['step_s']:.3f} s"
           f" | speed-up {plain['step_s'] / fast['step_s']:.2f}x | loss {plain['loss']:.6f} vs {fast['loss']:.6f}"

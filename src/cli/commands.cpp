@@ -12,6 +12,7 @@ const std::vector<Command>& commands() {
       {"mac", "import a MAC model trained with the reference code (jihoontack/MAC) as amem's MAC model folder", run_mac},
       {"qa-tune", "QA pre-tuning of a base LM on training question-answer pairs (answer-only loss)", run_qa_tune},
       {"pretrain", "pre-train a new model on text (pretrain.objective: causal_lm, ...) into Hugging Face folders", run_pretrain},
+      {"launch", "run N processes of a training command on this machine, one per GPU (torchrun's variables)", run_launch},
       {"sweep", "run amem eval over a grid of overrides (ablations, seeds) and tabulate EM/F1 per cell", run_sweep},
       {"report", "tables (Markdown, LaTeX) and plots of finished runs: mean ± std over seeds", run_report},
       {"inspect", "list the tensors of a safetensors file or checkpoint folder", run_inspect},

@@ -29,5 +29,6 @@ int run_qa_tune(const Args& args);  // qa_tune_command.cpp
 int run_pretrain(const Args& args); // pretrain_command.cpp
 int run_report(const Args& args);   // report_command.cpp
 int run_sweep(const Args& args);    // sweep_command.cpp
+int run_launch(const Args& args);   // launch_command.cpp
 
 }  // namespace amem::cli

@@ -2,10 +2,18 @@
 
 #include <torch/torch.h>
 
+#include <spdlog/spdlog.h>
+
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
+#include <memory>
 
 #include "amem/config/amem_schema.h"
+#include "amem/distributed/distributed_settings.h"
+#include "amem/distributed/launch_environment.h"
+#include "amem/distributed/process_group.h"
+#include "amem/distributed/rank_device.h"
 #include "amem/run/run_dir.h"
 #include "amem/run/run_settings.h"
 #include "amem/train/resume_config.h"
@@ -28,13 +36,29 @@ int run_training_command(const Args& args, const std::string& command, const cha
   // Everything is read and loaded before the run folder exists (the train.resume checkpoint
   // too), so a mistake leaves no folder.
   const auto settings = train::TrainSettings::from(config);
+  // Under a launcher with several processes (docs/multi_gpu.md), this one joins the others
+  // first; with one process there is no group at all.
+  std::unique_ptr<distributed::ProcessGroup> group;
+  train::DataParallel parallel;
+  if (const auto launch = distributed::launch_environment(std::getenv)) {
+    const auto distributed_settings = distributed::DistributedSettings::from(config);
+    const auto device = distributed::select_rank_device(*launch, config.get<std::string>("model.device"));
+    group = std::make_unique<distributed::ProcessGroup>(*launch, device, distributed_settings.timeout);
+    parallel = {group.get(), distributed_settings.bucket_bytes};
+    if (launch->rank != 0) spdlog::set_level(spdlog::level::warn);  // rank 0 reports the run
+  }
+  // The same seed on every rank: identical initialisation, which TrainingRun checks.
   torch::manual_seed(uint64_t(run::RunSettings::from(config).seed));
   auto task = make_task(config);
-  train::TrainingRun training(*task, settings);  // loads train.resume's checkpoint
+  train::TrainingRun training(*task, settings, parallel);  // loads train.resume's checkpoint
   // After loading, so that a folder that is no checkpoint (or one of another shape) is named as
   // such; a checkpoint that loads but was trained with another config is refused here.
   if (settings.resume) train::check_resume_config(config, train::checkpoint_folder(*settings.resume));
 
+  if (group && group->rank() != 0) {
+    training.run({});
+    return 0;
+  }
   // A run that fails once its folder exists is marked failed in it.
   run::RunDir run_dir(config);
   try {

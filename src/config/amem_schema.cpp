@@ -1,6 +1,7 @@
 #include "amem/config/amem_schema.h"
 
 #include "amem/data/data_settings.h"
+#include "amem/distributed/distributed_settings.h"
 #include "amem/eval/eval_settings.h"
 #include "amem/memory/memory_settings.h"
 #include "amem/methods/adapt_settings.h"
@@ -28,6 +29,7 @@ const Schema& amem_schema() {
     methods::cmt::CmtSettings::declare(s);
     memory::MemorySettings::declare(s);
     pretrain::PretrainSettings::declare(s);
+    distributed::DistributedSettings::declare(s);
     return s;
   }();
   return schema;

@@ -1,6 +1,7 @@
 #include "amem/train/epoch_sampler.h"
 
 #include <numeric>
+#include <stdexcept>
 #include <string>
 
 #include "amem/core/error.h"
@@ -24,6 +25,22 @@ void EpochSampler::shuffle_epoch() {
 }
 
 std::vector<size_t> EpochSampler::next() {
+  std::vector<size_t> mine;
+  for (int r = 0; r < world_size_; ++r) {
+    auto batch = next_of_all();
+    if (r == rank_) mine = std::move(batch);
+  }
+  return mine;
+}
+
+void EpochSampler::shard(int rank, int world_size) {
+  if (world_size < 1 || rank < 0 || rank >= world_size)
+    throw std::logic_error("EpochSampler::shard: rank " + std::to_string(rank) + " of " + std::to_string(world_size));
+  rank_ = rank;
+  world_size_ = world_size;
+}
+
+std::vector<size_t> EpochSampler::next_of_all() {
   if (offset_ >= size_) {
     ++epoch_;
     offset_ = 0;

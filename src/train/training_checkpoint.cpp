@@ -71,6 +71,13 @@ std::unique_ptr<torch::optim::OptimizerParamState> restored_state(
   throw Error("training checkpoint: unsupported optimiser (expected Adam, AdamW or SGD)");
 }
 
+void set_generator_state(at::Generator generator, const torch::Tensor& state) {
+  std::lock_guard<std::mutex> lock(generator.mutex());
+  generator.set_state(state);
+}
+
+}  // namespace
+
 NamedTensors generator_states() {
   NamedTensors out = {{"cpu", at::detail::getDefaultCPUGenerator().get_state()}};
   for (int64_t d = 0, n = device::initialised_cuda_devices(); d < n; ++d)
@@ -79,20 +86,17 @@ NamedTensors generator_states() {
   return out;
 }
 
-void set_generator_state(at::Generator generator, const torch::Tensor& state) {
-  std::lock_guard<std::mutex> lock(generator.mutex());
-  generator.set_state(state);
+void restore_generator_states(const NamedTensors& states) {
+  for (const auto& [name, state] : states) {
+    if (name == "cpu") {
+      set_generator_state(at::detail::getDefaultCPUGenerator(), state);
+      continue;
+    }
+    const int64_t d = std::stoll(name.substr(4));  // "cuda<d>"
+    if (d < device::initialised_cuda_devices())
+      set_generator_state(at::globalContext().defaultGenerator(torch::Device(torch::kCUDA, d)), state);
+  }
 }
-
-void restore_generators(const io::SafetensorsFile& file) {
-  set_generator_state(at::detail::getDefaultCPUGenerator(), file.load("cpu"));
-  for (int64_t d = 0, n = device::initialised_cuda_devices(); d < n; ++d)
-    if (file.contains("cuda" + std::to_string(d)))
-      set_generator_state(at::globalContext().defaultGenerator(torch::Device(torch::kCUDA, d)),
-                          file.load("cuda" + std::to_string(d)));
-}
-
-}  // namespace
 
 void save_training_checkpoint(const std::string& dir, const NamedTensors& trainable,
                               const torch::optim::Optimizer& optimizer,
@@ -111,7 +115,9 @@ void save_training_checkpoint(const std::string& dir, const NamedTensors& traina
   io::write_folder_atomic(dir, [&](const fs::path& staging) {
     io::save_safetensors((staging / "trainable.safetensors").string(), trainable);
     io::save_safetensors((staging / "optimizer.safetensors").string(), optimizer_tensors);
-    io::save_safetensors((staging / "rng.safetensors").string(), generator_states());
+    NamedTensors generators = generator_states();
+    generators.insert(generators.end(), progress.rank_generators.begin(), progress.rank_generators.end());
+    io::save_safetensors((staging / "rng.safetensors").string(), generators);
     io::save_safetensors((staging / "task.safetensors").string(), progress.task.tensors);
     nlohmann::json best = nullptr;
     if (progress.best) best = {{"value", progress.best->value}, {"step", progress.best->step}};
@@ -183,7 +189,12 @@ TrainingProgress load_training_checkpoint(const std::string& dir, const NamedTen
     for (const auto& e : optimizer_file->entries()) stepped = stepped || e.name.rfind(name + "/", 0) == 0;
     if (stepped) states[optimizer_state_key(tensor)] = restored_state(optimizer, *optimizer_file, name, tensor);
   }
-  restore_generators(*io::SafetensorsFile::open((root / "rng.safetensors").string()));
+  const auto generators = io::SafetensorsFile::open((root / "rng.safetensors").string());
+  NamedTensors own;
+  for (const auto& entry : generators->entries())
+    (entry.name.rfind("rank", 0) == 0 ? progress.rank_generators : own).emplace_back(entry.name, generators->load(entry.name));
+  if (own.empty() || own.front().first != "cpu") throw Error((root / "rng.safetensors").string() + ": no \"cpu\" generator state");
+  restore_generator_states(own);
   for (const auto& entry : task_file->entries()) progress.task.tensors.emplace_back(entry.name, task_file->load(entry.name));
   return progress;
 }

@@ -12,6 +12,9 @@
 
 #include "amem/core/error.h"
 #include "amem/device/autocast.h"
+#include "amem/distributed/gradient_all_reduce.h"
+#include "amem/distributed/parameter_checksum.h"
+#include "amem/distributed/process_group.h"
 #include "amem/io/atomic_file.h"
 #include "amem/io/atomic_folder.h"
 #include "amem/io/link_tree.h"
@@ -106,17 +109,53 @@ std::string logged_history(const fs::path& checkpoint, int64_t step) {
   return history;
 }
 
+// The number of processes that trained a checkpoint: its distributed.json, which one-process
+// runs do not write.
+int checkpoint_world_size(const fs::path& checkpoint) {
+  const fs::path path = checkpoint / "distributed.json";
+  if (!fs::exists(path)) return 1;
+  std::ifstream in(path, std::ios::binary);
+  nlohmann::json parsed;
+  try {
+    parsed = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception&) {
+    throw Error(path.string() + ": not JSON");
+  }
+  if (!parsed.is_object() || !parsed.contains("world_size") || !parsed["world_size"].is_number_integer())
+    throw Error(path.string() + ": expected {\"world_size\": N}");
+  return parsed["world_size"].get<int>();
+}
+
+// Sums `values` over the ranks (in float64, in place); a no-op without a group.
+void sum_over_ranks(distributed::ProcessGroup* group, std::vector<double>& values, const std::string& what) {
+  if (!group) return;
+  torch::Tensor t = torch::tensor(values, torch::kDouble).to(group->device());
+  group->all_reduce(t, what);
+  t = t.to(torch::kCPU);
+  for (size_t i = 0; i < values.size(); ++i) values[i] = t[int64_t(i)].item<double>();
+}
+
 }  // namespace
 
-TrainingRun::TrainingRun(TrainingTask& task, const TrainSettings& settings)
-    : task_(task), settings_(settings), trainable_(task.trainable()) {
+TrainingRun::~TrainingRun() = default;
+
+TrainingRun::TrainingRun(TrainingTask& task, const TrainSettings& settings, const DataParallel& parallel)
+    : task_(task), settings_(settings), trainable_(task.trainable()), parallel_(parallel) {
   for (const auto& [name, tensor] : trainable_) parameters_.push_back(tensor);
   if (parameters_.empty()) throw std::logic_error("TrainingTask::trainable() is empty");
   const auto options =
       torch::optim::AdamWOptions(settings.lr).betas({0.9, 0.999}).eps(1e-8).weight_decay(settings.weight_decay);
   optimizer_ = settings.foreach_optimizer ? std::make_unique<ForeachAdamW>(parameters_, options)
                                           : std::make_unique<torch::optim::AdamW>(parameters_, options);
-  if (!settings.resume) return;
+  distributed::ProcessGroup* group = parallel.group;
+  if (group) {
+    task.shard_data(group->rank(), group->size());
+    all_reduce_ = std::make_unique<distributed::GradientAllReduce>(parameters_, *group, parallel.bucket_bytes);
+  }
+  if (!settings.resume) {
+    if (group) distributed::check_same_parameters(*group, trainable_);
+    return;
+  }
   try {
     checkpoint_ = checkpoint_folder(*settings.resume);
     start_ = load_training_checkpoint(checkpoint_->string(), trainable_, *optimizer_);
@@ -127,7 +166,22 @@ TrainingRun::TrainingRun(TrainingTask& task, const TrainSettings& settings)
     throw ConfigError("train.steps: " + std::to_string(settings.steps) + " is not past the step of the checkpoint " +
                       checkpoint_->string() + " (" + std::to_string(start_.step) +
                       "); set train.steps to the run's total, above it");
+  const int trained_by = checkpoint_world_size(*checkpoint_);
+  const int world_size = group ? group->size() : 1;
+  if (trained_by != world_size)
+    throw ConfigError("train.resume: " + checkpoint_->string() + " was trained by " + std::to_string(trained_by) +
+                      " process(es), this run has " + std::to_string(world_size) +
+                      "; resume with the same number (each micro-batch's rank and memory bank depend on it)");
   task.restore_state(start_.task);
+  if (group && group->rank() > 0) {
+    // The checkpoint restored rank 0's generators; this rank continues from its own.
+    const std::string prefix = "rank" + std::to_string(group->rank()) + "/";
+    NamedTensors mine;
+    for (const auto& [name, state] : start_.rank_generators)
+      if (name.rfind(prefix, 0) == 0) mine.emplace_back(name.substr(prefix.size()), state);
+    restore_generator_states(mine);
+  }
+  if (group) distributed::check_same_parameters(*group, trainable_);
   history_ = logged_history(*checkpoint_, start_.step);
   if (start_.best && !fs::is_directory(*checkpoint_ / "best"))
     throw Error(checkpoint_->string() + ": state.json records a best validation (step " +
@@ -144,6 +198,8 @@ TrainingSummary TrainingRun::run(const TrainingRunPaths& paths) {
   auto& optimizer = *optimizer_;
   const LrSchedule schedule(settings.schedule, settings.lr, settings.warmup_steps, settings.steps);
 
+  distributed::ProcessGroup* group = parallel_.group;
+  const bool writes = !group || group->rank() == 0;  // rank 0 alone writes and validates
   TrainingSummary summary;
   const ValidationSelection selection = task.selection();
   summary.best_metric = selection.metric;
@@ -153,21 +209,33 @@ TrainingSummary TrainingRun::run(const TrainingRunPaths& paths) {
   if (checkpoint_) {
     // The new run folder starts as the stopped one was at the checkpoint.
     if (paths.metrics) paths.metrics->append_lines(history_);
-    if (best) io::link_tree(*checkpoint_ / "best", paths.run_dir / "best");
-    for (const auto& [metric, kept] : kept_best)
-      io::link_tree(*checkpoint_ / ("best_" + metric), paths.run_dir / ("best_" + metric));
+    if (best && writes) io::link_tree(*checkpoint_ / "best", paths.run_dir / "best");
+    if (writes)
+      for (const auto& [metric, kept] : kept_best)
+        io::link_tree(*checkpoint_ / ("best_" + metric), paths.run_dir / ("best_" + metric));
     spdlog::info("resumed from {} at step {}", checkpoint_->string(), step);
   }
 
-  const auto save_checkpoint = [&] {
+  // Every rank's generators (dropout draws differ between ranks), gathered by all of them for
+  // rank 0's checkpoint.
+  const auto other_ranks_generators = [&] {
+    NamedTensors others;
+    for (const auto& [name, state] : generator_states()) {
+      const torch::Tensor all = group->all_gather(state.to(group->device()), "the checkpoint's generator states").cpu();
+      for (int r = 1; r < group->size(); ++r) others.emplace_back("rank" + std::to_string(r) + "/" + name, all[r]);
+    }
+    return others;
+  };
+  const auto save_checkpoint = [&](NamedTensors rank_generators) {
     std::map<std::string, std::string> files = {{"config.yaml", paths.config_yaml}};
     // The log so far, so that a resumed run's log continues from exactly this step.
     if (paths.metrics) files["metrics.jsonl"] = paths.metrics->contents();
+    if (group) files["distributed.json"] = nlohmann::json{{"world_size", group->size()}}.dump() + "\n";
     std::map<std::string, fs::path> folders;
     if (best) folders["best"] = paths.run_dir / "best";
     for (const auto& [metric, kept] : kept_best) folders["best_" + metric] = paths.run_dir / ("best_" + metric);
     save_training_checkpoint((paths.run_dir / "checkpoint").string(), trainable_, optimizer,
-                             {step, task.state(), best, kept_best}, files, folders);
+                             {step, task.state(), best, kept_best, std::move(rank_generators)}, files, folders);
   };
   const auto validate = [&] {
     const fs::path dir = paths.run_dir / "validation" / step_name(step);
@@ -213,7 +281,11 @@ TrainingSummary TrainingRun::run(const TrainingRunPaths& paths) {
     }
   };
 
-  run::Progress progress("train", settings.steps - step);
+  // Rank 0 shows the progress; the others' output stream discards it.
+  static std::ostream discarded(nullptr);
+  run::ProgressOutput progress_output = run::ProgressOutput::standard();
+  if (!writes) progress_output.stream = &discarded;
+  run::Progress progress("train", settings.steps - step, progress_output);
   const double infinity = std::numeric_limits<double>::infinity();
   while (step < settings.steps) {
     const auto start = std::chrono::steady_clock::now();
@@ -228,10 +300,23 @@ TrainingSummary TrainingRun::run(const TrainingRunPaths& paths) {
         out = task.compute_loss();
       }
       // Backward outside the autocast scope, as torch.autocast's documentation asks.
+      if (all_reduce_) all_reduce_->set_sync(micro == settings.grad_accum - 1);
       (out.loss / double(settings.grad_accum)).backward();
       loss_sum += out.loss.item<double>();
       means.add(out.metrics);
       tokens += out.tokens;
+    }
+    Metrics micro_means = means.means();
+    if (all_reduce_) {
+      all_reduce_->finish();
+      // The logged values of all ranks: one small all-reduce, also so that every rank sees a
+      // diverged loss and stops at the same step.
+      std::vector<double> values = {loss_sum, double(tokens)};
+      for (const auto& m : micro_means) values.push_back(m.second);
+      sum_over_ranks(group, values, "the step's metrics");
+      loss_sum = values[0] / double(group->size());
+      tokens = int64_t(values[1]);
+      for (size_t i = 0; i < micro_means.size(); ++i) micro_means[i].second = values[i + 2] / double(group->size());
     }
     const double max_norm = settings.max_grad_norm.value_or(infinity);
     const double grad_norm = settings.foreach_optimizer ? clip_grad_norm_foreach(parameters_, max_norm)
@@ -245,7 +330,7 @@ TrainingSummary TrainingRun::run(const TrainingRunPaths& paths) {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (step % settings.log_every == 0 || step == settings.steps) {
       Metrics logged = {{"loss", loss_sum / double(settings.grad_accum)}};
-      for (const auto& m : means.means()) logged.push_back(m);
+      for (const auto& m : micro_means) logged.push_back(m);
       logged.insert(logged.end(), {{"grad_norm", grad_norm},
                                    {"lr", lr},
                                    {"tokens_per_s", double(tokens) / seconds},
@@ -258,11 +343,19 @@ TrainingSummary TrainingRun::run(const TrainingRunPaths& paths) {
     // validation and checkpoints must never see them.
     check_finite_step("training diverged at step " + std::to_string(step), torch::Tensor(), trainable_);
     const bool last = step == settings.steps;
+    const bool save = last || (settings.save_every > 0 && step % settings.save_every == 0);
+    const NamedTensors rank_generators = group && save ? other_ranks_generators() : NamedTensors{};
+    if (!writes) continue;
     if (last || (settings.eval_every > 0 && step % settings.eval_every == 0)) validate();
-    if (last || (settings.save_every > 0 && step % settings.save_every == 0)) save_checkpoint();
+    if (save) save_checkpoint(rank_generators);
   }
   progress.finish();
-  save_model_folder(task, paths.run_dir / "last", paths.config_yaml, nullptr);
+  if (writes) save_model_folder(task, paths.run_dir / "last", paths.config_yaml, nullptr);
+  if (group) {
+    // The other ranks end when rank 0 has written everything: a failure there fails them too.
+    std::vector<double> done = {1};
+    sum_over_ranks(group, done, "the end of training (waiting for rank 0 to save)");
+  }
   summary.steps = step;
   if (best) {
     summary.best_value = best->value;

@@ -49,6 +49,7 @@ class CausalLmPretraining : public train::TrainingTask {
   // no buffers that training changes.
   train::TaskState state() const override { return {sampler_->position(), {}}; }
   void restore_state(const train::TaskState& state) override { sampler_->set_position(state.values); }
+  void shard_data(int rank, int world_size) override { sampler_->shard(rank, world_size); }
   // {"loss", mean next-token loss in nats}, {"perplexity", exp(loss)}, {"tokens", predicted tokens}.
   train::Metrics validate(const std::filesystem::path& output_dir) override;
   train::ValidationSelection selection() const override { return {"loss", /*higher_is_better=*/false}; }

@@ -19,6 +19,12 @@ class EpochSampler {
   // divide size; the next epoch starts with a new shuffle.
   std::vector<size_t> next();
 
+  // Data parallelism: rank `rank` of `world_size` processes (each with this sampler, same seed)
+  // takes every world_size-th batch of the one-process order, starting at its rank, so the
+  // ranks' batches are disjoint and together are the batches one process would draw in the
+  // same order. The position stays that of the whole order, the same on every rank.
+  void shard(int rank, int world_size);
+
   int64_t epoch() const { return epoch_; }
   nlohmann::json position() const;
   // Throws amem::Error when `position` is not one this sampler could have produced.
@@ -26,12 +32,14 @@ class EpochSampler {
 
  private:
   void shuffle_epoch();
+  std::vector<size_t> next_of_all();
 
   size_t size_, batch_size_;
   uint64_t seed_;
   int64_t epoch_ = 0;
   size_t offset_ = 0;
   std::vector<size_t> order_;
+  int rank_ = 0, world_size_ = 1;
 };
 
 }  // namespace amem::train

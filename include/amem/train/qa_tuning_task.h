@@ -37,6 +37,7 @@ class QaTuningTask : public TrainingTask {
   // buffers that training changes.
   TaskState state() const override { return {sampler_.position(), {}}; }
   void restore_state(const TaskState& state) override { sampler_.set_position(state.values); }
+  void shard_data(int rank, int world_size) override { sampler_.shard(rank, world_size); }
   Metrics validate(const std::filesystem::path& output_dir) override;
   void save_model(const std::filesystem::path& dir) override;
 

@@ -4,7 +4,8 @@
 //   trainable.safetensors   the trained tensors, by name (never the frozen base LM)
 //   optimizer.safetensors   per-tensor optimiser state (Adam/AdamW moments and step counts,
 //                           SGD momentum buffers), named "<tensor>/<field>"
-//   rng.safetensors         the CPU generator state and each CUDA device's
+//   rng.safetensors         the CPU generator state and each CUDA device's ("cpu", "cuda0", ...);
+//                           under data parallelism also the other ranks' ("rank1/cpu", ...)
 //   task.safetensors        the task's own tensors (TaskState::tensors; often none)
 //   state.json              the step, the task's own values (TaskState::values, opaque JSON)
 //                           and the best validation so far ({"value", "step"} or null), with
@@ -47,7 +48,15 @@ struct TrainingProgress {
   TaskState task;                     // what the task needs to continue
   std::optional<BestValidation> best;  // none before the first validation
   std::map<std::string, BestValidation> kept_best;  // train.keep_best's, by metric (best_<metric>/)
+  // Data parallelism: ranks 1.. generator states, "rank<R>/<generator>" (generator_states()
+  // names); this process's own are the checkpoint's "cpu", "cuda0", ...
+  NamedTensors rank_generators;
 };
+
+// This process's generator states, as rng.safetensors stores them: "cpu", then "cuda<d>" for
+// each CUDA device. restore_generator_states() sets back those it is given.
+NamedTensors generator_states();
+void restore_generator_states(const NamedTensors& states);
 
 // Writes the checkpoint folder `dir` (replacing an existing one atomically).
 // `trainable` must be the tensors `optimizer` updates, under stable names. `extra_folders`

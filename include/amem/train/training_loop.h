@@ -21,6 +21,15 @@
 // equal those of the run had it never stopped. Lines the stopped run logged after its
 // checkpoint are not carried over; they are logged again as the steps are taken again. The
 // validation/step-N/ folders before the checkpoint stay in the stopped run's folder.
+//
+// Data parallelism (DataParallel with a process group, docs/multi_gpu.md): every rank runs this
+// loop on its shard of the micro-batches (TrainingTask::shard_data); the trained tensors are
+// checked equal at the start; each step's gradients are averaged over the ranks in buckets
+// during the last micro-batch's backward (distributed/gradient_all_reduce.h; the earlier ones
+// accumulate locally), then clipped and applied identically on every rank. The logged loss,
+// metrics and tokens/s are over all ranks (means; tokens summed). Rank 0 alone validates and
+// writes the run folder, checkpoints (which record the world size; resuming at another one is
+// refused) and models; the others wait for it.
 #pragma once
 
 #include <filesystem>
@@ -33,10 +42,21 @@
 #include "amem/train/train_settings.h"
 #include "amem/train/training_task.h"
 
+namespace amem::distributed {
+class ProcessGroup;
+class GradientAllReduce;
+}  // namespace amem::distributed
+
 namespace amem::train {
 
+// How the run is spread over processes; no group: one process, exactly as without a launcher.
+struct DataParallel {
+  distributed::ProcessGroup* group = nullptr;  // must outlive the run
+  int64_t bucket_bytes = int64_t(25) << 20;     // distributed.bucket_mb
+};
+
 struct TrainingRunPaths {
-  std::filesystem::path run_dir;  // existing run folder (run/run_dir.h)
+  std::filesystem::path run_dir;  // existing run folder (run/run_dir.h); rank 0's alone
   run::MetricsLog* metrics = nullptr;
   std::string config_yaml;        // the resolved config, saved beside every model and checkpoint
 };
@@ -56,10 +76,14 @@ class TrainingRun {
  public:
   // Errors: train.resume not a checkpoint, or one of another method or shape (amem::ConfigError
   // naming train.resume), train.steps not past its step (amem::ConfigError naming train.steps),
-  // a damaged checkpoint file (amem::Error naming it). `task` must outlive the run.
-  TrainingRun(TrainingTask& task, const TrainSettings& settings);
+  // a damaged checkpoint file (amem::Error naming it), a checkpoint of another world size
+  // (amem::ConfigError), ranks that start from different tensors (amem::Error). `task` must
+  // outlive the run.
+  TrainingRun(TrainingTask& task, const TrainSettings& settings, const DataParallel& parallel = {});
+  ~TrainingRun();
 
-  // Trains from the checkpoint's step (or 0) to train.steps; call once.
+  // Trains from the checkpoint's step (or 0) to train.steps; call once. Under data parallelism
+  // only rank 0's `paths` are used.
   TrainingSummary run(const TrainingRunPaths& paths);
 
  private:
@@ -71,6 +95,8 @@ class TrainingRun {
   TrainingProgress start_;                           // step 0, or the checkpoint's progress
   std::optional<std::filesystem::path> checkpoint_;  // the folder resumed from
   std::string history_;                              // its metrics.jsonl lines
+  DataParallel parallel_;
+  std::unique_ptr<distributed::GradientAllReduce> all_reduce_;  // with a process group
 };
 
 // TrainingRun(task, settings).run(paths), for callers that make the run folder first.

@@ -54,6 +54,12 @@ class TrainingTask {
   // come from this task with this config (another dataset, another model shape).
   virtual void restore_state(const TaskState& state) = 0;
 
+  // Data parallelism (distributed/): this process is rank `rank` of `world_size`, each with the
+  // same task; its compute_loss() must draw the rank's share of the one-process micro-batches
+  // (EpochSampler::shard) and state() must stay the same on every rank, since rank 0's is saved.
+  // Methods whose state differs between ranks keep this default: amem::ConfigError.
+  virtual void shard_data(int rank, int world_size);
+
   // Validation metrics; must include selection().metric, which selects the best checkpoint.
   // `output_dir` is an existing, empty folder of this validation for anything worth keeping
   // (predictions, pictures). The task restores train mode on its next compute_loss().

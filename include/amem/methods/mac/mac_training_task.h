@@ -8,6 +8,8 @@
 // greedily under each question's aggregated prefix: EM/F1 of the plain aggregation ("em",
 // "f1"), then of hierarchical aggregation with each of mac.context_windows ("f1_window16", ...),
 // and the objective's losses on the validation triples in banks of train.batch_size ("qa_loss", ...).
+// Data-parallel (docs/multi_gpu.md): each rank's micro-batch is its own memory bank, as in the
+// reference (whose banks are per GPU); shard_data() gives each rank its share of the sampler's.
 // The cmt section's switches (methods/cmt/cmt_settings.h) make this CMT's meta-training.
 // save_model writes the trained networks alone (MacModel::save_networks), never the base LM.
 #pragma once
@@ -42,6 +44,7 @@ class MacTrainingTask : public train::TrainingTask {
   // and the base LM's dropout (mac.gpt_drop) draws from the global generator.
   train::TaskState state() const override { return {sampler_.position(), {}}; }
   void restore_state(const train::TaskState& state) override { sampler_.set_position(state.values); }
+  void shard_data(int rank, int world_size) override { sampler_.shard(rank, world_size); }
   train::Metrics validate(const std::filesystem::path& output_dir) override;
   void save_model(const std::filesystem::path& dir) override;
 

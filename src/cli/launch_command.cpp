@@ -1,0 +1,195 @@
+// amem launch --nproc-per-node N [--master-port P] -- PROGRAM [ARGUMENT...]
+//
+// torchrun's single-machine launch without Python: starts N copies of PROGRAM with the
+// variables torchrun sets (RANK, LOCAL_RANK, WORLD_SIZE, LOCAL_WORLD_SIZE, MASTER_ADDR,
+// MASTER_PORT), which `amem train`, `qa-tune` and `pretrain` read (distributed/launch_environment.h).
+// Signals it receives (Ctrl-C, SIGTERM) are passed on to every rank. When a rank fails, the
+// others are stopped (SIGTERM, then SIGKILL after 10 s) and the launch exits with that rank's
+// status, naming it in one line: a rank that dies never leaves the others waiting.
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "amem/core/error.h"
+#include "cli/commands.h"
+
+namespace amem::cli {
+
+namespace {
+
+const char* kHelp =
+    "usage: amem launch --nproc-per-node N [--master-port P] -- PROGRAM [ARGUMENT...]\n"
+    "\n"
+    "Starts N processes of PROGRAM on this machine, one per GPU, as torchrun does: each gets RANK and\n"
+    "LOCAL_RANK (0..N-1), WORLD_SIZE and LOCAL_WORLD_SIZE (N), MASTER_ADDR (127.0.0.1), MASTER_PORT\n"
+    "(--master-port, else $MASTER_PORT, else a free port) and NCCL_NVLS_ENABLE=0. Example:\n"
+    "  amem launch --nproc-per-node 2 -- amem train configs/mac/gpt2.yaml model.device=cuda\n"
+    "Ctrl-C and SIGTERM are passed on to every rank. If a rank fails the others are stopped and the\n"
+    "launch exits with that rank's status (docs/multi_gpu.md).\n";
+
+// The ranks' process ids, for the signal handler (0: exited).
+std::vector<pid_t> g_ranks;
+
+void forward_signal(int signal) {
+  for (pid_t pid : g_ranks)
+    if (pid > 0) kill(pid, signal);
+}
+
+int parse_count(const std::string& option, const std::string& value, int low, int high) {
+  size_t used = 0;
+  int parsed = 0;
+  try {
+    parsed = std::stoi(value, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != value.size() || value.empty() || parsed < low || parsed > high)
+    throw ConfigError("amem launch " + option + " " + value + ": expected an integer in " + std::to_string(low) +
+                      ".." + std::to_string(high));
+  return parsed;
+}
+
+// A TCP port nobody listens on now (the kernel's choice), for rank 0's rendezvous store.
+int free_port() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    if (fd >= 0) close(fd);
+    throw Error(std::string("amem launch: could not find a free port: ") + std::strerror(errno) +
+                " (give one with --master-port)");
+  }
+  close(fd);
+  return ntohs(address.sin_port);
+}
+
+std::string describe(int status) {
+  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) return std::string("was killed by signal ") + std::to_string(WTERMSIG(status)) + " (" +
+                                  strsignal(WTERMSIG(status)) + ")";
+  return "stopped";
+}
+
+// Waits for every live rank, killing them once `deadline` has passed.
+void stop_ranks(std::chrono::steady_clock::time_point deadline) {
+  for (bool live = true; live;) {
+    live = false;
+    for (pid_t& pid : g_ranks) {
+      if (pid <= 0) continue;
+      int status = 0;
+      if (waitpid(pid, &status, WNOHANG) == pid)
+        pid = 0;
+      else
+        live = true;
+    }
+    if (!live) break;
+    if (std::chrono::steady_clock::now() > deadline) forward_signal(SIGKILL);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+}  // namespace
+
+int run_launch(const Args& args) {
+  int processes = 0;
+  std::string port;
+  size_t i = 0;
+  for (; i < args.size() && args[i] != "--"; ++i) {
+    const std::string& a = args[i];
+    if (a == "--help" || a == "-h") {
+      std::cout << kHelp;
+      return 0;
+    }
+    const auto value_of = [&](const std::string& name) -> std::string {
+      if (a.rfind(name + "=", 0) == 0) return a.substr(name.size() + 1);
+      if (++i >= args.size()) throw ConfigError("amem launch " + name + ": expected a value after it");
+      return args[i];
+    };
+    if (a == "--nproc-per-node" || a.rfind("--nproc-per-node=", 0) == 0)
+      processes = parse_count("--nproc-per-node", value_of("--nproc-per-node"), 1, 1024);
+    else if (a == "--master-port" || a.rfind("--master-port=", 0) == 0)
+      port = std::to_string(parse_count("--master-port", value_of("--master-port"), 1, 65535));
+    else
+      throw ConfigError("amem launch: unknown option '" + a + "' (see amem launch --help)");
+  }
+  if (processes == 0 || i + 1 >= args.size()) {
+    std::cout << kHelp;
+    if (processes == 0) throw ConfigError("amem launch: --nproc-per-node N is required");
+    throw ConfigError("amem launch: expected `-- PROGRAM [ARGUMENT...]` after the options");
+  }
+  std::vector<std::string> command(args.begin() + std::ptrdiff_t(i) + 1, args.end());
+  if (port.empty()) port = std::getenv("MASTER_PORT") ? std::getenv("MASTER_PORT") : std::to_string(free_port());
+
+  struct sigaction action {};
+  action.sa_handler = forward_signal;
+  sigemptyset(&action.sa_mask);
+  for (int signal : {SIGINT, SIGTERM, SIGHUP}) sigaction(signal, &action, nullptr);
+
+  std::vector<char*> argv;
+  for (auto& word : command) argv.push_back(word.data());
+  argv.push_back(nullptr);
+  std::cout.flush();
+  g_ranks.assign(size_t(processes), 0);
+  for (int rank = 0; rank < processes; ++rank) {
+    const pid_t pid = fork();
+    if (pid < 0) {
+      std::cerr << "amem launch: fork failed: " << std::strerror(errno) << "\n";
+      forward_signal(SIGKILL);
+      stop_ranks(std::chrono::steady_clock::now());
+      return 1;
+    }
+    if (pid == 0) {
+      const std::string r = std::to_string(rank), n = std::to_string(processes);
+      setenv("RANK", r.c_str(), 1);
+      setenv("LOCAL_RANK", r.c_str(), 1);
+      setenv("WORLD_SIZE", n.c_str(), 1);
+      setenv("LOCAL_WORLD_SIZE", n.c_str(), 1);
+      setenv("MASTER_ADDR", "127.0.0.1", 1);
+      setenv("MASTER_PORT", port.c_str(), 1);
+      // NVLink multicast needs fabric support the lent GPU machines lack (docs/multi_gpu.md).
+      setenv("NCCL_NVLS_ENABLE", "0", 1);
+      execvp(argv[0], argv.data());
+      std::fprintf(stderr, "amem launch: cannot run %s: %s\n", argv[0], std::strerror(errno));
+      _exit(127);
+    }
+    g_ranks[size_t(rank)] = pid;
+  }
+
+  for (int live = processes; live > 0;) {
+    int status = 0;
+    const pid_t pid = waitpid(-1, &status, 0);
+    if (pid < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    int rank = 0;
+    while (rank < processes && g_ranks[size_t(rank)] != pid) ++rank;
+    if (rank == processes) continue;
+    g_ranks[size_t(rank)] = 0;
+    --live;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) continue;
+    forward_signal(SIGTERM);
+    stop_ranks(std::chrono::steady_clock::now() + std::chrono::seconds(10));
+    std::cerr << "amem launch: rank " << rank << " (pid " << pid << ") " << describe(status)
+              << "; stopped the other ranks\n";
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+  }
+  return 0;
+}
+
+}  // namespace amem::cli

@@ -1,0 +1,199 @@
+// Data-parallel training end to end on the CPU (Gloo), through the built program: two ranks
+// against one process, a resume at another world size, and a rank killed mid-run.
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "support/run_amem.h"
+#include "support/temp_dir.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using amem::testing::run_amem;
+
+// Tiny MAC, 4 steps of micro-batches of 2, every step logged.
+const std::string kTinyMac =
+    "train configs/mac/tiny_gpt2.yaml train.steps=4 train.batch_size=2 train.log_every=1 train.save_every=2 "
+    "train.val_documents=2";
+// The base LM's dropout off: dropout draws from each process's generator, which one process and
+// two ranks advance differently, so only then can their losses agree.
+const std::string kNoDropout = " mac.gpt_drop=false";
+
+std::vector<nlohmann::json> training_lines(const fs::path& run) {
+  std::vector<nlohmann::json> lines;
+  std::istringstream in(amem::testing::read_file(run / "metrics.jsonl"));
+  for (std::string line; std::getline(in, line);) {
+    auto parsed = nlohmann::json::parse(line);
+    if (parsed.contains("loss")) lines.push_back(parsed);
+  }
+  return lines;
+}
+
+TEST(DataParallel, TwoRanksTrainAsOneProcessWithTheSameGlobalBatch) {
+  const auto one = amem::testing::fresh_dir("data_parallel_one");
+  const auto two = amem::testing::fresh_dir("data_parallel_two");
+  // One process: micro-batches 2s and 2s+1 make step s. Two ranks: rank r takes 2s+r, each its
+  // own memory bank, as each micro-batch is in one process.
+  const auto r1 = run_amem(kTinyMac + kNoDropout + " train.grad_accum=2 run.output_dir=" + one.string());
+  ASSERT_EQ(r1.exit_code, 0) << r1.output;
+  const auto r2 = run_amem("launch --nproc-per-node 2 -- '" + std::string(AMEM_BINARY) + "' " + kTinyMac + kNoDropout +
+                           " train.grad_accum=1 run.output_dir=" + two.string());
+  ASSERT_EQ(r2.exit_code, 0) << r2.output;
+  const auto a = training_lines(amem::testing::only_run(one));  // rank 0 alone made a run folder
+  const auto b = training_lines(amem::testing::only_run(two));
+  ASSERT_EQ(a.size(), 4u);
+  ASSERT_EQ(b.size(), 4u);
+  for (size_t i = 0; i < a.size(); ++i) {
+    // Equal to the bit, no tolerance: one process accumulates g1/2 + g2/2 where two ranks
+    // all-reduce g1 + g2 and halve it, and with two terms these are the same float32 numbers
+    // (halving is exact in binary floating point, and a sum of two is commutative). With another
+    // number of ranks the 1/N rounds, and losses would agree to ~1e-6 relative, not to the bit.
+    EXPECT_EQ(b[i]["loss"].get<double>(), a[i]["loss"].get<double>()) << "step " << i + 1;
+    EXPECT_EQ(b[i]["grad_norm"].get<double>(), a[i]["grad_norm"].get<double>()) << "step " << i + 1;
+  }
+  // The checkpoint records the two ranks; one process may not resume it.
+  const auto resume = run_amem(kTinyMac + kNoDropout + " train.steps=6 train.resume=" +
+                               (amem::testing::only_run(two) / "checkpoint").string() +
+                               " run.output_dir=" + two.string() + "-resumed");
+  EXPECT_EQ(resume.exit_code, 2) << resume.output;
+  EXPECT_NE(resume.output.find("was trained by 2 process(es), this run has 1"), std::string::npos) << resume.output;
+}
+
+TEST(DataParallel, AResumeContinuesAsTheUninterruptedRunAtTheSameWorldSize) {
+  // Base-LM dropout on (the config's): each rank draws its own masks, so the checkpoint must hold every rank's
+  // generators for the resumed steps to repeat the uninterrupted ones bit for bit (CPU).
+  const std::string launch = "launch --nproc-per-node 2 -- '" + std::string(AMEM_BINARY) + "' " + kTinyMac +
+                             " ";
+  const auto whole = amem::testing::fresh_dir("data_parallel_whole");
+  const auto stopped = amem::testing::fresh_dir("data_parallel_stopped");
+  const auto resumed = amem::testing::fresh_dir("data_parallel_resumed");
+  const auto r1 = run_amem(launch + "run.output_dir=" + whole.string());
+  ASSERT_EQ(r1.exit_code, 0) << r1.output;
+  const auto r2 = run_amem(launch + "train.steps=2 run.output_dir=" + stopped.string());
+  ASSERT_EQ(r2.exit_code, 0) << r2.output;
+  // The stopped run is the whole run's first two steps (the lr is constant: 0 warm-up steps of
+  // 4), so its checkpoint is the one the whole run wrote at step 2 but for train.steps in its
+  // config, which a resume must match: relabelled as a 4-step run's.
+  const fs::path checkpoint = amem::testing::only_run(stopped) / "checkpoint";
+  std::string config = amem::testing::read_file(checkpoint / "config.yaml");
+  const size_t steps = config.find("\n  steps: 2\n");
+  ASSERT_NE(steps, std::string::npos) << config;
+  config.replace(steps, 12, "\n  steps: 4\n");
+  amem::testing::write_file(checkpoint / "config.yaml", config);
+  const auto r3 = run_amem(launch + "train.resume=" + checkpoint.string() + " run.output_dir=" + resumed.string());
+  ASSERT_EQ(r3.exit_code, 0) << r3.output;
+  const auto a = training_lines(amem::testing::only_run(whole));
+  const auto b = training_lines(amem::testing::only_run(resumed));
+  ASSERT_EQ(a.size(), 4u);
+  ASSERT_EQ(b.size(), 4u);
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(b[i]["loss"].get<double>(), a[i]["loss"].get<double>()) << "step " << i + 1;
+    EXPECT_EQ(b[i]["grad_norm"].get<double>(), a[i]["grad_norm"].get<double>()) << "step " << i + 1;
+  }
+}
+
+int free_port() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  close(fd);
+  return ntohs(address.sin_port);
+}
+
+// `amem <arguments>` as rank `rank` of 2 under torchrun's variables, output into `log`.
+pid_t start_rank(int rank, int port, const std::string& arguments, const fs::path& log) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    setenv("RANK", std::to_string(rank).c_str(), 1);
+    setenv("WORLD_SIZE", "2", 1);
+    setenv("LOCAL_RANK", std::to_string(rank).c_str(), 1);
+    setenv("MASTER_ADDR", "127.0.0.1", 1);
+    setenv("MASTER_PORT", std::to_string(port).c_str(), 1);
+    const std::string command = std::string("cd '") + AMEM_SOURCE_DIR + "' && exec '" + AMEM_BINARY + "' " +
+                                arguments + " > '" + log.string() + "' 2>&1";
+    execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  return pid;
+}
+
+TEST(DataParallel, AKilledRankStopsTheOtherWithAnError) {
+  const auto out = amem::testing::fresh_dir("data_parallel_kill");
+  const int port = free_port();
+  const std::string arguments = kTinyMac + " train.steps=100000 train.save_every=0 distributed.timeout_s=60 " +
+                                "run.output_dir=" + (out / "runs").string();
+  const pid_t rank0 = start_rank(0, port, arguments, out / "rank0.log");
+  const pid_t rank1 = start_rank(1, port, arguments, out / "rank1.log");
+  // Kill rank 1 once training has started (rank 0 has logged a step).
+  const auto started = std::chrono::steady_clock::now();
+  bool training = false;
+  while (!training && std::chrono::steady_clock::now() - started < std::chrono::seconds(120)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (fs::exists(out / "runs"))
+      for (const auto& run : fs::directory_iterator(out / "runs"))
+        training = training || (fs::exists(run.path() / "metrics.jsonl") && fs::file_size(run.path() / "metrics.jsonl") > 0);
+  }
+  kill(rank1, SIGKILL);
+  waitpid(rank1, nullptr, 0);
+  ASSERT_TRUE(training) << amem::testing::read_file(out / "rank0.log");
+  // Rank 0 must stop by itself, well within distributed.timeout_s.
+  int status = 0;
+  const auto killed = std::chrono::steady_clock::now();
+  while (waitpid(rank0, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() - killed > std::chrono::seconds(90)) {
+      kill(rank0, SIGKILL);
+      waitpid(rank0, &status, 0);
+      FAIL() << "rank 0 did not stop after rank 1 was killed";
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  const std::string log = amem::testing::read_file(out / "rank0.log");
+  EXPECT_NE(log.find("amem: error: distributed: rank 0 of 2: "), std::string::npos) << log;
+  EXPECT_NE(log.find("another rank died or did not answer within distributed.timeout_s=60"), std::string::npos) << log;
+}
+
+TEST(AmemLaunch, SetsTorchrunsVariablesInEveryRank) {
+  const auto r = run_amem(
+      "launch --nproc-per-node 2 -- sh -c 'echo \"rank $RANK/$WORLD_SIZE local $LOCAL_RANK/$LOCAL_WORLD_SIZE "
+      "$MASTER_ADDR nvls $NCCL_NVLS_ENABLE\"'");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("rank 0/2 local 0/2 127.0.0.1 nvls 0"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("rank 1/2 local 1/2 127.0.0.1 nvls 0"), std::string::npos) << r.output;
+}
+
+TEST(AmemLaunch, AFailedRankStopsTheOthersAndIsNamed) {
+  const auto start = std::chrono::steady_clock::now();
+  const auto r = run_amem("launch --nproc-per-node 3 -- sh -c 'if [ \"$RANK\" = 1 ]; then exit 3; fi; exec sleep 60'");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_NE(r.output.find("amem launch: rank 1 (pid "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(") exited with status 3; stopped the other ranks"), std::string::npos) << r.output;
+}
+
+TEST(AmemLaunch, UsageMistakesAreExit2) {
+  EXPECT_EQ(run_amem("launch -- true").exit_code, 2);
+  EXPECT_EQ(run_amem("launch --nproc-per-node 0 -- true").exit_code, 2);
+  EXPECT_EQ(run_amem("launch --nproc-per-node 2").exit_code, 2);
+  EXPECT_EQ(run_amem("launch --nproc-per-node 2 --bogus -- true").exit_code, 2);
+}
+
+}  // namespace
