@@ -35,10 +35,7 @@ from bench_train import SIZES  # noqa: E402
 
 def parse():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--preset", default="gpt2-xl", choices=sorted(networks.GPT2_SHAPES))
-    p.add_argument("--amortizer", default="t5-large", choices=sorted(networks.T5_SHAPES))
-    p.add_argument("--question-encoder", default="t5-base", choices=sorted(networks.T5_SHAPES))
-    p.add_argument("--num-virtual-tokens", type=int, default=24)
+    networks.add_network_arguments(p)
     p.add_argument("--doc-tokens", type=int, default=512)
     p.add_argument("--batch", type=int, default=16)
     p.add_argument("--questions", type=int, default=16)

@@ -36,10 +36,7 @@ SIZES = dict(layer_num_virtual_tokens=2, num_cross_attention_blocks=4, cross_att
 
 def parse():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--preset", default="gpt2-xl", choices=sorted(networks.GPT2_SHAPES))
-    p.add_argument("--amortizer", default="t5-large", choices=sorted(networks.T5_SHAPES))
-    p.add_argument("--question-encoder", default="t5-base", choices=sorted(networks.T5_SHAPES))
-    p.add_argument("--num-virtual-tokens", type=int, default=24)
+    networks.add_network_arguments(p)
     p.add_argument("--lift", type=float, default=0.25)
     p.add_argument("--batch", type=int, default=8)
     p.add_argument("--doc-tokens", type=int, default=512)

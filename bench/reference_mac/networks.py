@@ -35,6 +35,14 @@ GPT2_SHAPES = {"distilgpt2": (768, 6, 12), "gpt2": (768, 12, 12), "gpt2-large": 
                "gpt2-xl": (1600, 48, 25)}
 
 
+def add_network_arguments(parser):
+    """The options that choose the random networks, shared by bench_train.py and bench_eval.py."""
+    parser.add_argument("--preset", default="gpt2-xl", choices=sorted(GPT2_SHAPES))
+    parser.add_argument("--amortizer", default="t5-large", choices=sorted(T5_SHAPES))
+    parser.add_argument("--question-encoder", default="t5-base", choices=sorted(T5_SHAPES))
+    parser.add_argument("--num-virtual-tokens", type=int, default=24)
+
+
 def eager(model):
     """The model with transformers' eager attention (the config asks for it; set_attn_implementation
     where a version picked another)."""
