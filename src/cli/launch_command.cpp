@@ -35,7 +35,7 @@ const char* kHelp =
     "Starts N processes of PROGRAM on this machine, one per GPU, as torchrun does: each gets RANK and\n"
     "LOCAL_RANK (0..N-1), WORLD_SIZE and LOCAL_WORLD_SIZE (N), MASTER_ADDR (127.0.0.1), MASTER_PORT\n"
     "(--master-port, else $MASTER_PORT, else a free port) and NCCL_NVLS_ENABLE=0. Example:\n"
-    "  amem launch --nproc-per-node 2 -- amem train configs/mac/gpt2.yaml model.device=cuda\n"
+    "  amem launch --nproc-per-node 2 -- amem train configs/mac/gpt2_xl.yaml model.device=cuda\n"
     "Ctrl-C and SIGTERM are passed on to every rank. If a rank fails the others are stopped and the\n"
     "launch exits with that rank's status (docs/multi_gpu.md).\n";
 

@@ -156,7 +156,15 @@ int run_sweep(const Args& args) {
       plan.overrides.insert(plan.overrides.end(), cell.overrides.begin(), cell.overrides.end());
       plan.overrides.push_back("run.output_dir=" + (runs / cell.id).string());
       plan.overrides.push_back("run.name=" + nlohmann::json(cell.label).dump());
-      EvalInputs{config::load_config(config::amem_schema(), base.config, plan.overrides)};
+      const auto cell_config = config::load_config(config::amem_schema(), base.config, plan.overrides);
+      EvalInputs{cell_config};
+      // The trained networks reach the eval through model_key; MAC's keys reach only its adapter.
+      if (grid.training && grid.training->model_key.rfind("mac.", 0) == 0 &&
+          cell_config.get<std::string>("eval.adapter") != "mac")
+        throw ConfigError("sweep: " + grid.training->source + ".model_key: " + grid.training->model_key +
+                          " is read by eval.adapter: mac only, but cell " + cell.id + " evaluates with eval.adapter '" +
+                          cell_config.get<std::string>("eval.adapter") + "' (" + cell_config.source_of("eval.adapter") +
+                          ")");
       // Resuming skips a cell's finished run, so it must be this command's cell, not one an
       // earlier command with another config or overrides left in the same folder. A trained
       // cell's config names its training's networks, known once that training is finished.

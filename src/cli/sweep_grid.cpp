@@ -2,10 +2,12 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cctype>
 #include <filesystem>
 #include <set>
 
+#include "amem/config/amem_schema.h"
 #include "amem/core/error.h"
 #include "amem/report/result_table.h"
 
@@ -67,6 +69,16 @@ SweepTraining training_of(const YAML::Node& train, const std::string& path) {
     } else {
       throw ConfigError(where + "." + key + ": unknown entry (expected config, overrides, networks, model_key or eval_only)");
     }
+  }
+  // What the eval side reads must exist in amem's config, or the mistake would surface only
+  // after every training (model_key) or never (an eval_only section that matches nothing).
+  const auto& schema = config::amem_schema();
+  if (!schema.find(t.model_key))
+    throw ConfigError(where + ".model_key: '" + t.model_key + "' is not a config key (e.g. mac.networks)");
+  for (const auto& section : t.eval_only) {
+    const bool known = std::any_of(schema.sections().begin(), schema.sections().end(),
+                                   [&](const auto& s) { return s.name() == section; });
+    if (!known) throw ConfigError(where + ".eval_only: '" + section + "' is not a config section (e.g. eval, memory)");
   }
   if (t.config.empty()) throw ConfigError(where + ": config: missing (the training config each cell trains with)");
   if (!std::filesystem::is_regular_file(t.config))

@@ -55,12 +55,13 @@ void check_keys_the_adapter_reads(const config::Config& config, const std::strin
         {"cmt.auxiliary_terms", !config.get<std::vector<std::string>>("cmt.auxiliary_terms").empty()},
         {"cmt.memory_aware.enabled", config.get<bool>("cmt.memory_aware.enabled")},
         {"cmt.memory_aware.at_inference", config.get<bool>("cmt.memory_aware.at_inference")},
-        {"mac.aggregator", config.get<std::string>("mac.aggregator") != "hierarchical"}};
+        {"mac.aggregator", config.get<std::string>("mac.aggregator") != "hierarchical"},
+        {"mac.networks", !config.is_null("mac.networks")}};
     for (const auto& [key, set] : mac_only)
       if (set)
         throw ConfigError(config.source_of(key) + ": " + key + ": set, but " + chosen +
-                          " is not MAC (cmt.* and mac.aggregator are read by eval.adapter: mac only); leave it at "
-                          "its default");
+                          " is not MAC (cmt.*, mac.aggregator and mac.networks are read by eval.adapter: mac only); "
+                          "leave it at its default");
   }
   if (adapter != "mac" && config.get<std::string>("eval.bank_entries") != "per_document")
     throw ConfigError(config.source_of("eval.bank_entries") + ": eval.bank_entries: '" +

@@ -48,8 +48,13 @@ bool is_free(const std::string& key) {
 }  // namespace
 
 const std::vector<std::string>& resume_free_keys() {
-  // Where the run is written and how much it prints: none of them changes what is trained.
-  static const std::vector<std::string> keys = {"run.output_dir", "run.name", "run.log_level", "train.resume"};
+  // Where the run is written, how much it prints and logs, how it talks between ranks, and the
+  // optimiser's implementation (the same arithmetic and saved state, train/foreach_adamw.h):
+  // none of them changes what is trained.
+  static const std::vector<std::string> keys = {"run.output_dir",          "run.name",
+                                                "run.log_level",           "train.resume",
+                                                "train.metrics_every",     "train.foreach_optimizer",
+                                                "distributed.timeout_s",   "distributed.bucket_mb"};
   return keys;
 }
 
@@ -100,9 +105,9 @@ void check_resume_config(const config::Config& config, const fs::path& folder) {
               folder.string() + " was trained with " + *d.checkpoint_value +
               (d.key == "train.steps" ? " (the learning-rate schedule is computed from the run's total)" : "");
   if (differences.size() > 1) message += " (and " + std::to_string(differences.size() - 1) + " other keys differ)";
-  throw ConfigError(message +
-                    "; a resumed run must use the checkpoint's config (only run.output_dir, run.name, "
-                    "run.log_level and train.resume may differ)");
+  std::string free;
+  for (const auto& key : resume_free_keys()) free += (free.empty() ? "" : ", ") + key;
+  throw ConfigError(message + "; a resumed run must use the checkpoint's config (only " + free + " may differ)");
 }
 
 }  // namespace amem::train

@@ -62,6 +62,8 @@ TEST(MalformedIgnoredKeys, KeysTheRunWouldIgnoreAreConfigErrors) {
        {"cmt.auxiliary_terms: set, but eval.adapter 'gold_document'"}},
       {"aggregator_none", "eval configs/eval/squad_none.yaml mac.aggregator=hierarchical2",
        {"override 'mac.aggregator=hierarchical2': mac.aggregator: set, but eval.adapter 'none'"}},
+      {"networks_uniform", "eval configs/eval/squad_uniform.yaml mac.networks=tests/data/models/tiny-t5",
+       {"override 'mac.networks=tests/data/models/tiny-t5': mac.networks: set, but eval.adapter 'uniform'"}},
       {"distractor_path_alone", "eval configs/eval/squad_none.yaml eval.distractors.path=data/streamingqa-sample/train.csv",
        {"override 'eval.distractors.path=data/streamingqa-sample/train.csv': eval.distractors.path: set, but "
         "eval.distractors.fractions is null"}},

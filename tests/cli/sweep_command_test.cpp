@@ -137,6 +137,19 @@ TEST(SweepCommand, GridMistakesAreOneLineErrorsWithExitTwoBeforeAnyCellRuns) {
   amem::testing::write_file(grid, "train:\n  overrides: {train.steps: 1}\ncells:\n  a: {}\n");
   expect_error("--grid-file " + grid.string(), "sweep: " + grid.string() + ": train: config: missing (the training config "
                "each cell trains with)");
+  // What the eval side of a training section reads is checked before any training: a model_key
+  // that is no config key, an eval_only section that matches nothing, MAC's networks for an
+  // adapter that is not MAC (the sweep's config here is streamingqa_none.yaml).
+  const std::string train = "train:\n  config: configs/cmt/tiny_gpt2.yaml\n";
+  amem::testing::write_file(grid, train + "  model_key: mac.foo\ncells:\n  a: {}\n");
+  expect_error("--grid-file " + grid.string(), "sweep: " + grid.string() + ": train.model_key: 'mac.foo' is not a config "
+               "key (e.g. mac.networks)");
+  amem::testing::write_file(grid, train + "  eval_only: [bogus]\ncells:\n  a: {}\n");
+  expect_error("--grid-file " + grid.string(), "sweep: " + grid.string() + ": train.eval_only: 'bogus' is not a config "
+               "section (e.g. eval, memory)");
+  amem::testing::write_file(grid, train + "cells:\n  a: {}\n");
+  expect_error("--grid-file " + grid.string(), "sweep: " + grid.string() + ": train.model_key: mac.networks is read by "
+               "eval.adapter: mac only, but cell a evaluates with eval.adapter 'none' (configs/eval/streamingqa_none.yaml)");
   // Data and multi-key checks of every cell run before the first cell: a fraction the distractor
   // file cannot fill (in the second cell), a distractor file that is missing.
   const std::string distractors = "eval.distractors.path=data/streamingqa-sample/train.csv ";

@@ -24,6 +24,7 @@ class EpochSampler {
   // ranks' batches are disjoint and together are the batches one process would draw in the
   // same order. The position stays that of the whole order, the same on every rank.
   void shard(int rank, int world_size);
+  int world_size() const { return world_size_; }  // 1 unless shard() said otherwise
 
   int64_t epoch() const { return epoch_; }
   nlohmann::json position() const;

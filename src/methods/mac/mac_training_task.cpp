@@ -63,7 +63,8 @@ train::StepOutput MacTrainingTask::compute_loss() {
   const int64_t per_epoch = int64_t((triples_.size() + size_t(batch_size_) - 1) / size_t(batch_size_));
   const int64_t drawn = position["epoch"].get<int64_t>() * per_epoch +
                         int64_t((position["offset"].get<size_t>() + size_t(batch_size_) - 1) / size_t(batch_size_));
-  const int64_t step = drawn / grad_accum_;
+  // Each step draws grad_accum micro-batches on every rank; the position counts them all.
+  const int64_t step = drawn / (grad_accum_ * sampler_.world_size());
   // The loop logs the last step whatever train.log_every says, so it gets its metrics too.
   const bool with_metrics = (step + 1) % metrics_every_ == 0 || step + 1 == steps_;
   return loss_on(sampler_.next(), with_metrics);
