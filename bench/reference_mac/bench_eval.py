@@ -22,13 +22,14 @@ Usage: bench_eval.py [--preset gpt2-xl] [--amortizer t5-large] [--question-encod
 import argparse
 import json
 import os
-import statistics
 import sys
 import time
 
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(1, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # bench/
+import hf_causal_lm  # noqa: E402  (its median timer)
 import networks  # noqa: E402
 from bench_train import SIZES  # noqa: E402
 
@@ -48,14 +49,7 @@ def parse():
 
 def median_seconds(fn, repeats):
     fn()  # warm-up
-    times = []
-    for _ in range(repeats):
-        torch.cuda.synchronize()
-        start = time.perf_counter()
-        fn()
-        torch.cuda.synchronize()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return hf_causal_lm.timed(fn, repeats)
 
 
 def group_beam_forwards(base_lm, prompt, prefix, num_beams=12, groups=4, penalty=10.0, new_tokens=16):
