@@ -59,10 +59,13 @@ TEST(DataParallel, TwoRanksTrainAsOneProcessWithTheSameGlobalBatch) {
   const auto two = amem::testing::fresh_dir("data_parallel_two");
   // One process: micro-batches 2s and 2s+1 make step s. Two ranks: rank r takes 2s+r, each its
   // own memory bank, as each micro-batch is in one process.
-  const auto r1 = run_amem(kTinyMac + kNoDropout + " train.grad_accum=2 run.output_dir=" + one.string());
+  // train.metrics_every=3: the metric forwards run at steps 3 and 4 (the last) in both layouts;
+  // they count steps, not the micro-batches every rank draws.
+  const std::string every3 = " train.metrics_every=3";
+  const auto r1 = run_amem(kTinyMac + kNoDropout + every3 + " train.grad_accum=2 run.output_dir=" + one.string());
   ASSERT_EQ(r1.exit_code, 0) << r1.output;
   const auto r2 = run_amem("launch --nproc-per-node 2 -- '" + std::string(AMEM_BINARY) + "' " + kTinyMac + kNoDropout +
-                           " train.grad_accum=1 run.output_dir=" + two.string());
+                           every3 + " train.grad_accum=1 run.output_dir=" + two.string());
   ASSERT_EQ(r2.exit_code, 0) << r2.output;
   const auto a = training_lines(amem::testing::only_run(one));  // rank 0 alone made a run folder
   const auto b = training_lines(amem::testing::only_run(two));
@@ -75,6 +78,9 @@ TEST(DataParallel, TwoRanksTrainAsOneProcessWithTheSameGlobalBatch) {
     // number of ranks the 1/N rounds, and losses would agree to ~1e-6 relative, not to the bit.
     EXPECT_EQ(b[i]["loss"].get<double>(), a[i]["loss"].get<double>()) << "step " << i + 1;
     EXPECT_EQ(b[i]["grad_norm"].get<double>(), a[i]["grad_norm"].get<double>()) << "step " << i + 1;
+    const bool metrics_step = i + 1 == 3 || i + 1 == 4;
+    EXPECT_EQ(a[i].contains("text_loss"), metrics_step) << "one process, step " << i + 1;
+    EXPECT_EQ(b[i].contains("text_loss"), metrics_step) << "two ranks, step " << i + 1;
   }
   // The checkpoint records the two ranks; one process may not resume it.
   const auto resume = run_amem(kTinyMac + kNoDropout + " train.steps=6 train.resume=" +
