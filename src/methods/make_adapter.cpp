@@ -1,6 +1,7 @@
 #include "amem/methods/make_adapter.h"
 
 #include "amem/core/error.h"
+#include "amem/methods/mac_only_keys.h"
 #include "amem/data/data_settings.h"
 #include "amem/eval/eval_settings.h"
 #include "amem/methods/camels/camels_adapter.h"
@@ -46,23 +47,7 @@ void check_keys_the_adapter_reads(const config::Config& config, const std::strin
       if (!config.is_null(key))
         throw ConfigError(config.source_of(key) + ": " + key + ": set, but " + chosen +
                           " has no memory bank (memory.* is read by eval.adapter: mac only)");
-  if (adapter != "mac") {
-    // CMT's switches and the aggregator shape MAC's memory (answer-time selection, decoding)
-    // or its training; any other adapter would run without them. Each is refused at its
-    // non-MAC value (a part's own keys, e.g. cmt.top_k.k, are read only when the part is chosen).
-    const std::vector<std::pair<std::string, bool>> mac_only = {
-        {"cmt.selector", config.get<std::string>("cmt.selector") != "all"},
-        {"cmt.auxiliary_terms", !config.get<std::vector<std::string>>("cmt.auxiliary_terms").empty()},
-        {"cmt.memory_aware.enabled", config.get<bool>("cmt.memory_aware.enabled")},
-        {"cmt.memory_aware.at_inference", config.get<bool>("cmt.memory_aware.at_inference")},
-        {"mac.aggregator", config.get<std::string>("mac.aggregator") != "hierarchical"},
-        {"mac.networks", !config.is_null("mac.networks")}};
-    for (const auto& [key, set] : mac_only)
-      if (set)
-        throw ConfigError(config.source_of(key) + ": " + key + ": set, but " + chosen +
-                          " is not MAC (cmt.*, mac.aggregator and mac.networks are read by eval.adapter: mac only); "
-                          "leave it at its default");
-  }
+  if (adapter != "mac") refuse_mac_only_keys(config, chosen, "eval.adapter");
   if (adapter != "mac" && config.get<std::string>("eval.bank_entries") != "per_document")
     throw ConfigError(config.source_of("eval.bank_entries") + ": eval.bank_entries: '" +
                       config.get<std::string>("eval.bank_entries") + "', but " + chosen +

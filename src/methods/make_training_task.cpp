@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "amem/core/error.h"
+#include "amem/methods/mac_only_keys.h"
 #include "amem/methods/camels/camels_training_task.h"
 #include "amem/methods/mac/mac_training_task.h"
 #include "amem/train/qa_tuning_task.h"
@@ -42,6 +43,9 @@ std::unique_ptr<train::TrainingTask> make_training_task(const config::Config& co
     throw ConfigError(config.source() + ": train.method: missing (one of: " + joined_names() + ")");
   // The schema's choices are this table's names (train_settings.cpp), so a name is always found.
   const auto method = config.get<std::string>("train.method");
+  if (method != "mac")
+    refuse_mac_only_keys(config, "train.method '" + method + "' (" + config.source_of("train.method") + ")",
+                         "train.method");
   for (const auto& [name, factory] : table())
     if (name == method) return factory(config);
   throw std::logic_error("make_training_task: train.method '" + method + "' passed the schema but has no task");
