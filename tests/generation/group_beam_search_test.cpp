@@ -16,6 +16,7 @@
 #include "amem/io/safetensors.h"
 #include "amem/models/kv_cache.h"
 #include "amem/models/load_causal_lm.h"
+#include "support/rerunning_source.h"
 
 using namespace amem;
 
@@ -121,27 +122,20 @@ namespace {
 
 // The reference's generation with use_cache=False: every step runs each beam's whole sequence
 // under a fresh copy of the prefix (tiled over the beams), positions after the prefix.
-class Rerun : public generation::NextTokenSource {
+class Rerun : public amem::testing::RerunningSource {
  public:
   Rerun(models::CausalLm& model, const torch::Tensor& prompt, const models::Prefix& prefix, int64_t beams)
-      : model_(model), ids_(prompt.repeat({beams, 1})), prefix_(prefix), beams_(beams) {}
-  torch::Tensor first() override { return log_probs(); }
-  torch::Tensor next(const torch::Tensor& tokens) override {
-    ids_ = torch::cat({ids_, tokens.view({-1, 1})}, 1);
-    return log_probs();
-  }
-  void select_rows(const torch::Tensor& rows) override { ids_ = ids_.index_select(0, rows); }
+      : RerunningSource(prompt, beams), model_(model), prefix_(prefix), beams_(beams) {}
 
  private:
-  torch::Tensor log_probs() {
+  torch::Tensor log_probs(const torch::Tensor& ids) override {
     auto cache = models::KvCache::from_prefix(prefix_);
     cache.repeat_rows(beams_);
-    auto mask = torch::ones({beams_, prefix_.length() + ids_.size(1)}, torch::kLong);
-    auto logits = model_.forward(ids_, mask, {}, &cache);
-    return torch::log_softmax(logits.select(1, ids_.size(1) - 1).to(torch::kFloat32), -1);
+    auto mask = torch::ones({beams_, prefix_.length() + ids.size(1)}, torch::kLong);
+    auto logits = model_.forward(ids, mask, {}, &cache);
+    return torch::log_softmax(logits.select(1, ids.size(1) - 1).to(torch::kFloat32), -1);
   }
   models::CausalLm& model_;
-  torch::Tensor ids_;
   const models::Prefix& prefix_;
   int64_t beams_;
 };

@@ -11,6 +11,7 @@
 #include "amem/models/kv_cache.h"
 #include "amem/models/load_causal_lm.h"
 #include "generation/decoding_state.h"
+#include "support/rerunning_source.h"
 
 using namespace amem;
 
@@ -67,22 +68,17 @@ std::vector<int64_t> greedy_by_hand(models::CausalLm& model, std::vector<int64_t
 }
 
 // group_beam_search's other input: every beam's whole sequence recomputed by hand each step.
-class ContrastByHand : public generation::NextTokenSource {
+class ContrastByHand : public amem::testing::RerunningSource {
  public:
   ContrastByHand(models::CausalLm& model, const torch::Tensor& prompt, const models::Prefix& prefix, int64_t beams,
                  double alpha)
-      : model_(model), ids_(prompt.repeat({beams, 1})), prefix_(prefix_row(prefix, 0, beams)), alpha_(alpha) {}
-  torch::Tensor first() override { return log_probs(); }
-  torch::Tensor next(const torch::Tensor& tokens) override {
-    ids_ = torch::cat({ids_, tokens.view({-1, 1})}, 1);
-    return log_probs();
-  }
-  void select_rows(const torch::Tensor& rows) override { ids_ = ids_.index_select(0, rows); }
+      : RerunningSource(prompt, beams), model_(model), prefix_(prefix_row(prefix, 0, beams)), alpha_(alpha) {}
 
  private:
-  torch::Tensor log_probs() { return torch::log_softmax(adjusted_by_hand(model_, ids_, prefix_, alpha_), -1); }
+  torch::Tensor log_probs(const torch::Tensor& ids) override {
+    return torch::log_softmax(adjusted_by_hand(model_, ids, prefix_, alpha_), -1);
+  }
   models::CausalLm& model_;
-  torch::Tensor ids_;
   models::Prefix prefix_;
   double alpha_;
 };
