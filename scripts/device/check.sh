@@ -19,7 +19,11 @@ echo "check: configure + build took $(( $(date +%s) - start )) s"
 start=$(date +%s)
 # One intra-op thread per test and one test per core: the suite is many small CPU tests, and
 # LibTorch's default (a thread per core in every test process) oversubscribes the machine.
-OMP_NUM_THREADS=1 ctest --test-dir "$build" --output-on-failure -j"$(nproc)" "$@" 2>&1 | tee "$log_dir/ctest.log" | tail -40
+# A failing test must not skip the GPU steps below: the suite's status is kept and returned last.
+suite_status=0
+OMP_NUM_THREADS=1 ctest --test-dir "$build" --output-on-failure -j"$(nproc)" "$@" > "$log_dir/ctest.log" 2>&1 ||
+  suite_status=$?
+tail -40 "$log_dir/ctest.log"
 echo "check: tests took $(( $(date +%s) - start )) s; the slowest:"
 grep -E "Test +#[0-9]+:" "$log_dir/ctest.log" | awk '{print $(NF-1), $4}' | sort -rn | sed -n 1,8p
 
@@ -59,3 +63,8 @@ first=$(ls -d "$mac_runs"/eval/*)
 tail -1 "$log_dir/mac_reuse.log"
 cmp "$first/predictions.jsonl" "$mac_runs"/reuse/*/predictions.jsonl &&
   echo "check: MAC answers from the saved bank are identical to the run that amortized the stream"
+if [ "$suite_status" -ne 0 ]; then
+  echo "check: the test suite failed (ctest status $suite_status); the failures' output:"
+  grep -E -A25 "fatal signal" "$log_dir/ctest.log" | head -80
+  exit "$suite_status"
+fi
