@@ -66,5 +66,6 @@ cmp "$first/predictions.jsonl" "$mac_runs"/reuse/*/predictions.jsonl &&
 if [ "$suite_status" -ne 0 ]; then
   echo "check: the test suite failed (ctest status $suite_status); the failures' output:"
   grep -E -A25 "fatal signal" "$log_dir/ctest.log" | head -80
+  python3 scripts/device/name_crash_frames.py "$log_dir/ctest.log"
   exit "$suite_status"
 fi
