@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "amem/io/remove_tree.h"
 #include "support/run_amem.h"
 #include "support/temp_dir.h"
 
@@ -50,7 +51,7 @@ TEST(SweepCommand, RunsEveryCellWritesOneTableAndResumesSkippingFinishedCells) {
   ASSERT_EQ(again.exit_code, 0) << again.output;
   EXPECT_EQ(count_of(again.output, ": running"), 0u) << again.output;
   EXPECT_EQ(count_of(again.output, "skipped"), 4u) << again.output;
-  std::filesystem::remove_all(run.parent_path());
+  amem::io::remove_tree(run.parent_path().string());
   const auto resumed = run_amem(command);
   ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
   EXPECT_EQ(count_of(resumed.output, ": running"), 1u) << resumed.output;

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "amem/io/remove_tree.h"
 #include "amem/io/safetensors.h"
 #include "amem/models/gpt2.h"
 #include "amem/models/hf_config.h"
@@ -174,5 +175,5 @@ TEST(LoadWithoutInit, PeakHostMemoryStaysNearTheModelSize) {
   const float first = float(int32_t(state >> 8) - (1 << 23)) / float(1 << 28);
   const auto embed = model->named_parameters()["model.embed_tokens.weight"];
   EXPECT_EQ(embed[0][0].item<float>(), first);
-  std::filesystem::remove_all(dir);
+  amem::io::remove_tree(dir.string());
 }

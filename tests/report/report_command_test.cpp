@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "amem/io/remove_tree.h"
 #include "amem/report/plot.h"
 #include "report/report_fixture.h"
 #include "support/run_amem.h"
@@ -182,7 +183,7 @@ TEST(ReportCommand, BadInputsAreOneLineErrorsAndWriteNothing) {
   const auto finished = read_file(killed / "metrics.jsonl");
   const auto accepted = run_amem("report " + killed.string() + " --out " + out + " --no-plots");
   EXPECT_EQ(accepted.exit_code, 0) << accepted.output;
-  fs::remove_all(out);
+  amem::io::remove_tree(out);
   write_file(killed / "metrics.jsonl", "{\"step\":5,\"time\":1.0,\"loss\":7.4}\n{\"step\":10,\"time\":2.0,\"loss\":7.0}\n");
   fails(killed.string() + " --out " + out, 1,
         killed.string() + ": not a finished run (its training losses in metrics.jsonl stop before train.steps and "
