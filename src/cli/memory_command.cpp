@@ -75,7 +75,8 @@ int build(const Args& args) {
       const auto batch_start = std::chrono::steady_clock::now();
       int64_t added = 0;
       try {
-        added = methods::amortize_into(mac, keys, bank, batch, methods::AmortizeBatching::padded, memory.dtype);
+        added = methods::amortize_into(mac, keys, bank, batch, methods::AmortizeBatching::padded, memory.dtype,
+                                          memory.bf16_autocast);
       } catch (const Error& e) {
         throw Error("stream positions " + std::to_string(begin + 1) + "-" + std::to_string(end) + " of " +
                     std::to_string(stream.documents.size()) + ": " + e.what());

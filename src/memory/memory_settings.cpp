@@ -1,6 +1,7 @@
 #include "amem/memory/memory_settings.h"
 
 #include "amem/config/config_path.h"
+#include "amem/core/error.h"
 
 namespace amem::memory {
 
@@ -13,7 +14,8 @@ void MemorySettings::declare(config::Schema& schema) {
       .field<int64_t>("batch_size", 8, "documents per amortizer forward: `amem memory build` pads them into one batch; `amem eval` holds up to this many streamed documents and gives each group of equal token count one forward (so its modulations do not depend on it)")
       .at_least(1)
       .field<std::string>("dtype", "fp32", "precision the bank stores modulations in (and saves them in); the aggregation network reads them converted to its own")
-      .one_of({"fp32", "bf16"});
+      .one_of({"fp32", "bf16"})
+      .field<bool>("bf16_autocast", false, "amortize documents under bf16 autocast, as meta-training runs the amortizer (CUDA only): faster, modulations within bf16 rounding of float32's");
 }
 
 MemorySettings MemorySettings::from(const config::Config& config) {
@@ -23,6 +25,11 @@ MemorySettings MemorySettings::from(const config::Config& config) {
   s.save = config.get<bool>("memory.save");
   s.batch_size = config.get<int64_t>("memory.batch_size");
   s.dtype = config.get<std::string>("memory.dtype") == "bf16" ? torch::kBFloat16 : torch::kFloat32;
+  s.bf16_autocast = config.get<bool>("memory.bf16_autocast");
+  // Autocast exists for CUDA here; on the CPU the key would silently change nothing.
+  if (s.bf16_autocast && config.get<std::string>("model.device").rfind("cuda", 0) != 0)
+    throw ConfigError("memory.bf16_autocast: bf16 autocast runs on CUDA only; model.device is " +
+                      config.get<std::string>("model.device") + " (set model.device=cuda or memory.bf16_autocast=false)");
   return s;
 }
 

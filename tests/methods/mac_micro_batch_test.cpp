@@ -121,3 +121,31 @@ TEST(MacMicroBatch, Bfloat16BankRoundTripsAndAnswersCloseToFloat32) {
   EXPECT_LT((from_full - from_narrow).abs().max().item<double>(), 2e-2 * scale);
   EXPECT_EQ(bf16.adapter->answer({stream()[1].questions[0]}).size(), 1u);
 }
+
+// memory.bf16_autocast: on CUDA the bank is the float32 forward's within bf16 rounding (and not
+// equal to it, or the key did nothing); elsewhere the key is refused, not silently ignored.
+TEST(MacMicroBatch, Bf16AutocastAmortizesOnCudaAndIsRefusedElsewhere) {
+  try {
+    tiny_mac({"memory.bf16_autocast=true"});
+    FAIL() << "memory.bf16_autocast on the CPU was accepted";
+  } catch (const ConfigError& error) {
+    EXPECT_EQ(std::string(error.what()),
+              "memory.bf16_autocast: bf16 autocast runs on CUDA only; model.device is cpu (set model.device=cuda or "
+              "memory.bf16_autocast=false)");
+  }
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "the bf16 autocast bank needs CUDA";
+  auto fp32 = tiny_mac({"model.device=cuda"});
+  auto autocast = tiny_mac({"model.device=cuda", "memory.bf16_autocast=true"});
+  for (const auto& d : stream()) {
+    fp32.adapter->absorb(d);
+    autocast.adapter->absorb(d);
+  }
+  fp32.adapter->finish_stream();
+  autocast.adapter->finish_stream();
+  const auto full = fp32.adapter->bank().modulations();
+  const auto mixed = autocast.adapter->bank().modulations();
+  ASSERT_EQ(mixed.scalar_type(), torch::kFloat32);  // memory.dtype still decides what is stored
+  const double deviation = ((mixed - full).abs().max() / full.abs().max()).item<double>();
+  EXPECT_GT(deviation, 0.0);
+  EXPECT_LT(deviation, 5e-2);
+}

@@ -18,7 +18,8 @@ MacAdapter::MacAdapter(std::shared_ptr<MacModel> mac, eval::GreedyAnswerer answe
       save_(memory.save),
       entries_(entries),
       batch_size_(memory.batch_size),
-      dtype_(memory.dtype) {}
+      dtype_(memory.dtype),
+      bf16_autocast_(memory.bf16_autocast) {}
 
 void MacAdapter::absorb(const data::Document& document) {
   // per_row: the document once per question row, as the reference's bank holds every row of the
@@ -35,7 +36,7 @@ void MacAdapter::amortize_held() {
   held_.clear();
   std::vector<const data::Document*> documents;
   for (const auto& document : held) documents.push_back(&document);
-  amortize_into(mac_, keys_, bank_, documents, AmortizeBatching::same_length, dtype_);
+  amortize_into(mac_, keys_, bank_, documents, AmortizeBatching::same_length, dtype_, bf16_autocast_);
 }
 
 std::vector<std::string> MacAdapter::answer(const std::vector<data::Question>& questions) {

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "amem/core/error.h"
+#include "amem/device/autocast.h"
 #include "amem/text/tokenizer.h"
 
 namespace amem::methods {
@@ -55,7 +56,7 @@ memory::MemoryBank start_bank(MacModel& mac, const std::optional<std::string>& l
 
 int64_t amortize_into(MacModel& mac, DocumentKeys& keys, memory::MemoryBank& bank,
                       const std::vector<const data::Document*>& documents, AmortizeBatching batching,
-                      torch::ScalarType dtype) {
+                      torch::ScalarType dtype, bool bf16_autocast) {
   std::vector<const data::Document*> missing;
   std::vector<std::string> missing_keys;
   for (const auto* document : documents) {
@@ -84,6 +85,7 @@ int64_t amortize_into(MacModel& mac, DocumentKeys& keys, memory::MemoryBank& ban
   for (const auto& group : groups) {
     std::vector<std::string> texts;
     for (const size_t i : group) texts.push_back(missing[i]->text);
+    device::Bf16Autocast autocast(bf16_autocast, mac.device());
     const auto out = mac.amortize(texts);
     for (size_t k = 0; k < group.size(); ++k) rows[group[k]] = out[int64_t(k)];
   }

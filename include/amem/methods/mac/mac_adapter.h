@@ -66,6 +66,7 @@ class MacAdapter : public eval::Adapter {
   eval::BankEntries entries_ = eval::BankEntries::per_document;
   int64_t batch_size_ = 1;                        // memory.batch_size
   torch::ScalarType dtype_ = torch::kFloat32;     // memory.dtype
+  bool bf16_autocast_ = false;                    // memory.bf16_autocast
   std::vector<data::Document> held_;              // absorbed, not amortized yet (bank entries each)
 };
 

@@ -68,10 +68,12 @@ enum class AmortizeBatching {
 // Takes the stream's next `documents` (in order): amortizes those whose content key the bank
 // does not hold yet (no gradient; forwards shared as `batching` says), converts them to
 // `dtype` (memory.dtype) and appends them in order, under their key with their dataset id.
+// `bf16_autocast` (memory.bf16_autocast) runs the amortizer's forwards under bf16 autocast.
 // Throws amem::Error naming the document when its modulation is not finite. Returns how many
 // were appended.
 int64_t amortize_into(MacModel& mac, DocumentKeys& keys, memory::MemoryBank& bank,
                       const std::vector<const data::Document*>& documents,
-                      AmortizeBatching batching = AmortizeBatching::padded, torch::ScalarType dtype = torch::kFloat32);
+                      AmortizeBatching batching = AmortizeBatching::padded, torch::ScalarType dtype = torch::kFloat32,
+                      bool bf16_autocast = false);
 
 }  // namespace amem::methods
