@@ -120,7 +120,9 @@ MemoryBank MemoryBank::load(const std::string& path, const std::string& producer
     throw Error(path + ": checksum mismatch: the bank (its modulations, keys, ids or producer) was changed after it "
                        "was written");
   if (!producer.empty() && checked["producer"] != producer)
-    throw Error(path + ": made by '" + checked["producer"] + "', but this run's amortizer is '" + producer + "'");
+    throw Error(path + ": made by '" + checked["producer"] + "', but this run's amortizer is '" + producer +
+                "' (a bank holds the modulations of the amortizer weights that made it: load it with those "
+                "mac.networks, or amortize the documents again)");
   const auto keys = string_list(*file, "content_keys", tensor.size(0));
   const auto ids = string_list(*file, "document_ids", tensor.size(0));
   MemoryBank bank;
@@ -140,7 +142,14 @@ MemoryBank::Info MemoryBank::inspect(const std::string& path) {
   const auto& entry = file->entry("modulations");
   Info info;
   info.producer = metadata_field(*file, "producer");
-  info.dtype = std::string(c10::toString(entry.dtype));
+  // PyTorch's names (torch.float32, torch.bfloat16): what a researcher reads elsewhere, and
+  // what memory.dtype's fp32 / bf16 stand for.
+  switch (entry.dtype) {
+    case torch::kFloat32: info.dtype = "float32"; break;
+    case torch::kBFloat16: info.dtype = "bfloat16"; break;
+    case torch::kFloat16: info.dtype = "float16"; break;
+    default: info.dtype = std::string(c10::toString(entry.dtype));
+  }
   info.documents = entry.shape[0];
   info.tokens = entry.shape[1];
   info.width = entry.shape[2];

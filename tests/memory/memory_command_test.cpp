@@ -74,7 +74,7 @@ TEST(MemoryCommand, InfoDescribesAndChecksABankAndRefusesOtherFiles) {
 
   const auto info = run_amem("memory info " + bank.string() + " --ids");
   ASSERT_EQ(info.exit_code, 0) << info.output;
-  for (const char* line : {"producer    MAC amortizer ", "documents   8", "modulation  4 tokens x 64, Float",
+  for (const char* line : {"producer    MAC amortizer ", "documents   8", "modulation  4 tokens x 64, float32",
                            "bytes       1024 per document", "checksum    ok"})
     EXPECT_NE(info.output.find(line), std::string::npos) << line << "\n" << info.output;
   // --ids: one line per entry, the content key and the dataset's id.

@@ -105,7 +105,7 @@ TEST(MacMicroBatch, Bfloat16BankRoundTripsAndAnswersCloseToFloat32) {
   // Saved and loaded as bf16; a float32 run that loads it converts it.
   const auto dir = amem::testing::fresh_dir("MacMicroBatch_Bfloat16Bank");
   bf16.adapter->bank().save((dir / "bank.safetensors").string(), "tiny");
-  EXPECT_EQ(memory::MemoryBank::inspect((dir / "bank.safetensors").string()).dtype, "BFloat16");
+  EXPECT_EQ(memory::MemoryBank::inspect((dir / "bank.safetensors").string()).dtype, "bfloat16");
   const auto loaded = memory::MemoryBank::load((dir / "bank.safetensors").string());
   EXPECT_TRUE(torch::equal(loaded.modulations(), narrow));
   EXPECT_EQ(memory::MemoryBank::load((dir / "bank.safetensors").string(), "", torch::kCPU, torch::kFloat32)
