@@ -76,8 +76,10 @@ double clip_grad_norm_foreach(const std::vector<torch::Tensor>& parameters, doub
   const auto total = norms.size() == 1 ? norms[0] : torch::stack(norms).norm(2);
   // As LibTorch's clip_grad_norm_: the coefficient in the gradients' dtype, clamped at 1.
   const auto coefficient = torch::clamp(max_norm / (total + 1e-6), c10::nullopt, 1.0);
-  at::_foreach_mul_(grads, coefficient.item());
-  return total.item<double>();
+  // One device-to-host copy for both numbers (each .item() would wait for the device).
+  const auto on_host = torch::stack({total, coefficient}).cpu();
+  at::_foreach_mul_(grads, on_host[1].item());
+  return on_host[0].item<double>();
 }
 
 }  // namespace amem::train
