@@ -51,6 +51,12 @@ std::vector<data::Document> stream() {
           document("e", "Snow " + long_text), document("a-again", long_text)};
 }
 
+// The whole stream, in order, then its end (what amem eval does with a MAC adapter).
+void absorb_stream(TinyMac& run) {
+  for (const auto& d : stream()) run.adapter->absorb(d);
+  run.adapter->finish_stream();
+}
+
 }  // namespace
 
 TEST(MacMicroBatch, MicroBatchedBankEqualsOneAtATimeBitForBit) {
@@ -90,12 +96,8 @@ TEST(MacMicroBatch, AnAnswerMidStreamReadsEveryDocumentAbsorbedSoFar) {
 TEST(MacMicroBatch, Bfloat16BankRoundTripsAndAnswersCloseToFloat32) {
   auto fp32 = tiny_mac({});
   auto bf16 = tiny_mac({"memory.dtype=bf16"});
-  for (const auto& d : stream()) {
-    fp32.adapter->absorb(d);
-    bf16.adapter->absorb(d);
-  }
-  fp32.adapter->finish_stream();
-  bf16.adapter->finish_stream();
+  absorb_stream(fp32);
+  absorb_stream(bf16);
   const auto full = fp32.adapter->bank().modulations();
   const auto narrow = bf16.adapter->bank().modulations();
   ASSERT_EQ(narrow.scalar_type(), torch::kBFloat16);
@@ -136,12 +138,8 @@ TEST(MacMicroBatch, Bf16AutocastAmortizesOnCudaAndIsRefusedElsewhere) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "the bf16 autocast bank needs CUDA";
   auto fp32 = tiny_mac({"model.device=cuda"});
   auto autocast = tiny_mac({"model.device=cuda", "memory.bf16_autocast=true"});
-  for (const auto& d : stream()) {
-    fp32.adapter->absorb(d);
-    autocast.adapter->absorb(d);
-  }
-  fp32.adapter->finish_stream();
-  autocast.adapter->finish_stream();
+  absorb_stream(fp32);
+  absorb_stream(autocast);
   const auto full = fp32.adapter->bank().modulations();
   const auto mixed = autocast.adapter->bank().modulations();
   ASSERT_EQ(mixed.scalar_type(), torch::kFloat32);  // memory.dtype still decides what is stored
