@@ -14,6 +14,7 @@
 #include "amem/distributed/launch_environment.h"
 #include "amem/distributed/process_group.h"
 #include "amem/distributed/rank_device.h"
+#include "amem/distributed/same_config.h"
 #include "amem/run/run_dir.h"
 #include "amem/run/run_settings.h"
 #include "amem/train/resume_config.h"
@@ -44,6 +45,7 @@ int run_training_command(const Args& args, const std::string& command, const cha
     const auto distributed_settings = distributed::DistributedSettings::from(config);
     const auto device = distributed::select_rank_device(*launch, config.get<std::string>("model.device"));
     group = std::make_unique<distributed::ProcessGroup>(*launch, device, distributed_settings.timeout);
+    distributed::check_same_config(*group, config.to_yaml());
     parallel = {group.get(), distributed_settings.bucket_bytes};
     if (launch->rank != 0) spdlog::set_level(spdlog::level::warn);  // rank 0 reports the run
   }
