@@ -1,5 +1,6 @@
 // Data-parallel training end to end on the CPU (Gloo), through the built program: two ranks
-// against one process, a resume at another world size, and a rank killed mid-run.
+// against one process (training and validation), a resume at another world size, a rank killed
+// mid-run, and amem launch itself.
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -113,6 +114,30 @@ TEST(DataParallel, TwoRanksTrainAndValidateAsOneProcessWithTheSameGlobalBatch) {
                                (run_two / "checkpoint").string() + " run.output_dir=" + two.string() + "-resumed");
   EXPECT_EQ(resume.exit_code, 2) << resume.output;
   EXPECT_NE(resume.output.find("was trained by 2 process(es), this run has 1"), std::string::npos) << resume.output;
+}
+
+TEST(DataParallel, QaTuneValidationOfTwoRanksIsOneProcessWithSomeRightAnswers) {
+  SKIP_WITHOUT_GLOO();
+  // The tiny MAC answers nothing right, so its F1 is 0 either way; the tiny QA-tuned LM gets
+  // some words right: 55 questions in 11 batches of 5, 6 on rank 0 and 5 on rank 1.
+  const auto one = amem::testing::fresh_dir("data_parallel_qa_one");
+  const auto two = amem::testing::fresh_dir("data_parallel_qa_two");
+  const std::string qa_tune = "qa-tune configs/qa_tune/tiny_squad.yaml train.steps=2 train.eval_every=0 eval.batch_size=5";
+  const auto r1 = run_amem(qa_tune + " train.grad_accum=2 run.output_dir=" + one.string());
+  ASSERT_EQ(r1.exit_code, 0) << r1.output;
+  const auto r2 = run_amem("launch --nproc-per-node 2 -- '" + std::string(AMEM_BINARY) + "' " + qa_tune +
+                           " train.grad_accum=1 run.output_dir=" + two.string());
+  ASSERT_EQ(r2.exit_code, 0) << r2.output;
+  const auto va = validation_lines(amem::testing::only_run(one));
+  const auto vb = validation_lines(amem::testing::only_run(two));
+  ASSERT_EQ(va.size(), 1u);
+  ASSERT_EQ(vb.size(), 1u);
+  EXPECT_EQ(va[0]["val_questions"].get<double>(), 55.0);
+  EXPECT_GT(va[0]["val_f1"].get<double>(), 0.0) << va[0];
+  EXPECT_EQ(vb[0], va[0]);
+  const fs::path predictions = fs::path("validation") / "step-000002" / "predictions.jsonl";
+  EXPECT_EQ(amem::testing::read_file(amem::testing::only_run(two) / predictions),
+            amem::testing::read_file(amem::testing::only_run(one) / predictions));
 }
 
 TEST(DataParallel, AResumeContinuesAsTheUninterruptedRunAtTheSameWorldSize) {
