@@ -2,7 +2,7 @@
 //
 // torchrun's single-machine launch without Python: starts N copies of PROGRAM with the
 // variables torchrun sets (RANK, LOCAL_RANK, WORLD_SIZE, LOCAL_WORLD_SIZE, MASTER_ADDR,
-// MASTER_PORT), which `amem train`, `qa-tune` and `pretrain` read (distributed/launch_environment.h).
+// MASTER_PORT), which `amem train`, `qa-tune`, `pretrain` and `eval` read (distributed/launch_environment.h).
 // PROGRAM may be any program, as with torchrun --no-python; when it is amem, its command must be
 // one of the data-parallel ones (any other would run N times). Signals it receives (Ctrl-C,
 // SIGTERM) are passed on to every rank. When a rank fails, the others are stopped (SIGTERM, then
@@ -43,7 +43,7 @@ const char* kHelp =
     "LOCAL_RANK (0..N-1), WORLD_SIZE and LOCAL_WORLD_SIZE (N), MASTER_ADDR (127.0.0.1), MASTER_PORT\n"
     "(--master-port, else $MASTER_PORT, else a free port) and NCCL_NVLS_ENABLE=0. Example:\n"
     "  amem launch --nproc-per-node 2 -- amem train configs/mac/gpt2_xl.yaml model.device=cuda\n"
-    "PROGRAM may be any program; amem itself must run a data-parallel command (train, qa-tune, pretrain).\n"
+    "PROGRAM may be any program; amem must run a data-parallel command (eval, train, qa-tune, pretrain).\n"
     "Ctrl-C and SIGTERM are passed on to every rank. If a rank fails the others are stopped and the\n"
     "launch exits with that rank's status, or 128+N when signal N killed it (docs/multi_gpu.md).\n";
 

@@ -140,6 +140,37 @@ TEST(DataParallel, QaTuneValidationOfTwoRanksIsOneProcessWithSomeRightAnswers) {
             amem::testing::read_file(amem::testing::only_run(one) / predictions));
 }
 
+TEST(DataParallel, MacEvalOfTwoRanksWritesOneProcessResults) {
+  SKIP_WITHOUT_GLOO();
+  // Every rank builds the whole bank and answers its share of the batches of 2 questions, also at
+  // each retention point and for each distractor fraction (a fresh bank each).
+  const std::string eval = "eval configs/eval/streamingqa_mac.yaml eval.batch_size=2 eval.retention.every=1 "
+                           "eval.retention.first_documents=2 eval.distractors.fractions=[0,0.5] "
+                           "eval.distractors.path=data/streamingqa-sample/train.csv";
+  const auto one = amem::testing::fresh_dir("data_parallel_eval_one");
+  const auto two = amem::testing::fresh_dir("data_parallel_eval_two");
+  const auto r1 = run_amem(eval + " run.output_dir=" + one.string());
+  ASSERT_EQ(r1.exit_code, 0) << r1.output;
+  const auto r2 = run_amem("launch --nproc-per-node 2 -- '" + std::string(AMEM_BINARY) + "' " + eval +
+                           " run.output_dir=" + two.string());
+  ASSERT_EQ(r2.exit_code, 0) << r2.output;
+  const fs::path run_one = amem::testing::only_run(one), run_two = amem::testing::only_run(two);  // rank 0 alone writes
+  EXPECT_EQ(amem::testing::read_file(run_two / "predictions.jsonl"), amem::testing::read_file(run_one / "predictions.jsonl"));
+  auto a = nlohmann::json::parse(amem::testing::read_file(run_one / "results.json"));
+  auto b = nlohmann::json::parse(amem::testing::read_file(run_two / "results.json"));
+  EXPECT_GT(a["questions"].get<int>(), 2);
+  for (const char* key : {"exact_match", "f1", "reference_exact_match", "reference_f1", "questions", "documents",
+                          "memory_bank", "retention", "distractors"})
+    EXPECT_EQ(b[key], a[key]) << key;
+  EXPECT_EQ(a["retention"]["points"].size(), 3u) << a["retention"];
+  // A fine-tuning adapter is refused, once, before any rank loads a model.
+  const auto uniform = run_amem("launch --nproc-per-node 2 -- '" + std::string(AMEM_BINARY) +
+                                "' eval configs/eval/streamingqa_uniform.yaml run.output_dir=" + two.string() + "-uniform");
+  EXPECT_EQ(uniform.exit_code, 2) << uniform.output;
+  EXPECT_NE(amem::testing::error_line(uniform).find("eval.adapter: 'uniform' fine-tunes in stream order and does not "
+                                                    "run data-parallel"), std::string::npos);
+}
+
 TEST(DataParallel, AResumeContinuesAsTheUninterruptedRunAtTheSameWorldSize) {
   SKIP_WITHOUT_GLOO();
   // Base-LM dropout on (the config's): each rank draws its own masks, so the checkpoint must hold every rank's
@@ -255,13 +286,13 @@ TEST(AmemLaunch, ARankKilledByASignalIsNamedAndGivesTheShellsStatus) {
 }
 
 TEST(AmemLaunch, RefusesAmemCommandsThatAreNotDataParallel) {
-  const auto out = amem::testing::fresh_dir("launch_eval_refused");
+  const auto out = amem::testing::fresh_dir("launch_sweep_refused");
   const auto r = run_amem("launch --nproc-per-node 2 -- '" + std::string(AMEM_BINARY) +
-                          "' eval configs/eval/streamingqa_none.yaml run.output_dir=" + out.string());
+                          "' sweep configs/eval/streamingqa_none.yaml --grid eval.batch_size=1,2 --out " + out.string());
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_EQ(amem::testing::error_line(r),
-            "amem: error: amem eval does not run data-parallel, but amem launch would start it 2 times; run it as one "
-            "process (the data-parallel commands: train, qa-tune, pretrain)");
+            "amem: error: amem sweep does not run data-parallel, but amem launch would start it 2 times; run it as one "
+            "process (the data-parallel commands: eval, train, qa-tune, pretrain)");
   EXPECT_TRUE(fs::is_empty(out)) << "nothing ran";
   // The same under torchrun's variables, which amem launch's refusal does not see.
   const auto config = run_amem("launch --nproc-per-node 2 -- sh -c '\"$0\" config configs/mac/tiny_gpt2.yaml' '" +
@@ -269,7 +300,7 @@ TEST(AmemLaunch, RefusesAmemCommandsThatAreNotDataParallel) {
   EXPECT_EQ(config.exit_code, 2) << config.output;
   EXPECT_EQ(amem::testing::error_line(config),
             "amem: error: amem config does not run data-parallel, but it was started as one of WORLD_SIZE=2 processes; "
-            "run it as one process (the data-parallel commands: train, qa-tune, pretrain)");
+            "run it as one process (the data-parallel commands: eval, train, qa-tune, pretrain)");
 }
 
 TEST(AmemLaunch, PrintsAnErrorEveryRankHasOnce) {
