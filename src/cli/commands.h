@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "amem/core/error.h"
+
 namespace amem::cli {
 
 using Args = std::vector<std::string>;
@@ -13,10 +15,17 @@ struct Command {
   const char* name;
   const char* summary;
   int (*run)(const Args& args);
+  // Whether it runs as one rank of a data-parallel launch (docs/multi_gpu.md); the others are
+  // refused under one, rather than run once per process.
+  bool data_parallel = false;
 };
 
 // The table main() dispatches on, in the order `amem --help` lists them.
 const std::vector<Command>& commands();
+
+// The one-line refusal (exit 2) of `amem NAME` as one of several processes: "amem NAME does not
+// run data-parallel, but HOW; run it as one process (the data-parallel commands: ...)".
+ConfigError not_data_parallel(const std::string& name, const std::string& how);
 
 int run_config(const Args& args);  // config_command.cpp
 int run_eval(const Args& args);     // eval_command.cpp

@@ -1,15 +1,24 @@
 // `amem eval CONFIG [OVERRIDE...]`: the online-adaptation evaluation (eval/online_eval.h)
 // of the adapter a config names, recorded in a new run folder.
+//
+// Data-parallel under a launcher (docs/multi_gpu.md), for the adapters that change no weights
+// (mac, none, gold_document): every rank adapts to the whole stream (MAC: the whole bank) and
+// answers its share of the question batches, gathered in stream order, so rank 0 writes the
+// results of one process. The fine-tuning adapters (uniform, salient, camels) are refused: their
+// gradient steps run in stream order, and every rank would repeat all of them.
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
 #include <cstdio>
 #include <iostream>
 #include <optional>
+#include <sstream>
 
 #include "amem/config/amem_schema.h"
 #include "amem/core/error.h"
 #include "amem/data/data_settings.h"
+#include "amem/distributed/batch_shards.h"
+#include "amem/distributed/launch_environment.h"
 #include "amem/eval/eval_settings.h"
 #include "amem/eval/online_eval.h"
 #include "amem/methods/make_adapter.h"
@@ -18,6 +27,7 @@
 #include "cli/command_line.h"
 #include "cli/commands.h"
 #include "cli/eval_inputs.h"
+#include "cli/launched_group.h"
 
 namespace amem::cli {
 
@@ -38,7 +48,10 @@ void print_help() {
                "eval.retention.first_documents=N re-answers the first N documents' questions after\n"
                "every R documents (the retention curve); eval.distractors.fractions=[0,0.5,1] with\n"
                "eval.distractors.path=FILE re-runs the stream with that share of FILE's documents\n"
-               "inserted (EM/F1 per fraction).\n";
+               "inserted (EM/F1 per fraction).\n\n"
+               "Under amem launch or torchrun (eval.adapter mac, none or gold_document), every rank\n"
+               "absorbs the whole stream and answers its share of the questions; rank 0 writes\n"
+               "(docs/multi_gpu.md).\n";
 }
 
 }  // namespace
@@ -59,20 +72,32 @@ int run_eval(const Args& args) {
   const auto seed = inputs.seed;
   const auto& stream = inputs.stream;
   const auto& distractors = inputs.distractors;
+  if (distributed::launch_environment(std::getenv) && eval.adapter != "mac" && eval.adapter != "none" &&
+      eval.adapter != "gold_document")
+    throw ConfigError(config.source_of("eval.adapter") + ": eval.adapter: '" + eval.adapter +
+                      "' fine-tunes in stream order and does not run data-parallel; run it as one process "
+                      "(eval.adapter mac, none and gold_document do)");
+  const auto group = join_launched_group(config);
+  const distributed::BatchShards shards(group.get());
   torch::manual_seed(seed);
   auto adapter = methods::make_adapter(config);
 
-  run::RunDir run_dir(config);
+  // Rank 0 alone makes the run folder and writes; the other ranks answer their shares.
+  std::optional<run::RunDir> run_dir;
+  if (shards.writes()) run_dir.emplace(config);
   spdlog::info("{}: {} documents and {} questions in the stream", data.test.path, stream.documents.size(),
                stream.question_count());
   try {
     eval::OnlineEvalOptions options;
     options.batch_size = eval.batch_size;
     options.gold_max_tokens = eval.gold_max_tokens;
-    options.metrics = &run_dir.metrics();
+    options.metrics = run_dir ? &run_dir->metrics() : nullptr;
     options.retention = eval.retention;
+    options.shards = &shards;
+    std::ostringstream discarded;
+    if (!run_dir) options.progress.stream = &discarded;
     auto results = eval::run_online_eval(*adapter, stream, options);
-    adapter->save(run_dir.path());
+    if (run_dir) adapter->save(run_dir->path());
     if (distractors) {
       adapter.reset();  // each fraction's adapter starts as this one did, from the config and the seed
       results.distractors = eval::run_distractor_curve(
@@ -81,11 +106,13 @@ int run_eval(const Args& args) {
             return methods::make_adapter(config);
           },
           *distractors, *eval.distractors, options);
+      if (!run_dir) return 0;
       for (const auto& p : results.distractors->points)
         std::printf("distractors %g (%zu documents): EM %.2f F1 %.2f (reference scoring: EM %.2f F1 %.2f)\n",
                     p.fraction, p.distractor_documents, p.scores.exact_match, p.scores.f1,
                     p.scores.reference_exact_match, p.scores.reference_f1);
     }
+    if (!run_dir) return 0;
     if (const auto& retention = results.retention)
       for (const auto& p : retention->points)
         std::printf("retention after %zu documents, first %lld documents' %zu questions: EM %.2f F1 %.2f "
@@ -93,18 +120,18 @@ int run_eval(const Args& args) {
                     p.documents_seen, static_cast<long long>(retention->settings.first_documents),
                     retention->questions, p.scores.exact_match, p.scores.f1, p.scores.reference_exact_match,
                     p.scores.reference_f1);
-    eval::write_online_eval(results, run_dir.path());
+    eval::write_online_eval(results, run_dir->path());
     std::printf("%s: EM %.2f F1 %.2f (reference scoring: EM %.2f F1 %.2f) over %zu questions on %zu documents; "
                 "adaptation %.4f s/document (median), %.4f (mean); results in %s\n",
                 results.adapter.c_str(), results.exact_match, results.f1, results.reference_exact_match,
                 results.reference_f1, results.questions, results.documents,
-                results.adapt_seconds_median, results.adapt_seconds_mean, run_dir.path().string().c_str());
+                results.adapt_seconds_median, results.adapt_seconds_mean, run_dir->path().string().c_str());
     if (const auto& m = results.stored_memory)
       std::printf("memory bank: %lld documents (%lld from memory.load), %lld bytes per document, %.2f MB in all\n",
                   static_cast<long long>(m->documents), static_cast<long long>(m->loaded),
                   static_cast<long long>(m->bytes_per_document), double(m->bytes()) / 1e6);
   } catch (const std::exception& e) {
-    run_dir.mark_failed(e);
+    if (run_dir) run_dir->mark_failed(e);
     throw;
   }
   return 0;

@@ -2,10 +2,14 @@
 //
 // torchrun's single-machine launch without Python: starts N copies of PROGRAM with the
 // variables torchrun sets (RANK, LOCAL_RANK, WORLD_SIZE, LOCAL_WORLD_SIZE, MASTER_ADDR,
-// MASTER_PORT), which `amem train`, `qa-tune` and `pretrain` read (distributed/launch_environment.h).
-// Signals it receives (Ctrl-C, SIGTERM) are passed on to every rank. When a rank fails, the
-// others are stopped (SIGTERM, then SIGKILL after 10 s) and the launch exits with that rank's
-// status, naming it in one line: a rank that dies never leaves the others waiting.
+// MASTER_PORT), which `amem train`, `qa-tune`, `pretrain` and `eval` read (distributed/launch_environment.h).
+// PROGRAM may be any program, as with torchrun --no-python; when it is amem, its command must be
+// one of the data-parallel ones (any other would run N times). Signals it receives (Ctrl-C,
+// SIGTERM) are passed on to every rank. When a rank fails, the others are stopped (SIGTERM, then
+// SIGKILL after 10 s) and the launch exits with that rank's status, or 128 + the signal that
+// killed it (as a shell reports it), naming the rank in one line: a rank that dies never leaves
+// the others waiting. The ranks' error lines are printed once each after that line, not once per
+// rank (launch_errors.h).
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -17,13 +21,16 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "amem/core/error.h"
 #include "cli/commands.h"
+#include "cli/launch_errors.h"
 
 namespace amem::cli {
 
@@ -36,8 +43,9 @@ const char* kHelp =
     "LOCAL_RANK (0..N-1), WORLD_SIZE and LOCAL_WORLD_SIZE (N), MASTER_ADDR (127.0.0.1), MASTER_PORT\n"
     "(--master-port, else $MASTER_PORT, else a free port) and NCCL_NVLS_ENABLE=0. Example:\n"
     "  amem launch --nproc-per-node 2 -- amem train configs/mac/gpt2_xl.yaml model.device=cuda\n"
+    "PROGRAM may be any program; amem must run a data-parallel command (eval, train, qa-tune, pretrain).\n"
     "Ctrl-C and SIGTERM are passed on to every rank. If a rank fails the others are stopped and the\n"
-    "launch exits with that rank's status (docs/multi_gpu.md).\n";
+    "launch exits with that rank's status, or 128+N when signal N killed it (docs/multi_gpu.md).\n";
 
 // The ranks' process ids, for the signal handler (0: exited).
 std::vector<pid_t> g_ranks;
@@ -103,6 +111,37 @@ void stop_ranks(std::chrono::steady_clock::time_point deadline) {
   }
 }
 
+// Whether `program` (as execvp would find it) is amem: this very program, or one named amem.
+bool is_amem(const std::string& program) {
+  namespace fs = std::filesystem;
+  fs::path found;
+  if (program.find('/') != std::string::npos) {
+    found = program;
+  } else if (const char* path = std::getenv("PATH")) {
+    const std::string directories = path;
+    for (size_t begin = 0; begin <= directories.size();) {
+      const size_t end = std::min(directories.find(':', begin), directories.size());
+      const fs::path candidate = fs::path(end > begin ? directories.substr(begin, end - begin) : ".") / program;
+      if (access(candidate.c_str(), X_OK) == 0) {
+        found = candidate;
+        break;
+      }
+      begin = end + 1;
+    }
+  }
+  if (found.empty()) return false;
+  std::error_code error;
+  return found.filename() == "amem" || fs::equivalent(found, "/proc/self/exe", error);
+}
+
+// A fresh folder for the ranks' error lines (launch_errors.h); empty when none can be made, and
+// then every rank prints its own.
+std::filesystem::path make_errors_folder() {
+  const char* tmp = std::getenv("TMPDIR");
+  std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/amem-launch-XXXXXX";
+  return mkdtemp(pattern.data()) ? std::filesystem::path(pattern) : std::filesystem::path();
+}
+
 }  // namespace
 
 int run_launch(const Args& args) {
@@ -133,6 +172,10 @@ int run_launch(const Args& args) {
     throw ConfigError("amem launch: expected `-- PROGRAM [ARGUMENT...]` after the options");
   }
   std::vector<std::string> command(args.begin() + std::ptrdiff_t(i) + 1, args.end());
+  if (command.size() >= 2 && is_amem(command[0]))
+    for (const auto& c : commands())
+      if (command[1] == c.name && !c.data_parallel)
+        throw not_data_parallel(c.name, "amem launch would start it " + std::to_string(processes) + " times");
   if (port.empty()) port = std::getenv("MASTER_PORT") ? std::getenv("MASTER_PORT") : std::to_string(free_port());
 
   struct sigaction action {};
@@ -144,6 +187,11 @@ int run_launch(const Args& args) {
   for (auto& word : command) argv.push_back(word.data());
   argv.push_back(nullptr);
   std::cout.flush();
+  const std::filesystem::path errors = make_errors_folder();
+  const auto remove_errors = [&] {
+    std::error_code ignored;
+    if (!errors.empty()) std::filesystem::remove_all(errors, ignored);
+  };
   g_ranks.assign(size_t(processes), 0);
   for (int rank = 0; rank < processes; ++rank) {
     const pid_t pid = fork();
@@ -151,6 +199,7 @@ int run_launch(const Args& args) {
       std::cerr << "amem launch: fork failed: " << std::strerror(errno) << "\n";
       forward_signal(SIGKILL);
       stop_ranks(std::chrono::steady_clock::now());
+      remove_errors();
       return 1;
     }
     if (pid == 0) {
@@ -163,6 +212,7 @@ int run_launch(const Args& args) {
       setenv("MASTER_PORT", port.c_str(), 1);
       // NVLink multicast needs fabric support the lent GPU machines lack (docs/multi_gpu.md).
       setenv("NCCL_NVLS_ENABLE", "0", 1);
+      if (!errors.empty()) setenv(kLaunchErrorsVariable, errors.c_str(), 1);
       execvp(argv[0], argv.data());
       std::fprintf(stderr, "amem launch: cannot run %s: %s\n", argv[0], std::strerror(errno));
       _exit(127);
@@ -187,8 +237,23 @@ int run_launch(const Args& args) {
     stop_ranks(std::chrono::steady_clock::now() + std::chrono::seconds(10));
     std::cerr << "amem launch: rank " << rank << " (pid " << pid << ") " << describe(status)
               << "; stopped the other ranks\n";
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+    // The ranks' error lines, each distinct one once; the failed rank's last, as a command's error
+    // is its last line.
+    if (!errors.empty()) {
+      const auto failed = rank_error(errors, rank);
+      std::set<std::string> printed;
+      if (failed) printed.insert(*failed);
+      for (int other = 0; other < processes; ++other) {
+        const auto line = rank_error(errors, other);
+        if (other != rank && line && printed.insert(*line).second) std::cerr << *line << "\n";
+      }
+      if (failed) std::cerr << *failed << "\n";
+    }
+    remove_errors();
+    // A shell's convention for a process a signal killed (torchrun's summary reports it as -N).
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }
+  remove_errors();
   return 0;
 }
 

@@ -1,5 +1,6 @@
 // amem: the command-line entry point. Dispatches to a sub-command and turns every error
 // into one line on stderr with a meaningful exit code (2: usage/config, 1: anything else).
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <iostream>
@@ -8,6 +9,7 @@
 #include "amem/core/error.h"
 #include "amem/core/error_line.h"
 #include "cli/commands.h"
+#include "cli/launch_errors.h"
 
 namespace {
 
@@ -35,15 +37,21 @@ int main(int argc, char** argv) {
   for (const auto& c : amem::cli::commands()) {
     if (name != c.name) continue;
     try {
+      // torchrun (or amem launch) started this as one of several processes: a command that is
+      // not data-parallel would run once per process, each writing the same outputs.
+      const char* world = std::getenv("WORLD_SIZE");
+      if (!c.data_parallel && std::getenv("RANK") && world && std::string(world) != "1")
+        throw amem::cli::not_data_parallel(name, std::string("it was started as one of WORLD_SIZE=") + world +
+                                           " processes");
       return c.run(args);
     } catch (const amem::ConfigError& e) {
-      std::cerr << "amem: error: " << amem::error_line(e) << "\n";
+      amem::cli::report_error("amem: error: " + amem::error_line(e));
       return 2;
     } catch (const std::exception& e) {
-      std::cerr << "amem: error: " << amem::error_line(e) << "\n";
+      amem::cli::report_error("amem: error: " + amem::error_line(e));
       return 1;
     }
   }
-  std::cerr << "amem: error: unknown command '" << name << "' (see amem --help)\n";
+  amem::cli::report_error("amem: error: unknown command '" + name + "' (see amem --help)");
   return 2;
 }

@@ -2,18 +2,14 @@
 
 #include <torch/torch.h>
 
-#include <spdlog/spdlog.h>
 
 #include <cstdio>
-#include <cstdlib>
 #include <iostream>
 #include <memory>
 
 #include "amem/config/amem_schema.h"
 #include "amem/distributed/distributed_settings.h"
-#include "amem/distributed/launch_environment.h"
 #include "amem/distributed/process_group.h"
-#include "amem/distributed/rank_device.h"
 #include "amem/run/run_dir.h"
 #include "amem/run/run_settings.h"
 #include "amem/train/resume_config.h"
@@ -21,6 +17,7 @@
 #include "amem/train/training_checkpoint.h"
 #include "amem/train/training_loop.h"
 #include "cli/command_line.h"
+#include "cli/launched_group.h"
 
 namespace amem::cli {
 
@@ -38,15 +35,9 @@ int run_training_command(const Args& args, const std::string& command, const cha
   const auto settings = train::TrainSettings::from(config);
   // Under a launcher with several processes (docs/multi_gpu.md), this one joins the others
   // first; with one process there is no group at all.
-  std::unique_ptr<distributed::ProcessGroup> group;
+  const auto group = join_launched_group(config);
   train::DataParallel parallel;
-  if (const auto launch = distributed::launch_environment(std::getenv)) {
-    const auto distributed_settings = distributed::DistributedSettings::from(config);
-    const auto device = distributed::select_rank_device(*launch, config.get<std::string>("model.device"));
-    group = std::make_unique<distributed::ProcessGroup>(*launch, device, distributed_settings.timeout);
-    parallel = {group.get(), distributed_settings.bucket_bytes};
-    if (launch->rank != 0) spdlog::set_level(spdlog::level::warn);  // rank 0 reports the run
-  }
+  if (group) parallel = {group.get(), distributed::DistributedSettings::from(config).bucket_bytes};
   // The same seed on every rank: identical initialisation, which TrainingRun checks.
   torch::manual_seed(uint64_t(run::RunSettings::from(config).seed));
   auto task = make_task(config);

@@ -1,5 +1,6 @@
 #include "amem/distributed/process_group.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "amem/core/error.h"
@@ -151,6 +152,22 @@ torch::Tensor ProcessGroup::all_gather(const torch::Tensor& tensor, const std::s
     fail(what, e);
   }
   return torch::stack(outputs[0]);
+}
+
+std::vector<std::string> ProcessGroup::all_gather_bytes(const std::string& bytes, const std::string& what) {
+  const torch::Tensor length = torch::tensor({int64_t(bytes.size())}, torch::kLong).to(device_);
+  const torch::Tensor lengths = all_gather(length, what).cpu();
+  // At least one byte: a collective of empty tensors is not one every backend accepts.
+  const int64_t longest = std::max<int64_t>(lengths.max().item<int64_t>(), 1);
+  torch::Tensor padded = torch::zeros({longest}, torch::kUInt8);
+  std::copy(bytes.begin(), bytes.end(), padded.data_ptr<uint8_t>());
+  const torch::Tensor all = all_gather(padded.to(device_), what).cpu().contiguous();
+  std::vector<std::string> out;
+  for (int r = 0; r < env_.world_size; ++r) {
+    const auto* begin = all[r].data_ptr<uint8_t>();
+    out.emplace_back(reinterpret_cast<const char*>(begin), size_t(lengths[r][0].item<int64_t>()));
+  }
+  return out;
 }
 
 }  // namespace amem::distributed

@@ -8,6 +8,7 @@
 #include <torch/torch.h>
 
 #include "amem/core/error.h"
+#include "amem/distributed/batch_shards.h"
 #include "amem/eval/reference_protocol.h"
 #include "amem/eval/squad_metric.h"
 #include "amem/io/atomic_file.h"
@@ -64,15 +65,32 @@ std::vector<ScoredPrediction> answer_stream(Adapter& adapter, const data::QAData
       scored.push_back(std::move(s));
     }
 
-  run::Progress progress(label, int64_t(scored.size()), options.progress);
-  for (size_t begin = 0; begin < scored.size(); begin += size_t(options.batch_size)) {
-    const size_t end = std::min(scored.size(), begin + size_t(options.batch_size));
+  const distributed::BatchShards one_process;
+  const distributed::BatchShards& shards = options.shards ? *options.shards : one_process;
+  const size_t batch_size = size_t(options.batch_size);
+  const size_t batches = (scored.size() + batch_size - 1) / batch_size;
+  size_t questions_of_mine = 0;
+  for (size_t b = 0; b < batches; ++b)
+    if (shards.mine(b)) questions_of_mine += std::min(batch_size, scored.size() - b * batch_size);
+  run::Progress progress(label, int64_t(questions_of_mine), options.progress);
+  std::vector<std::string> mine;  // this rank's batches' answers
+  for (size_t b = 0; b < batches; ++b) {
+    const size_t begin = b * batch_size, end = std::min(scored.size(), begin + batch_size);
+    if (!shards.mine(b)) continue;
     std::vector<data::Question> batch;
     for (size_t i = begin; i < end; ++i) batch.push_back(*scored[i].question);
     const auto answers = adapter.answer(batch);
     if (answers.size() != batch.size())
       throw Error("adapter '" + adapter.name() + "' returned " + std::to_string(answers.size()) +
                   " answers for " + std::to_string(batch.size()) + " questions");
+    mine.push_back(distributed::pack_strings(answers));
+    progress.advance(int64_t(end - begin));
+  }
+  progress.finish();
+  const auto answered = shards.gather(batches, mine, "the answers of " + label);
+  for (size_t b = 0; b < batches; ++b) {
+    const size_t begin = b * batch_size, end = std::min(scored.size(), begin + batch_size);
+    const auto answers = distributed::unpack_strings(answered[b]);
     for (size_t i = begin; i < end; ++i) {
       auto& s = scored[i];
       s.prediction = answers[i - begin];
@@ -83,9 +101,7 @@ std::vector<ScoredPrediction> answer_stream(Adapter& adapter, const data::QAData
       s.reference_exact_match = 100.0 * reference.exact_match;
       s.reference_f1 = 100.0 * reference.f1;
     }
-    progress.advance(int64_t(end - begin));
   }
-  progress.finish();
   return scored;
 }
 

@@ -69,13 +69,24 @@ train::StepOutput CausalLmPretraining::compute_loss() {
 
 train::Metrics CausalLmPretraining::validate(const fs::path&) {
   model_->eval();
-  double loss_sum = 0;
-  int64_t predicted = 0;
-  for (int64_t start = 0; start < val_.size(0); start += batch_size_) {
+  // Data-parallel: each rank computes its share of the batches; the sums run over all of them in
+  // batch order, as in one process.
+  const auto& shards = validation_shards();
+  const int64_t batches = (val_.size(0) + batch_size_ - 1) / batch_size_;
+  std::vector<std::string> mine;  // per batch of this rank's: {loss sum, tokens predicted}
+  for (int64_t b = 0; b < batches; ++b) {
+    if (!shards.mine(size_t(b))) continue;
+    const int64_t start = b * batch_size_;
     const auto ids = val_.narrow(0, start, std::min(batch_size_, val_.size(0) - start)).to(device());
     const auto losses = train::lm_token_losses(model_->forward(ids, {}, {}, nullptr), ids);
-    loss_sum += losses.sum().item<double>();
-    predicted += losses.numel();
+    mine.push_back(distributed::pack_values({losses.sum().item<double>(), double(losses.numel())}));
+  }
+  double loss_sum = 0;
+  int64_t predicted = 0;
+  for (const auto& blob : shards.gather(size_t(batches), mine, "the validation loss")) {
+    const auto values = distributed::unpack_values(blob);
+    loss_sum += values.at(0);
+    predicted += int64_t(values.at(1));
   }
   const double loss = loss_sum / double(predicted);
   return {{"loss", loss}, {"perplexity", std::exp(loss)}, {"tokens", double(predicted)}};

@@ -8,7 +8,7 @@
 namespace amem::train {
 
 Metrics validate_online(eval::Adapter& adapter, const data::QADataset& documents, const eval::EvalSettings& eval,
-                        const std::filesystem::path& dir) {
+                        const std::filesystem::path& dir, const distributed::BatchShards& shards) {
   eval::OnlineEvalOptions options;
   options.batch_size = eval.batch_size;
   options.gold_max_tokens = eval.gold_max_tokens;
@@ -16,8 +16,9 @@ Metrics validate_online(eval::Adapter& adapter, const data::QADataset& documents
   std::ostringstream discarded;
   options.progress = run::ProgressOutput::standard();
   options.progress.stream = &discarded;
+  options.shards = &shards;
   const auto results = eval::run_online_eval(adapter, documents, options);
-  eval::write_online_eval(results, dir);
+  if (shards.writes()) eval::write_online_eval(results, dir);
   return {{"em", results.exact_match},
           {"f1", results.f1},
           {"reference_em", results.reference_exact_match},

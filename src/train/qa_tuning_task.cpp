@@ -59,7 +59,7 @@ StepOutput QaTuningTask::compute_loss() {
 
 Metrics QaTuningTask::validate(const std::filesystem::path& output_dir) {
   methods::NoAdaptation answerer(eval::GreedyAnswerer(model_, tokenizer_, eval_.answer));
-  return validate_online(answerer, val_, eval_, output_dir);
+  return validate_online(answerer, val_, eval_, output_dir, validation_shards());
 }
 
 void QaTuningTask::save_model(const std::filesystem::path& dir) {

@@ -12,6 +12,7 @@
 
 #include "amem/core/error.h"
 #include "amem/device/autocast.h"
+#include "amem/distributed/batch_shards.h"
 #include "amem/distributed/gradient_all_reduce.h"
 #include "amem/distributed/parameter_checksum.h"
 #include "amem/distributed/process_group.h"
@@ -150,6 +151,7 @@ TrainingRun::TrainingRun(TrainingTask& task, const TrainSettings& settings, cons
   distributed::ProcessGroup* group = parallel.group;
   if (group) {
     task.shard_data(group->rank(), group->size());
+    task.shard_validation(distributed::BatchShards(group));
     all_reduce_ = std::make_unique<distributed::GradientAllReduce>(parameters_, *group, parallel.bucket_bytes);
   }
   if (!settings.resume) {
@@ -199,7 +201,7 @@ TrainingSummary TrainingRun::run(const TrainingRunPaths& paths) {
   const LrSchedule schedule(settings.schedule, settings.lr, settings.warmup_steps, settings.steps);
 
   distributed::ProcessGroup* group = parallel_.group;
-  const bool writes = !group || group->rank() == 0;  // rank 0 alone writes and validates
+  const bool writes = !group || group->rank() == 0;  // rank 0 alone writes
   TrainingSummary summary;
   const ValidationSelection selection = task.selection();
   summary.best_metric = selection.metric;
@@ -237,14 +239,16 @@ TrainingSummary TrainingRun::run(const TrainingRunPaths& paths) {
     save_training_checkpoint((paths.run_dir / "checkpoint").string(), trainable_, optimizer,
                              {step, task.state(), best, kept_best, std::move(rank_generators)}, files, folders);
   };
+  // Every rank validates (its share of the batches, TrainingTask::validate); rank 0 records.
   const auto validate = [&] {
     const fs::path dir = paths.run_dir / "validation" / step_name(step);
-    fs::create_directories(dir);
+    if (writes) fs::create_directories(dir);
     Metrics metrics;
     {
       torch::NoGradGuard no_grad;  // validation never trains; tasks need not remember
       metrics = task.validate(dir);
     }
+    if (!writes) return;
     const double value = metric_of(metrics, selection.metric);
     Metrics logged;
     for (const auto& [name, value] : metrics) logged.emplace_back("val_" + name, value);
@@ -345,9 +349,8 @@ TrainingSummary TrainingRun::run(const TrainingRunPaths& paths) {
     const bool last = step == settings.steps;
     const bool save = last || (settings.save_every > 0 && step % settings.save_every == 0);
     const NamedTensors rank_generators = group && save ? other_ranks_generators() : NamedTensors{};
-    if (!writes) continue;
     if (last || (settings.eval_every > 0 && step % settings.eval_every == 0)) validate();
-    if (save) save_checkpoint(rank_generators);
+    if (save && writes) save_checkpoint(rank_generators);
   }
   progress.finish();
   if (writes) save_model_folder(task, paths.run_dir / "last", paths.config_yaml, nullptr);

@@ -1,13 +1,13 @@
 // Data-parallel training end to end on the CPU (Gloo), through the built program: two ranks
-// against one process, a resume at another world size, and a rank killed mid-run.
+// against one process (training and validation), a resume at another world size, a rank killed
+// mid-run, and amem launch itself.
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
-#include <netinet/in.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -18,10 +18,12 @@
 
 #include "support/run_amem.h"
 #include "support/temp_dir.h"
+#include "support/two_ranks.h"
 
 namespace {
 
 namespace fs = std::filesystem;
+using amem::testing::free_port;
 using amem::testing::run_amem;
 
 // Tiny MAC, 4 steps of micro-batches of 2, every step logged.
@@ -42,18 +44,19 @@ std::vector<nlohmann::json> training_lines(const fs::path& run) {
   return lines;
 }
 
-// CPU data parallelism runs on Gloo, whose headers a build may lack (the GPU image's LibTorch
-// ships none; Debian's needs libgloo-dev): such a build refuses a multi-process CPU run, so these
-// tests have nothing to run there.
-#if __has_include(<gloo/config.h>)
-constexpr bool kBuildHasGloo = true;
-#else
-constexpr bool kBuildHasGloo = false;
-#endif
-#define SKIP_WITHOUT_GLOO() \
-  if (!kBuildHasGloo) GTEST_SKIP() << "this build has no Gloo headers: CPU data parallelism is refused"
+// The lines of metrics.jsonl with validation metrics, without their wall-clock time.
+std::vector<nlohmann::json> validation_lines(const fs::path& run) {
+  std::vector<nlohmann::json> lines;
+  std::istringstream in(amem::testing::read_file(run / "metrics.jsonl"));
+  for (std::string line; std::getline(in, line);) {
+    auto parsed = nlohmann::json::parse(line);
+    parsed.erase("time");
+    if (parsed.contains("val_f1")) lines.push_back(parsed);
+  }
+  return lines;
+}
 
-TEST(DataParallel, TwoRanksTrainAsOneProcessWithTheSameGlobalBatch) {
+TEST(DataParallel, TwoRanksTrainAndValidateAsOneProcessWithTheSameGlobalBatch) {
   SKIP_WITHOUT_GLOO();
   const auto one = amem::testing::fresh_dir("data_parallel_one");
   const auto two = amem::testing::fresh_dir("data_parallel_two");
@@ -61,14 +64,19 @@ TEST(DataParallel, TwoRanksTrainAsOneProcessWithTheSameGlobalBatch) {
   // own memory bank, as each micro-batch is in one process.
   // train.metrics_every=3: the metric forwards run at steps 3 and 4 (the last) in both layouts;
   // they count steps, not the micro-batches every rank draws.
-  const std::string every3 = " train.metrics_every=3";
-  const auto r1 = run_amem(kTinyMac + kNoDropout + every3 + " train.grad_accum=2 run.output_dir=" + one.string());
+  // Validation at steps 2 and 4 on the 5 documents (5 questions) of test.csv: 3 batches of
+  // answers (eval.batch_size 2) and 3 of losses (train.batch_size 2), an odd number that two
+  // ranks split 2 + 1, the last batch a partial one.
+  const std::string options = " train.metrics_every=3 train.eval_every=2 data.val_path=data/streamingqa-sample/test.csv "
+                              "train.val_documents=5 eval.batch_size=2";
+  const auto r1 = run_amem(kTinyMac + kNoDropout + options + " train.grad_accum=2 run.output_dir=" + one.string());
   ASSERT_EQ(r1.exit_code, 0) << r1.output;
   const auto r2 = run_amem("launch --nproc-per-node 2 -- '" + std::string(AMEM_BINARY) + "' " + kTinyMac + kNoDropout +
-                           every3 + " train.grad_accum=1 run.output_dir=" + two.string());
+                           options + " train.grad_accum=1 run.output_dir=" + two.string());
   ASSERT_EQ(r2.exit_code, 0) << r2.output;
-  const auto a = training_lines(amem::testing::only_run(one));  // rank 0 alone made a run folder
-  const auto b = training_lines(amem::testing::only_run(two));
+  const fs::path run_one = amem::testing::only_run(one), run_two = amem::testing::only_run(two);  // rank 0 alone writes
+  const auto a = training_lines(run_one);
+  const auto b = training_lines(run_two);
   ASSERT_EQ(a.size(), 4u);
   ASSERT_EQ(b.size(), 4u);
   for (size_t i = 0; i < a.size(); ++i) {
@@ -82,12 +90,85 @@ TEST(DataParallel, TwoRanksTrainAsOneProcessWithTheSameGlobalBatch) {
     EXPECT_EQ(a[i].contains("text_loss"), metrics_step) << "one process, step " << i + 1;
     EXPECT_EQ(b[i].contains("text_loss"), metrics_step) << "two ranks, step " << i + 1;
   }
+  // Validation: every metric equal to the bit, EM/F1 and losses alike. Each batch holds the rows
+  // it holds in one process, and the gathered results are summed in the one-process order.
+  const auto va = validation_lines(run_one);
+  const auto vb = validation_lines(run_two);
+  ASSERT_EQ(va.size(), 2u);
+  ASSERT_EQ(vb.size(), 2u);
+  for (size_t i = 0; i < va.size(); ++i) {
+    EXPECT_EQ(vb[i], va[i]);
+    EXPECT_EQ(va[i]["val_questions"].get<double>(), 5.0);
+    EXPECT_TRUE(va[i].contains("val_qa_loss")) << va[i];
+  }
+  // Rank 0 wrote the predictions of all 5 questions, in the one-process order.
+  for (const char* step : {"step-000002", "step-000004"})
+    for (const char* kind : {"plain", "window2", "window4"}) {
+      const fs::path path = fs::path("validation") / step / kind / "predictions.jsonl";
+      const std::string predictions = amem::testing::read_file(run_one / path);
+      EXPECT_EQ(std::count(predictions.begin(), predictions.end(), '\n'), 5) << path;
+      EXPECT_EQ(amem::testing::read_file(run_two / path), predictions) << path;
+    }
   // The checkpoint records the two ranks; one process may not resume it.
   const auto resume = run_amem(kTinyMac + kNoDropout + " train.steps=6 train.resume=" +
-                               (amem::testing::only_run(two) / "checkpoint").string() +
-                               " run.output_dir=" + two.string() + "-resumed");
+                               (run_two / "checkpoint").string() + " run.output_dir=" + two.string() + "-resumed");
   EXPECT_EQ(resume.exit_code, 2) << resume.output;
   EXPECT_NE(resume.output.find("was trained by 2 process(es), this run has 1"), std::string::npos) << resume.output;
+}
+
+TEST(DataParallel, QaTuneValidationOfTwoRanksIsOneProcessWithSomeRightAnswers) {
+  SKIP_WITHOUT_GLOO();
+  // The tiny MAC answers nothing right, so its F1 is 0 either way; the tiny QA-tuned LM gets
+  // some words right: 55 questions in 11 batches of 5, 6 on rank 0 and 5 on rank 1.
+  const auto one = amem::testing::fresh_dir("data_parallel_qa_one");
+  const auto two = amem::testing::fresh_dir("data_parallel_qa_two");
+  const std::string qa_tune = "qa-tune configs/qa_tune/tiny_squad.yaml train.steps=2 train.eval_every=0 eval.batch_size=5";
+  const auto r1 = run_amem(qa_tune + " train.grad_accum=2 run.output_dir=" + one.string());
+  ASSERT_EQ(r1.exit_code, 0) << r1.output;
+  const auto r2 = run_amem("launch --nproc-per-node 2 -- '" + std::string(AMEM_BINARY) + "' " + qa_tune +
+                           " train.grad_accum=1 run.output_dir=" + two.string());
+  ASSERT_EQ(r2.exit_code, 0) << r2.output;
+  const auto va = validation_lines(amem::testing::only_run(one));
+  const auto vb = validation_lines(amem::testing::only_run(two));
+  ASSERT_EQ(va.size(), 1u);
+  ASSERT_EQ(vb.size(), 1u);
+  EXPECT_EQ(va[0]["val_questions"].get<double>(), 55.0);
+  EXPECT_GT(va[0]["val_f1"].get<double>(), 0.0) << va[0];
+  EXPECT_EQ(vb[0], va[0]);
+  const fs::path predictions = fs::path("validation") / "step-000002" / "predictions.jsonl";
+  EXPECT_EQ(amem::testing::read_file(amem::testing::only_run(two) / predictions),
+            amem::testing::read_file(amem::testing::only_run(one) / predictions));
+}
+
+TEST(DataParallel, MacEvalOfTwoRanksWritesOneProcessResults) {
+  SKIP_WITHOUT_GLOO();
+  // Every rank builds the whole bank and answers its share of the batches of 2 questions, also at
+  // each retention point and for each distractor fraction (a fresh bank each).
+  const std::string eval = "eval configs/eval/streamingqa_mac.yaml eval.batch_size=2 eval.retention.every=1 "
+                           "eval.retention.first_documents=2 eval.distractors.fractions=[0,0.5] "
+                           "eval.distractors.path=data/streamingqa-sample/train.csv";
+  const auto one = amem::testing::fresh_dir("data_parallel_eval_one");
+  const auto two = amem::testing::fresh_dir("data_parallel_eval_two");
+  const auto r1 = run_amem(eval + " run.output_dir=" + one.string());
+  ASSERT_EQ(r1.exit_code, 0) << r1.output;
+  const auto r2 = run_amem("launch --nproc-per-node 2 -- '" + std::string(AMEM_BINARY) + "' " + eval +
+                           " run.output_dir=" + two.string());
+  ASSERT_EQ(r2.exit_code, 0) << r2.output;
+  const fs::path run_one = amem::testing::only_run(one), run_two = amem::testing::only_run(two);  // rank 0 alone writes
+  EXPECT_EQ(amem::testing::read_file(run_two / "predictions.jsonl"), amem::testing::read_file(run_one / "predictions.jsonl"));
+  auto a = nlohmann::json::parse(amem::testing::read_file(run_one / "results.json"));
+  auto b = nlohmann::json::parse(amem::testing::read_file(run_two / "results.json"));
+  EXPECT_GT(a["questions"].get<int>(), 2);
+  for (const char* key : {"exact_match", "f1", "reference_exact_match", "reference_f1", "questions", "documents",
+                          "memory_bank", "retention", "distractors"})
+    EXPECT_EQ(b[key], a[key]) << key;
+  EXPECT_EQ(a["retention"]["points"].size(), 3u) << a["retention"];
+  // A fine-tuning adapter is refused, once, before any rank loads a model.
+  const auto uniform = run_amem("launch --nproc-per-node 2 -- '" + std::string(AMEM_BINARY) +
+                                "' eval configs/eval/streamingqa_uniform.yaml run.output_dir=" + two.string() + "-uniform");
+  EXPECT_EQ(uniform.exit_code, 2) << uniform.output;
+  EXPECT_NE(amem::testing::error_line(uniform).find("eval.adapter: 'uniform' fine-tunes in stream order and does not "
+                                                    "run data-parallel"), std::string::npos);
 }
 
 TEST(DataParallel, AResumeContinuesAsTheUninterruptedRunAtTheSameWorldSize) {
@@ -122,18 +203,6 @@ TEST(DataParallel, AResumeContinuesAsTheUninterruptedRunAtTheSameWorldSize) {
     EXPECT_EQ(b[i]["loss"].get<double>(), a[i]["loss"].get<double>()) << "step " << i + 1;
     EXPECT_EQ(b[i]["grad_norm"].get<double>(), a[i]["grad_norm"].get<double>()) << "step " << i + 1;
   }
-}
-
-int free_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  close(fd);
-  return ntohs(address.sin_port);
 }
 
 // `amem <arguments>` as rank `rank` of 2 under torchrun's variables, output into `log`.
@@ -207,6 +276,54 @@ TEST(AmemLaunch, AFailedRankStopsTheOthersAndIsNamed) {
   EXPECT_EQ(r.exit_code, 3) << r.output;
   EXPECT_NE(r.output.find("amem launch: rank 1 (pid "), std::string::npos) << r.output;
   EXPECT_NE(r.output.find(") exited with status 3; stopped the other ranks"), std::string::npos) << r.output;
+}
+
+TEST(AmemLaunch, ARankKilledByASignalIsNamedAndGivesTheShellsStatus) {
+  const auto r = run_amem("launch --nproc-per-node 2 -- sh -c 'if [ \"$RANK\" = 1 ]; then kill -9 $$; fi; exec sleep 60'");
+  EXPECT_EQ(r.exit_code, 128 + 9) << r.output;
+  EXPECT_NE(r.output.find("amem launch: rank 1 (pid "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(") was killed by signal 9 (Killed); stopped the other ranks"), std::string::npos) << r.output;
+}
+
+TEST(AmemLaunch, RefusesAmemCommandsThatAreNotDataParallel) {
+  const auto out = amem::testing::fresh_dir("launch_sweep_refused");
+  const auto r = run_amem("launch --nproc-per-node 2 -- '" + std::string(AMEM_BINARY) +
+                          "' sweep configs/eval/streamingqa_none.yaml --grid eval.batch_size=1,2 --out " + out.string());
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_EQ(amem::testing::error_line(r),
+            "amem: error: amem sweep does not run data-parallel, but amem launch would start it 2 times; run it as one "
+            "process (the data-parallel commands: eval, train, qa-tune, pretrain)");
+  EXPECT_TRUE(fs::is_empty(out)) << "nothing ran";
+  // The same under torchrun's variables, which amem launch's refusal does not see.
+  const auto config = run_amem("launch --nproc-per-node 2 -- sh -c '\"$0\" config configs/mac/tiny_gpt2.yaml' '" +
+                               std::string(AMEM_BINARY) + "'");
+  EXPECT_EQ(config.exit_code, 2) << config.output;
+  EXPECT_EQ(amem::testing::error_line(config),
+            "amem: error: amem config does not run data-parallel, but it was started as one of WORLD_SIZE=2 processes; "
+            "run it as one process (the data-parallel commands: eval, train, qa-tune, pretrain)");
+}
+
+TEST(AmemLaunch, PrintsAnErrorEveryRankHasOnce) {
+  const auto r = run_amem("launch --nproc-per-node 2 -- '" + std::string(AMEM_BINARY) +
+                          "' train configs/mac/tiny_gpt2.yaml train.stepz=3");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(amem::testing::error_line(r).find("train.stepz"), std::string::npos) << r.output;  // one line, last
+  EXPECT_NE(r.output.find(") exited with status 2; stopped the other ranks"), std::string::npos) << r.output;
+}
+
+TEST(AmemLaunch, RanksWithDifferentConfigsStopAtOnceNamingTheKey) {
+  SKIP_WITHOUT_GLOO();
+  // Rank r is given train.steps=3+r, as a per-rank environment or an edited file could.
+  const auto out = amem::testing::fresh_dir("launch_different_configs");
+  const auto start = std::chrono::steady_clock::now();
+  const auto r = run_amem("launch --nproc-per-node 2 -- sh -c 'exec \"$0\" " + kTinyMac +
+                          " train.steps=$((3 + RANK)) run.output_dir=" + out.string() + "' '" + AMEM_BINARY + "'");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(60));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_EQ(amem::testing::error_line(r),
+            "amem: error: distributed: the ranks resolved different configs (rank 1 has train.steps: 4 where rank 0 has "
+            "3); every rank must be given the same config file and overrides");
+  EXPECT_TRUE(fs::is_empty(out)) << "no run folder";
 }
 
 TEST(AmemLaunch, UsageMistakesAreExit2) {

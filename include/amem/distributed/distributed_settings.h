@@ -12,8 +12,8 @@ namespace amem::distributed {
 
 struct DistributedSettings {
   // The longest any rank waits for the others in one collective (rendezvous included): a rank
-  // that died or hangs stops the rest with an error after this. Rank 0 validates and saves while
-  // the others wait, so it must exceed the longest validation.
+  // that died or hangs stops the rest with an error after this. Rank 0 saves checkpoints and
+  // models while the others wait, so it must exceed the longest save.
   std::chrono::seconds timeout;
   int64_t bucket_bytes;  // gradients are all-reduced in buckets of about this size
 

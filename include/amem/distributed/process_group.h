@@ -11,6 +11,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "amem/distributed/launch_environment.h"
 
@@ -48,6 +49,9 @@ class ProcessGroup {
   void broadcast(torch::Tensor tensor, int root, const std::string& what);
   // Every rank's `tensor` (same shape everywhere), stacked along a new first dimension.
   torch::Tensor all_gather(const torch::Tensor& tensor, const std::string& what);
+  // Every rank's `bytes` (any length, any content), in rank order: the lengths are gathered
+  // first, then the bytes padded to the longest.
+  std::vector<std::string> all_gather_bytes(const std::string& bytes, const std::string& what);
 
  private:
   struct Backend;

@@ -46,6 +46,10 @@
 #include "amem/run/metrics_log.h"
 #include "amem/run/progress.h"
 
+namespace amem::distributed {
+class BatchShards;
+}
+
 namespace amem::eval {
 
 struct ScoredPrediction {
@@ -80,6 +84,10 @@ struct OnlineEvalOptions {
   run::ProgressOutput progress = run::ProgressOutput::standard();
   run::MetricsLog* metrics = nullptr;  // when set: {"step": document index, "adapt_seconds": s} per document
   std::optional<RetentionSettings> retention;  // re-answer the first documents' questions mid-stream
+  // Data-parallel validation (distributed/batch_shards.h): every rank absorbs the whole stream,
+  // answers its share of the batch_size batches of questions, and gets every answer back in
+  // stream order, so that each rank's results are the one process's. None: one process.
+  const distributed::BatchShards* shards = nullptr;
 };
 
 // Throws amem::Error when the adapter returns a different number of answers than asked for.

@@ -27,9 +27,10 @@
 // checked equal at the start; each step's gradients are averaged over the ranks in buckets
 // during the last micro-batch's backward (distributed/gradient_all_reduce.h; the earlier ones
 // accumulate locally), then clipped and applied identically on every rank. The logged loss,
-// metrics and tokens/s are over all ranks (means; tokens summed). Rank 0 alone validates and
-// writes the run folder, checkpoints (which record the world size; resuming at another one is
-// refused) and models; the others wait for it.
+// metrics and tokens/s are over all ranks (means; tokens summed). Every rank validates its share
+// of the validation batches, gathered so that the metrics are one process's (TrainingTask::
+// validate). Rank 0 alone writes the run folder, validation outputs, checkpoints (which record
+// the world size; resuming at another one is refused) and models; the others wait for it.
 #pragma once
 
 #include <filesystem>

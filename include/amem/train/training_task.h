@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "amem/distributed/batch_shards.h"
 #include "amem/train/training_checkpoint.h"
 
 namespace amem::train {
@@ -63,6 +64,10 @@ class TrainingTask {
   // Validation metrics; must include selection().metric, which selects the best checkpoint.
   // `output_dir` is an existing, empty folder of this validation for anything worth keeping
   // (predictions, pictures). The task restores train mode on its next compute_loss().
+  // Under data parallelism every rank calls it at the same steps: it splits its batches over
+  // the ranks through validation_shards() and gathers them, so that every rank returns the
+  // metrics one process would (a task may also compute everything on every rank); only the rank
+  // whose validation_shards().writes() writes into `output_dir`, which exists on that rank alone.
   virtual Metrics validate(const std::filesystem::path& output_dir) = 0;
   // The QA methods keep the highest F1; pre-training the lowest validation loss.
   virtual ValidationSelection selection() const { return {}; }
@@ -70,6 +75,15 @@ class TrainingTask {
   // Writes the trained model into the (empty, existing) folder `dir` in the method's format,
   // e.g. a Hugging Face checkpoint, or the trained parts alone.
   virtual void save_model(const std::filesystem::path& dir) = 0;
+
+  // Set by the training loop under data parallelism; one process otherwise.
+  void shard_validation(const distributed::BatchShards& shards) { validation_shards_ = shards; }
+
+ protected:
+  const distributed::BatchShards& validation_shards() const { return validation_shards_; }
+
+ private:
+  distributed::BatchShards validation_shards_;
 };
 
 }  // namespace amem::train

@@ -110,16 +110,33 @@ MacBatch MacTrainingTask::batch_of(const std::vector<Triple>& triples, const std
 
 train::Metrics MacTrainingTask::validation_losses() {
   // As the reference: the validation triples in batches, each batch its own bank, all lifted;
-  // every metric is the mean over batches.
-  train::Metrics sums;
-  int64_t batches = 0;
-  for (size_t start = 0; start < val_triples_.size(); start += size_t(batch_size_), ++batches) {
+  // every metric is the mean over batches. Data-parallel: each rank computes its share of the
+  // batches; the sums run over all of them in batch order, as in one process.
+  const auto& shards = validation_shards();
+  const size_t batch = size_t(batch_size_), batches = (val_triples_.size() + batch - 1) / batch;
+  std::vector<std::string> mine;  // per batch of this rank's: its metric names, then their values
+  for (size_t b = 0; b < batches; ++b) {
+    if (!shards.mine(b)) continue;
     std::vector<size_t> indices;
-    for (size_t i = start; i < std::min(val_triples_.size(), start + size_t(batch_size_)); ++i) indices.push_back(i);
+    for (size_t i = b * batch; i < std::min(val_triples_.size(), (b + 1) * batch); ++i) indices.push_back(i);
     const auto out = mac_objective(*mac_.networks(), mac_.base_lm(), batch_of(val_triples_, indices),
                                    objective_options(1.0, false));
-    if (sums.empty()) sums.assign(out.metrics.size(), {"", 0.0});
-    for (size_t m = 0; m < out.metrics.size(); ++m) sums[m] = {out.metrics[m].first, sums[m].second + out.metrics[m].second};
+    std::vector<std::string> names;
+    std::vector<double> values;
+    for (const auto& [name, value] : out.metrics) {
+      names.push_back(name);
+      values.push_back(value);
+    }
+    mine.push_back(distributed::pack_strings({distributed::pack_strings(names), distributed::pack_values(values)}));
+  }
+  train::Metrics sums;
+  for (const auto& blob : shards.gather(batches, mine, "the validation losses")) {
+    const auto parts = distributed::unpack_strings(blob);
+    const auto names = distributed::unpack_strings(parts.at(0));
+    const auto values = distributed::unpack_values(parts.at(1));
+    if (sums.empty())
+      for (const auto& name : names) sums.emplace_back(name, 0.0);
+    for (size_t m = 0; m < values.size(); ++m) sums[m].second += values[m];
   }
   for (auto& [name, value] : sums) value /= double(batches);
   return sums;
@@ -129,12 +146,12 @@ train::Metrics MacTrainingTask::validate(const std::filesystem::path& output_dir
   mac_.networks()->eval();
   const eval::GreedyAnswerer answerer(mac_.base_lm_ptr(), mac_.base_tokenizer(), eval_.answer);
   MacAdapter plain(mac_, answerer, std::nullopt);
-  auto metrics = train::validate_online(plain, val_, eval_, output_dir / "plain");
+  auto metrics = train::validate_online(plain, val_, eval_, output_dir / "plain", validation_shards());
   for (const int64_t window : mac_.settings().context_windows) {
     MacAdapter hierarchical(mac_, answerer, window);
     const auto name = "window" + std::to_string(window);
     for (const auto& [key, value] :
-         train::validate_online(hierarchical, val_, eval_, output_dir / name)) {
+         train::validate_online(hierarchical, val_, eval_, output_dir / name, validation_shards())) {
       if (key != "questions") metrics.emplace_back(key + "_" + name, value);
     }
   }
