@@ -145,9 +145,10 @@ TEST(ForeachAdamW, Bf16MomentsAreTheSameInListsAndOneParameterAtATime) {
   const auto clip = [](auto ps) { return torch::nn::utils::clip_grad_norm_(ps, 1.0); };
   train(one_net, *one, clip, 4);
   train(lists_net, *lists, clip, 4);
-  for (size_t i = 0; i < one_net.parameters().size(); ++i) {
-    const auto& p = one_net.parameters()[i];
-    const auto& q = lists_net.parameters()[i];
+  const auto one_parameters = one_net.parameters(), lists_parameters = lists_net.parameters();
+  for (size_t i = 0; i < one_parameters.size(); ++i) {
+    const auto& p = one_parameters[i];
+    const auto& q = lists_parameters[i];
     EXPECT_TRUE(torch::equal(p, q)) << i;
     EXPECT_TRUE(torch::equal(state_of(*one, p).exp_avg(), state_of(*lists, q).exp_avg())) << i;
     EXPECT_TRUE(torch::equal(state_of(*one, p).exp_avg_sq(), state_of(*lists, q).exp_avg_sq())) << i;
