@@ -25,6 +25,10 @@
 // AdamW, each timed between synchronisations) and one under the Kineto profiler
 // (kernel_profile.h); --peak-tflops is the GPU's dense bf16 peak the MFU bound divides by.
 // --foreach 1 steps with train.foreach_optimizer's AdamW and clipping (train/foreach_adamw.h).
+// The memory options are config keys, set through --overrides: train.optimizer_state_dtype=bf16
+// (AdamW's moments in bfloat16), mac.activation_checkpointing=amortizer_encoder (the amortizer's
+// encoder recomputed in backward), train.foreach_optimizer=true (as --foreach 1); the JSON line
+// names them. scripts/device/bench_mac_memory_options.sh measures them.
 //
 // Data parallelism: started by `amem launch` (or torchrun) it runs on every rank, each on
 // cuda:LOCAL_RANK, gradients averaged as `amem train` does (distributed/gradient_all_reduce.h);
@@ -106,10 +110,10 @@ int run(int argc, char** argv) {
   auto networks = amem::bench::random_mac_networks(settings, base.shape(), device, /*trainable=*/true);
   networks->train();
   std::vector<torch::Tensor> parameters = networks->parameters();
-  const bool foreach_optimizer = args["--foreach"] != "0";
-  std::unique_ptr<torch::optim::AdamW> adamw =
-      foreach_optimizer ? std::make_unique<amem::train::ForeachAdamW>(parameters, torch::optim::AdamWOptions(1e-5))
-                        : std::make_unique<torch::optim::AdamW>(parameters, torch::optim::AdamWOptions(1e-5));
+  const bool foreach_optimizer = args["--foreach"] != "0" || config.get<bool>("train.foreach_optimizer");
+  const bool bf16_states = config.get<std::string>("train.optimizer_state_dtype") == "bf16";
+  auto adamw = amem::train::make_adamw(parameters, torch::optim::AdamWOptions(1e-5), foreach_optimizer,
+                                       bf16_states ? torch::kBFloat16 : torch::kFloat32);
   auto& optimizer = *adamw;
   std::unique_ptr<amem::distributed::GradientAllReduce> all_reduce;
   if (group) all_reduce = std::make_unique<amem::distributed::GradientAllReduce>(parameters, *group, int64_t(25) << 20);
@@ -195,11 +199,12 @@ int run(int argc, char** argv) {
   std::printf("{\"world_size\": %d, \"accum\": %d, \"losses\": [%s], ", world, accum, loss_list.c_str());
   std::printf(
       "\"impl\": \"amem\", \"torch\": \"%s\", \"config\": \"%s\", \"overrides\": \"%s\", \"metrics\": %s, \"preset\": \"%s\", "
-      "\"foreach_optimizer\": %s, \"memory_aware\": %s, \"auxiliary_terms\": %zu, \"selects_in_training\": %s, \"lift_ratio\": %.3f, "
+      "\"foreach_optimizer\": %s, \"optimizer_state_dtype\": \"%s\", \"activation_checkpointing\": \"%s\", \"memory_aware\": %s, \"auxiliary_terms\": %zu, \"selects_in_training\": %s, \"lift_ratio\": %.3f, "
       "\"documents\": %lld, \"lifted\": %lld, \"doc_tokens\": %lld, \"loss\": %.6f, \"step_s\": %.4f, \"tokens_per_s\": %.1f, "
       "\"peak_cuda_bytes\": %lld, \"peak_cuda_gib\": %.2f}\n",
       TORCH_VERSION, args["--config"].c_str(), args["--overrides"].c_str(),
       options.with_metrics ? "true" : "false", args["--preset"].c_str(), foreach_optimizer ? "true" : "false",
+      bf16_states ? "bf16" : "fp32", settings.checkpoint_amortizer_encoder ? "amortizer_encoder" : "none",
       cmt.memory_aware_alpha ? "true" : "false", cmt.auxiliary_terms.size(),
       options.selector ? "true" : "false", settings.lift_ratio, (long long)batch,
       (long long)amem::methods::lifted_count(batch, settings.lift_ratio), (long long)doc_tokens, loss, median,

@@ -1,6 +1,7 @@
 #include "amem/models/t5_stack.h"
 
 #include "amem/layers/activation.h"
+#include "amem/layers/activation_checkpoint.h"
 #include "amem/layers/attention.h"
 
 namespace amem::models {
@@ -157,8 +158,17 @@ torch::Tensor T5StackImpl::encode(const torch::Tensor& embeds, const torch::Tens
   const auto bias =
       table(len, len) + layers::attention_bias(mask, len, /*causal=*/false, embeds.scalar_type());
   auto h = torch::dropout(embeds, dropout_, is_training());
-  for (auto& block : blocks_)
-    h = block->forward(h, bias, torch::Tensor(), torch::Tensor(), nullptr);
+  for (auto& block : blocks_) {
+    if (!checkpoint_blocks_) {
+      h = block->forward(h, bias, torch::Tensor(), torch::Tensor(), nullptr);
+      continue;
+    }
+    // Per block: the blocks' outputs are kept, their attention and feed-forward insides are not.
+    const auto run = [impl = block.ptr()](const std::vector<torch::Tensor>& in) {
+      return impl->forward(in[0], in[1], torch::Tensor(), torch::Tensor(), nullptr);
+    };
+    h = layers::checkpoint(run, {h, bias}, block->parameters());
+  }
   return torch::dropout(final_layer_norm_(h), dropout_, is_training());
 }
 

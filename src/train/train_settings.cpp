@@ -52,6 +52,11 @@ void TrainSettings::declare(config::Schema& schema) {
                    "AdamW and gradient clipping on tensor lists (LibTorch's _foreach kernels: a few launches per "
                    "step instead of ~10 per parameter); same state and arithmetic, last-bit differences on CUDA "
                    "(train/foreach_adamw.h)")
+      .field<std::string>("optimizer_state_dtype", "fp32",
+                          "precision AdamW stores its moments (exp_avg, exp_avg_sq) in: fp32, or bf16 (half the "
+                          "memory; the update computes in fp32 and stores rounded to nearest, as torchao's "
+                          "bf16-state AdamW); a checkpoint resumes only with its own")
+      .one_of({"fp32", "bf16"})
       .optional<std::string>("resume", "checkpoint folder to continue from (<run>/checkpoint)");
 }
 
@@ -72,6 +77,8 @@ TrainSettings TrainSettings::from(const config::Config& config) {
   s.val_documents = config.get<int64_t>("train.val_documents");
   s.bf16_autocast = config.get<bool>("train.bf16_autocast");
   s.foreach_optimizer = config.get<bool>("train.foreach_optimizer");
+  s.optimizer_state_dtype =
+      config.get<std::string>("train.optimizer_state_dtype") == "bf16" ? torch::kBFloat16 : torch::kFloat32;
   for (const auto& entry : config.get<std::vector<std::string>>("train.keep_best")) {
     const auto colon = entry.rfind(':');
     const std::string metric = colon == std::string::npos ? "" : entry.substr(0, colon);

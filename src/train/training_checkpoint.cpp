@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <optional>
+#include <string>
 
 #include "amem/core/error.h"
 #include "amem/device/cuda_devices.h"
@@ -13,6 +15,7 @@
 #include "amem/io/atomic_folder.h"
 #include "amem/io/link_tree.h"
 #include "amem/io/safetensors.h"
+#include "amem/train/foreach_adamw.h"
 #include "amem/train/optimizer_state_key.h"
 
 namespace amem::train {
@@ -45,23 +48,53 @@ NamedTensors state_fields(torch::optim::OptimizerParamState& state) {
 
 template <class State>
 std::unique_ptr<State> adam_state(const io::SafetensorsFile& file, const std::string& name,
-                                  const torch::Tensor& like) {
+                                  const torch::Tensor& like, torch::ScalarType dtype) {
   auto state = std::make_unique<State>();
   state->step(file.load(name + "/step").item<int64_t>());
-  state->exp_avg(file.load(name + "/exp_avg", like.scalar_type(), like.device()));
-  state->exp_avg_sq(file.load(name + "/exp_avg_sq", like.scalar_type(), like.device()));
+  state->exp_avg(file.load(name + "/exp_avg", dtype, like.device()));
+  state->exp_avg_sq(file.load(name + "/exp_avg_sq", dtype, like.device()));
   if (file.contains(name + "/max_exp_avg_sq"))
-    state->max_exp_avg_sq(file.load(name + "/max_exp_avg_sq", like.scalar_type(), like.device()));
+    state->max_exp_avg_sq(file.load(name + "/max_exp_avg_sq", dtype, like.device()));
   return state;
+}
+
+// The dtype `optimizer` keeps Adam(W) moments of `parameter` in; none for other optimisers.
+std::optional<torch::ScalarType> moment_dtype(const torch::optim::Optimizer& optimizer, const torch::Tensor& parameter) {
+  if (dynamic_cast<const torch::optim::AdamW*>(&optimizer)) return adamw_state_dtype(optimizer, parameter);
+  if (dynamic_cast<const torch::optim::Adam*>(&optimizer)) return parameter.scalar_type();
+  return std::nullopt;
+}
+
+std::string dtype_name(torch::ScalarType dtype) {
+  return dtype == torch::kFloat32 ? "fp32" : dtype == torch::kBFloat16 ? "bf16" : c10::toString(dtype);
+}
+
+// A checkpoint whose moments are stored in another dtype than this run keeps them in
+// (train.optimizer_state_dtype changed) is refused rather than converted: a resumed run must
+// continue the stopped one exactly.
+void check_moment_dtypes(const torch::optim::Optimizer& optimizer, const io::SafetensorsFile& file,
+                         const NamedTensors& trainable) {
+  for (const auto& [name, tensor] : trainable) {
+    const auto wanted = moment_dtype(optimizer, tensor);
+    if (!wanted) return;
+    for (const char* field : {"/exp_avg", "/exp_avg_sq", "/max_exp_avg_sq"}) {
+      if (!file.contains(name + field)) continue;
+      const auto stored = file.entry(name + field).dtype;
+      if (stored != *wanted)
+        throw ConfigError(file.path() + ": '" + name + field + "' is stored in " + dtype_name(stored) +
+                          ", but this run keeps AdamW's moments in " + dtype_name(*wanted) +
+                          " (train.optimizer_state_dtype); resume with the checkpoint's");
+    }
+  }
 }
 
 std::unique_ptr<torch::optim::OptimizerParamState> restored_state(
     const torch::optim::Optimizer& optimizer, const io::SafetensorsFile& file,
     const std::string& name, const torch::Tensor& parameter) {
   if (dynamic_cast<const torch::optim::AdamW*>(&optimizer))
-    return adam_state<torch::optim::AdamWParamState>(file, name, parameter);
+    return adam_state<torch::optim::AdamWParamState>(file, name, parameter, *moment_dtype(optimizer, parameter));
   if (dynamic_cast<const torch::optim::Adam*>(&optimizer))
-    return adam_state<torch::optim::AdamParamState>(file, name, parameter);
+    return adam_state<torch::optim::AdamParamState>(file, name, parameter, *moment_dtype(optimizer, parameter));
   if (dynamic_cast<const torch::optim::SGD*>(&optimizer)) {
     auto state = std::make_unique<torch::optim::SGDParamState>();
     state->momentum_buffer(
@@ -177,6 +210,7 @@ TrainingProgress load_training_checkpoint(const std::string& dir, const NamedTen
     if (weights->entry(name).shape != tensor.sizes().vec())
       throw ConfigError(weights->path() + ": tensor '" + name + "' has another shape than this run's");
   }
+  check_moment_dtypes(optimizer, *optimizer_file, trainable);
   {
     torch::NoGradGuard no_grad;
     for (const auto& [name, tensor] : trainable)

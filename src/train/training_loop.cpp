@@ -146,8 +146,7 @@ TrainingRun::TrainingRun(TrainingTask& task, const TrainSettings& settings, cons
   if (parameters_.empty()) throw std::logic_error("TrainingTask::trainable() is empty");
   const auto options =
       torch::optim::AdamWOptions(settings.lr).betas({0.9, 0.999}).eps(1e-8).weight_decay(settings.weight_decay);
-  optimizer_ = settings.foreach_optimizer ? std::make_unique<ForeachAdamW>(parameters_, options)
-                                          : std::make_unique<torch::optim::AdamW>(parameters_, options);
+  optimizer_ = make_adamw(parameters_, options, settings.foreach_optimizer, settings.optimizer_state_dtype);
   distributed::ProcessGroup* group = parallel.group;
   if (group) {
     task.shard_data(group->rank(), group->size());

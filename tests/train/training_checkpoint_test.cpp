@@ -5,7 +5,10 @@
 #include <filesystem>
 
 #include "amem/core/error.h"
+#include "amem/train/foreach_adamw.h"
 #include "amem/train/lr_schedule.h"
+#include "amem/train/optimizer_state_key.h"
+#include "support/error_of.h"
 #include "support/temp_dir.h"
 
 using namespace amem::train;
@@ -111,6 +114,39 @@ TEST(TrainingCheckpoint, AKillBetweenTheTwoRenamesOfTheSwapLeavesTheOldOneToResu
   } catch (const amem::ConfigError& e) {
     EXPECT_NE(std::string(e.what()).find(dir + ": no such checkpoint folder"), std::string::npos) << e.what();
   }
+}
+
+TEST(TrainingCheckpoint, Bf16MomentsResumeAsStoredAndAnotherDtypeIsRefusedBeforeAnythingIsRestored) {
+  const auto dir = (amem::testing::fresh_dir("train_ckpt_state_dtype") / "checkpoint").string();
+  const LrSchedule schedule("constant", 0.05, 0, 10);
+  const auto options = torch::optim::AdamWOptions(0.05);
+  const auto moments = [](torch::optim::Optimizer& optimizer, const torch::Tensor& p) -> const torch::optim::AdamWParamState& {
+    return static_cast<const torch::optim::AdamWParamState&>(*optimizer.state().at(optimizer_state_key(p)));
+  };
+  torch::manual_seed(7);
+  torch::nn::Linear model(4, 1);
+  auto bf16 = make_adamw(model->parameters(), options, /*foreach=*/false, torch::kBFloat16);
+  train_step(model, *bf16, schedule, 0);
+  save_training_checkpoint(dir, trainable(model), *bf16, {1, {}, std::nullopt});
+
+  torch::nn::Linear same(4, 1);
+  auto same_optimizer = make_adamw(same->parameters(), options, /*foreach=*/true, torch::kBFloat16);
+  load_training_checkpoint(dir, trainable(same), *same_optimizer);
+  const auto& stored = moments(*bf16, model->weight);
+  const auto& restored = moments(*same_optimizer, same->weight);
+  EXPECT_EQ(restored.exp_avg().scalar_type(), torch::kBFloat16);
+  EXPECT_TRUE(torch::equal(restored.exp_avg(), stored.exp_avg()));
+  EXPECT_TRUE(torch::equal(restored.exp_avg_sq(), stored.exp_avg_sq()));
+
+  torch::nn::Linear other(4, 1);
+  const auto weight_before = other->weight.clone();
+  auto fp32 = make_adamw(other->parameters(), options, /*foreach=*/false, torch::kFloat32);
+  const auto message = amem::testing::error_of([&] { load_training_checkpoint(dir, trainable(other), *fp32); });
+  EXPECT_NE(message.find("optimizer.safetensors: 'proj.weight/exp_avg' is stored in bf16, but this run keeps AdamW's "
+                         "moments in fp32 (train.optimizer_state_dtype); resume with the checkpoint's"),
+            std::string::npos)
+      << message;
+  EXPECT_TRUE(torch::equal(other->weight, weight_before)) << "the refused checkpoint changed the weights";
 }
 
 TEST(LrSchedule, MatchesTransformersFormulas) {

@@ -126,8 +126,15 @@ class T5StackImpl : public torch::nn::Module {
 
   size_t num_blocks() const { return blocks_.size(); }
 
+  // Activation checkpointing of the encoder (layers/activation_checkpoint.h): with gradients on,
+  // encode() keeps each block's input alone and recomputes the block's inside during backward.
+  // Same values and gradients (dropout included); less memory, one more forward of the blocks.
+  // Off by default; decode() is never checkpointed.
+  void set_activation_checkpointing(bool on) { checkpoint_blocks_ = on; }
+
  private:
   std::vector<T5Block> blocks_;
+  bool checkpoint_blocks_ = false;
   layers::RMSNorm final_layer_norm_{nullptr};
   double dropout_;
 };

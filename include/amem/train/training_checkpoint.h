@@ -3,7 +3,8 @@
 // A checkpoint is a folder holding everything the next step depends on:
 //   trainable.safetensors   the trained tensors, by name (never the frozen base LM)
 //   optimizer.safetensors   per-tensor optimiser state (Adam/AdamW moments and step counts,
-//                           SGD momentum buffers), named "<tensor>/<field>"
+//                           SGD momentum buffers), named "<tensor>/<field>", in the dtype the
+//                           optimiser keeps them in (train.optimizer_state_dtype)
 //   rng.safetensors         the CPU generator state and each CUDA device's ("cpu", "cuda0", ...);
 //                           under data parallelism also the other ranks' ("rank1/cpu", ...)
 //   task.safetensors        the task's own tensors (TaskState::tensors; often none)
@@ -77,8 +78,10 @@ std::filesystem::path checkpoint_folder(const std::string& dir);
 // Restores tensors (in place, keeping their device and dtype), optimiser state, generator
 // states, and returns the progress (the task state is returned, not applied). Reads
 // checkpoint_folder(dir). A folder that is not a checkpoint, or one whose tensors do not match
-// `trainable` (another method or model shape), is amem::ConfigError naming the folder and
-// tensor; a damaged file is amem::Error naming the file.
+// `trainable` (another method or model shape), or whose moments are stored in another dtype
+// than `optimizer` keeps them in (train.optimizer_state_dtype changed; refused, not converted),
+// is amem::ConfigError naming the folder or file and tensor, before anything is restored; a
+// damaged file is amem::Error naming the file.
 TrainingProgress load_training_checkpoint(const std::string& dir, const NamedTensors& trainable,
                                           torch::optim::Optimizer& optimizer);
 

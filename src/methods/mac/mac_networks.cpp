@@ -7,6 +7,7 @@ MacNetworksImpl::MacNetworksImpl(const MacSettings& s, models::T5ForConditionalG
   const int64_t tokens = s.num_virtual_tokens, width = lm.hidden_size;
   const bool masks = s.decoder_masks_padding;
   amortizer = register_module("amortizer", models::AmortizationNetwork(amortizer_t5, tokens, width, masks));
+  amortizer->t5->encoder->set_activation_checkpointing(s.checkpoint_amortizer_encoder);
   aggregator = register_module(
       "aggregator", memory::AggregationNetwork(models::AmortizationNetwork(question_t5, tokens, width, masks),
                                                memory::AggregationOptions{s.num_cross_attention_blocks,

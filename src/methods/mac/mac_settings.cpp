@@ -35,6 +35,11 @@ void MacSettings::declare(config::Schema& schema) {
       .field<double>("lift_ratio", 1.0, "share of a batch's documents amortized with gradients (and questions asked)")
       .positive()
       .at_most(1)
+      .field<std::string>("activation_checkpointing", "none",
+                          "none | amortizer_encoder: recompute the amortizer's T5 encoder blocks during backward "
+                          "instead of keeping their activations (less memory, one more encoder forward; same "
+                          "values and gradients)")
+      .one_of({"none", "amortizer_encoder"})
       .field<bool>("gpt_drop", true, "run the base LM in train mode for the QA loss (GPT-2 dropout; LLaMA-family checkpoints have none)")
       .field<std::vector<int64_t>>("context_windows", std::vector<int64_t>{16, 32},
                                    "hierarchical-aggregation windows evaluated in validation")
@@ -91,6 +96,7 @@ MacSettings MacSettings::from(const config::Config& config) {
   if (double(batch) * s.lift_ratio < 1.0)
     throw ConfigError(config.source_of("mac.lift_ratio") + ": mac.lift_ratio: " + lift.str() + " of train.batch_size " +
                       std::to_string(batch) + " lifts no document; raise train.batch_size");
+  s.checkpoint_amortizer_encoder = config.get<std::string>("mac.activation_checkpointing") == "amortizer_encoder";
   s.gpt_drop = config.get<bool>("mac.gpt_drop");
   s.context_windows = config.get<std::vector<int64_t>>("mac.context_windows");
   s.max_document_tokens = config.get<int64_t>("mac.max_document_tokens");

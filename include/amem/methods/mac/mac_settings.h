@@ -42,6 +42,10 @@ struct MacSettings {
   std::shared_ptr<const memory::Aggregator> aggregator;  // mac.aggregator: how the network reads the selected memory
   double lift_ratio;                      // share of a batch's documents amortized with gradients
   bool gpt_drop;                          // base LM in train mode (its dropout on) for the QA loss
+  // mac.activation_checkpointing: amortizer_encoder. The amortizer's encoder reads whole documents
+  // and holds most of the step's activations; its decoder reads the few query vectors and the
+  // question encoder short questions, so they are not checkpointed.
+  bool checkpoint_amortizer_encoder = false;
   std::vector<int64_t> context_windows;   // hierarchical-aggregation windows validated besides the plain one
   int64_t max_document_tokens;            // T5 document tokens (base-LM sequences: train.max_tokens)
   int64_t max_question_tokens;            // T5 question tokens (aggregation)
