@@ -7,7 +7,8 @@
 # micro-batch, per GPU as in the reference, so "the doubled batch" is two banks of 8, not one
 # of 16. Base-LM dropout is off (mac.gpt_drop=false) so that the runs draw no random numbers
 # and their losses can agree. NCCL_NVLS_ENABLE=0: NVLink multicast needs fabric-manager/IMEX
-# support that the lent machines lack. About 5 minutes, most of it the build.
+# support that the lent machines lack. Ends with `amem eval` on 1 and 2 GPUs (identical predictions).
+# About 6 minutes, most of it the build.
 # Usage: scripts/device/multi_gpu_check.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -44,3 +45,21 @@ for step, (a, b) in enumerate(pairs, 1):
 ok = pairs[0][0] == pairs[0][1] or abs(pairs[0][0] - pairs[0][1]) <= 1e-6 * abs(pairs[0][1])
 print(f"largest relative loss difference {worst:.2e}; {'AGREE' if ok and worst < 1e-3 else 'DIFFER'} (first step equal, all within 1e-3)")
 PY
+
+# amem eval split across the ranks (issue 17's sharded evaluation): the tiny random MAC config on
+# the GPUs (bf16 base LM), one process vs `amem launch` on 2 GPUs; every rank amortizes the whole
+# stream and answers its share of the question batches, rank 0 gathers and writes. The two runs'
+# predictions.jsonl must be byte-identical (each batch is the same arithmetic on either machine).
+eval_runs=$(mktemp -d)
+mac=(configs/eval/squad_mac.yaml model.device=cuda model.dtype=bf16)
+"$build/bin/amem" eval "${mac[@]}" run.output_dir="$eval_runs/one" > "$log/eval_one.log" 2>&1 ||
+  { echo "multi_gpu_check: eval on 1 GPU failed:"; tail -20 "$log/eval_one.log"; exit 1; }
+"$build/bin/amem" launch --nproc-per-node 2 -- "$build/bin/amem" eval "${mac[@]}" run.output_dir="$eval_runs/two" \
+  > "$log/eval_two.log" 2>&1 || { echo "multi_gpu_check: eval on 2 GPUs failed:"; tail -20 "$log/eval_two.log"; exit 1; }
+echo "eval, 1 GPU : $(grep -E '\bEM\b' "$log/eval_one.log" | tail -1)"
+echo "eval, 2 GPUs: $(grep -E '\bEM\b' "$log/eval_two.log" | tail -1)"
+if cmp "$eval_runs"/one/*/predictions.jsonl "$eval_runs"/two/*/predictions.jsonl; then
+  echo "eval: predictions of 2 GPUs identical to 1 GPU ($(wc -l < "$eval_runs"/one/*/predictions.jsonl) questions)"
+else
+  echo "eval: predictions of 2 GPUs DIFFER from 1 GPU"; exit 1
+fi
