@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "amem/core/error.h"
+#include "amem/io/remove_tree.h"
 #include "cli/commands.h"
 #include "cli/launch_errors.h"
 
@@ -47,12 +48,14 @@ const char* kHelp =
     "Ctrl-C and SIGTERM are passed on to every rank. If a rank fails the others are stopped and the\n"
     "launch exits with that rank's status, or 128+N when signal N killed it (docs/multi_gpu.md).\n";
 
-// The ranks' process ids, for the signal handler (0: exited).
+// The ranks' process ids, for the signal handler (0: exited). Each rank leads its own process
+// group, so that a signal reaches what the rank started too: `-- sh -c 'amem train ...'` would
+// otherwise leave amem running after its shell was stopped, still writing to our stderr.
 std::vector<pid_t> g_ranks;
 
 void forward_signal(int signal) {
   for (pid_t pid : g_ranks)
-    if (pid > 0) kill(pid, signal);
+    if (pid > 0) kill(-pid, signal);
 }
 
 int parse_count(const std::string& option, const std::string& value, int low, int high) {
@@ -188,9 +191,14 @@ int run_launch(const Args& args) {
   argv.push_back(nullptr);
   std::cout.flush();
   const std::filesystem::path errors = make_errors_folder();
+  // The errors folder is scratch in $TMPDIR: failing to delete it must not change the exit status
+  // or add a line to the ranks' error, so a failure here is dropped.
   const auto remove_errors = [&] {
-    std::error_code ignored;
-    if (!errors.empty()) std::filesystem::remove_all(errors, ignored);
+    if (errors.empty()) return;
+    try {
+      amem::io::remove_tree(errors.string());
+    } catch (const amem::Error&) {
+    }
   };
   g_ranks.assign(size_t(processes), 0);
   for (int rank = 0; rank < processes; ++rank) {
@@ -203,6 +211,7 @@ int run_launch(const Args& args) {
       return 1;
     }
     if (pid == 0) {
+      setpgid(0, 0);
       const std::string r = std::to_string(rank), n = std::to_string(processes);
       setenv("RANK", r.c_str(), 1);
       setenv("LOCAL_RANK", r.c_str(), 1);
@@ -217,6 +226,7 @@ int run_launch(const Args& args) {
       std::fprintf(stderr, "amem launch: cannot run %s: %s\n", argv[0], std::strerror(errno));
       _exit(127);
     }
+    setpgid(pid, pid);  // as the child does: whichever runs first, the group exists before a signal
     g_ranks[size_t(rank)] = pid;
   }
 
