@@ -66,6 +66,9 @@ TEST(MalformedIgnoredKeys, KeysTheRunWouldIgnoreAreConfigErrors) {
        {"override 'mac.networks=tests/data/models/tiny-t5': mac.networks: set, but eval.adapter 'uniform'"}},
       {"cmt_selector_camels_training", "train configs/camels/tiny_squad.yaml cmt.selector=top_k",
        {"override 'cmt.selector=top_k': cmt.selector: set, but train.method 'camels'", "read by train.method: mac only"}},
+      {"checkpointing_camels_training", "train configs/camels/tiny_squad.yaml mac.activation_checkpointing=amortizer_encoder",
+       {"override 'mac.activation_checkpointing=amortizer_encoder': mac.activation_checkpointing: set, but train.method "
+        "'camels'"}},
       {"distractor_path_alone", "eval configs/eval/squad_none.yaml eval.distractors.path=data/streamingqa-sample/train.csv",
        {"override 'eval.distractors.path=data/streamingqa-sample/train.csv': eval.distractors.path: set, but "
         "eval.distractors.fractions is null"}},
