@@ -76,7 +76,7 @@ int build(const Args& args) {
       int64_t added = 0;
       try {
         added = methods::amortize_into(mac, keys, bank, batch, methods::AmortizeBatching::padded, memory.dtype,
-                                          memory.bf16_autocast);
+                                       memory.bf16_autocast).documents;
       } catch (const Error& e) {
         throw Error("stream positions " + std::to_string(begin + 1) + "-" + std::to_string(end) + " of " +
                     std::to_string(stream.documents.size()) + ": " + e.what());

@@ -15,6 +15,8 @@ void MemorySettings::declare(config::Schema& schema) {
       .at_least(1)
       .field<std::string>("dtype", "fp32", "precision the bank stores modulations in (and saves them in); the aggregation network reads them converted to its own")
       .one_of({"fp32", "bf16"})
+      .field<std::string>("eval_batching", "same_length", "how amem eval shares amortizer forwards among the memory.batch_size documents it holds: same_length gives each group of equal token count one forward (modulations bit-identical to one document per forward on the CPU); padded pads them all into one forward, as amem memory build and the reference do (fewer forwards, modulations within float rounding)")
+      .one_of({"same_length", "padded"})
       .field<bool>("bf16_autocast", false, "amortize documents under bf16 autocast, as meta-training runs the amortizer (CUDA only): faster, modulations within bf16 rounding of float32's");
 }
 
@@ -25,6 +27,7 @@ MemorySettings MemorySettings::from(const config::Config& config) {
   s.save = config.get<bool>("memory.save");
   s.batch_size = config.get<int64_t>("memory.batch_size");
   s.dtype = config.get<std::string>("memory.dtype") == "bf16" ? torch::kBFloat16 : torch::kFloat32;
+  s.eval_pads_batches = config.get<std::string>("memory.eval_batching") == "padded";
   s.bf16_autocast = config.get<bool>("memory.bf16_autocast");
   // Autocast exists for CUDA here; on the CPU the key would silently change nothing.
   if (s.bf16_autocast && config.get<std::string>("model.device").rfind("cuda", 0) != 0)

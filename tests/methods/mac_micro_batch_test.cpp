@@ -42,7 +42,7 @@ data::Document document(const std::string& id, const std::string& text) {
 }
 
 // Five documents: three long enough to be cut at 48 tokens (one forward between them), two
-// short ones of other lengths, and a repeat (keyed "#2", amortized again).
+// short ones (of one token count between them), and a repeat (keyed "#2", amortized again).
 std::vector<data::Document> stream() {
   std::string long_text;
   for (int i = 0; i < 12; ++i) long_text += "The river flows north through the old town and past the mill. ";
@@ -78,6 +78,35 @@ TEST(MacMicroBatch, MicroBatchedBankEqualsOneAtATimeBitForBit) {
   amem::testing::expect_same_up_to_batching(four.adapter->bank().modulations(), one.adapter->bank().modulations());
   const std::vector<data::Question> questions = {documents[1].questions[0], documents[3].questions[0]};
   EXPECT_EQ(four.adapter->answer(questions), one.adapter->answer(questions));
+}
+
+// memory.eval_batching=padded: the held documents share one padded forward, as `amem memory build`
+// does (same_length needs two here: the four long documents, and the two short ones, of one token
+// count). Padding is
+// masked, so the bank is one-at-a-time's up to float rounding.
+TEST(MacMicroBatch, PaddedEvalBatchingRunsOneForwardAndKeepsTheBank) {
+  auto one = tiny_mac({"memory.batch_size=1"});
+  auto same_length = tiny_mac({"memory.batch_size=6"});
+  auto padded = tiny_mac({"memory.batch_size=6", "memory.eval_batching=padded"});
+  for (auto* run : {&one, &same_length, &padded}) absorb_stream(*run);
+  EXPECT_EQ(one.adapter->amortizer_forwards(), 6);
+  EXPECT_EQ(same_length.adapter->amortizer_forwards(), 2);
+  EXPECT_EQ(padded.adapter->amortizer_forwards(), 1);
+  ASSERT_EQ(padded.adapter->bank().size(), 6);
+  EXPECT_EQ(padded.adapter->bank().content_keys(), one.adapter->bank().content_keys());
+  const auto a = padded.adapter->bank().modulations(), b = one.adapter->bank().modulations();
+  EXPECT_LT(((a - b).abs().max() / b.abs().max()).item<double>(), 1e-5);
+}
+
+// When the decoder reads padding (mac.decoder_masks_padding=false) at the batch's length, padding
+// would change the short documents' modulations with their batch: they are grouped by length.
+TEST(MacMicroBatch, PaddingTheDecoderReadsIsNotBatched) {
+  auto one = tiny_mac({"memory.batch_size=1", "mac.decoder_masks_padding=false"});
+  auto padded = tiny_mac({"memory.batch_size=6", "memory.eval_batching=padded", "mac.decoder_masks_padding=false"});
+  absorb_stream(one);
+  absorb_stream(padded);
+  EXPECT_EQ(padded.adapter->amortizer_forwards(), 2);
+  amem::testing::expect_same_up_to_batching(padded.adapter->bank().modulations(), one.adapter->bank().modulations());
 }
 
 TEST(MacMicroBatch, AnAnswerMidStreamReadsEveryDocumentAbsorbedSoFar) {

@@ -28,6 +28,9 @@ struct MemorySettings {
   // holds up to this many and gives each group of equal token count one forward.
   int64_t batch_size;
   torch::ScalarType dtype;  // what the bank stores modulations in (memory.dtype)
+  // memory.eval_batching=padded: `amem eval` pads the documents it holds into one forward instead
+  // of one forward per group of equal token count (`amem memory build` always pads).
+  bool eval_pads_batches;
   // Amortize under bf16 autocast, as meta-training runs the amortizer (CUDA only; the config is
   // refused on another device): the float32 networks' matrix products in bf16.
   bool bf16_autocast;

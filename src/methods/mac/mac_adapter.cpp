@@ -18,6 +18,7 @@ MacAdapter::MacAdapter(std::shared_ptr<MacModel> mac, eval::GreedyAnswerer answe
       save_(memory.save),
       entries_(entries),
       batch_size_(memory.batch_size),
+      batching_(memory.eval_pads_batches ? AmortizeBatching::padded : AmortizeBatching::same_length),
       dtype_(memory.dtype),
       bf16_autocast_(memory.bf16_autocast) {}
 
@@ -36,7 +37,7 @@ void MacAdapter::amortize_held() {
   held_.clear();
   std::vector<const data::Document*> documents;
   for (const auto& document : held) documents.push_back(&document);
-  amortize_into(mac_, keys_, bank_, documents, AmortizeBatching::same_length, dtype_, bf16_autocast_);
+  amortizer_forwards_ += amortize_into(mac_, keys_, bank_, documents, batching_, dtype_, bf16_autocast_).forwards;
 }
 
 std::vector<std::string> MacAdapter::answer(const std::vector<data::Question>& questions) {

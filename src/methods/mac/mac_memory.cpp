@@ -54,9 +54,9 @@ memory::MemoryBank start_bank(MacModel& mac, const std::optional<std::string>& l
   return memory::MemoryBank::load(*load, producer, mac.device(), dtype);
 }
 
-int64_t amortize_into(MacModel& mac, DocumentKeys& keys, memory::MemoryBank& bank,
-                      const std::vector<const data::Document*>& documents, AmortizeBatching batching,
-                      torch::ScalarType dtype, bool bf16_autocast) {
+Amortized amortize_into(MacModel& mac, DocumentKeys& keys, memory::MemoryBank& bank,
+                        const std::vector<const data::Document*>& documents, AmortizeBatching batching,
+                        torch::ScalarType dtype, bool bf16_autocast) {
   std::vector<const data::Document*> missing;
   std::vector<std::string> missing_keys;
   for (const auto* document : documents) {
@@ -65,8 +65,12 @@ int64_t amortize_into(MacModel& mac, DocumentKeys& keys, memory::MemoryBank& ban
     missing.push_back(document);
     missing_keys.push_back(std::move(key));
   }
-  if (missing.empty()) return 0;
+  if (missing.empty()) return {};
   torch::NoGradGuard no_grad;
+  // Padding that the decoder reads is part of the modulation: only a fixed length makes it the
+  // same in every batch.
+  const auto& settings = mac.settings();
+  if (!settings.decoder_masks_padding && settings.pad_documents_to == 0) batching = AmortizeBatching::same_length;
   std::vector<torch::Tensor> rows(missing.size());
   // Each group of documents that share a forward, in stream order of their first member.
   std::vector<std::vector<size_t>> groups;
@@ -97,7 +101,7 @@ int64_t amortize_into(MacModel& mac, DocumentKeys& keys, memory::MemoryBank& ban
     if (!finite[int64_t(i)].item<bool>())
       throw Error("document '" + missing[i]->id + "': its amortized modulation is not finite (NaN or Inf)");
   for (size_t i = 0; i < missing.size(); ++i) bank.append(missing_keys[i], missing[i]->id, modulations[int64_t(i)]);
-  return int64_t(missing.size());
+  return {int64_t(missing.size()), int64_t(groups.size())};
 }
 
 }  // namespace amem::methods

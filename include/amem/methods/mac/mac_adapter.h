@@ -6,7 +6,8 @@
 // from a saved one (documents whose content it holds are not amortized again) and is saved into the run
 // folder, so a later run can answer from it without reading the documents. Streamed documents
 // are amortized in micro-batches: up to memory.batch_size are held, then each group of equal
-// token count gets one forward (AmortizeBatching::same_length); anything that reads the bank
+// token count gets one forward (AmortizeBatching::same_length; memory.eval_batching=padded: all
+// held documents in one padded forward); anything that reads the bank
 // (answer, finish_stream) amortizes what is held first. The bank stores memory.dtype.
 #pragma once
 
@@ -50,6 +51,9 @@ class MacAdapter : public eval::Adapter {
     amortize_held();
     return bank_;
   }
+  // Amortizer forwards run so far (memory.batch_size and memory.eval_batching decide how many
+  // documents share one).
+  int64_t amortizer_forwards() const { return amortizer_forwards_; }
 
  private:
   void amortize_held();
@@ -65,9 +69,11 @@ class MacAdapter : public eval::Adapter {
   bool save_ = false;
   eval::BankEntries entries_ = eval::BankEntries::per_document;
   int64_t batch_size_ = 1;                        // memory.batch_size
+  AmortizeBatching batching_ = AmortizeBatching::same_length;  // memory.eval_batching
   torch::ScalarType dtype_ = torch::kFloat32;     // memory.dtype
   bool bf16_autocast_ = false;                    // memory.bf16_autocast
   std::vector<data::Document> held_;              // absorbed, not amortized yet (bank entries each)
+  int64_t amortizer_forwards_ = 0;
 };
 
 }  // namespace amem::methods

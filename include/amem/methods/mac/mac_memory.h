@@ -65,15 +65,23 @@ enum class AmortizeBatching {
   same_length,
 };
 
+// What amortize_into did: documents appended to the bank, and amortizer forwards run for them.
+struct Amortized {
+  int64_t documents = 0;
+  int64_t forwards = 0;
+};
+
 // Takes the stream's next `documents` (in order): amortizes those whose content key the bank
 // does not hold yet (no gradient; forwards shared as `batching` says), converts them to
 // `dtype` (memory.dtype) and appends them in order, under their key with their dataset id.
 // `bf16_autocast` (memory.bf16_autocast) runs the amortizer's forwards under bf16 autocast.
-// Throws amem::Error naming the document when its modulation is not finite. Returns how many
-// were appended.
-int64_t amortize_into(MacModel& mac, DocumentKeys& keys, memory::MemoryBank& bank,
-                      const std::vector<const data::Document*>& documents,
-                      AmortizeBatching batching = AmortizeBatching::padded, torch::ScalarType dtype = torch::kFloat32,
-                      bool bf16_autocast = false);
+// When the T5 decoder reads padding (mac.decoder_masks_padding false) and documents are not
+// padded to a fixed length (mac.pad_documents_to 0), `padded` batching would make a document's
+// modulation depend on its batch's longest member: documents are grouped as `same_length` then.
+// Throws amem::Error naming the document when its modulation is not finite.
+Amortized amortize_into(MacModel& mac, DocumentKeys& keys, memory::MemoryBank& bank,
+                        const std::vector<const data::Document*>& documents,
+                        AmortizeBatching batching = AmortizeBatching::padded, torch::ScalarType dtype = torch::kFloat32,
+                        bool bf16_autocast = false);
 
 }  // namespace amem::methods
