@@ -6,13 +6,20 @@
 //   answer    --questions questions read banks of each --banks size, in one cross-attention
 //             over the whole bank and hierarchically in windows of --window: aggregation and the
 //             per-layer prefix, not the generation that follows (the same for both)
+//   stream    with --documents (a SQuAD file) and --tokenizer (the amortizer's T5 tokenizer): the
+//             first --stream-documents distinct paragraphs, tokenized and cut at
+//             mac.max_document_tokens as amem eval does, amortized as amem eval streams them: held
+//             in windows of --batch, then one forward per group of equal token count
+//             (memory.eval_batching=same_length) or one padded forward (=padded); float32 and bf16
+//             autocast; seconds per document over the whole stream, tokenization included
 // and the bank's bytes per document. Medians of --repeats runs after one warm-up; one JSON line
 // each. Networks from a MAC config (default configs/mac/gpt2_xl.yaml: T5-large amortizer, T5-base
 // question encoder, 24 virtual tokens) with random weights; the base LM's shape from --preset.
 //
 // Usage: bench_mac_memory [--config configs/mac/gpt2_xl.yaml] [--overrides "key=value;..."] [--preset gpt2-xl] [--doc-tokens 512]
 //                         [--batch 8] [--questions 16] [--question-tokens 32] [--banks 16,128,1024]
-//                         [--window 16] [--repeats 5]
+//                         [--window 16] [--repeats 5] [--documents dev-v1.1.json --tokenizer T5_DIR
+//                         --stream-documents 256]
 #include <torch/torch.h>
 
 #include <cstdio>
@@ -21,8 +28,11 @@
 #include <string>
 
 #include "amem/config/amem_schema.h"
+#include "amem/data/qa_dataset_reader.h"
 #include "amem/device/autocast.h"
 #include "amem/memory/hierarchical_aggregation.h"
+#include "amem/methods/mac/mac_memory.h"
+#include "amem/text/tokenizer.h"
 #include "bench_options.h"
 #include "gpt2_presets.h"
 #include "mac_presets.h"
@@ -33,7 +43,8 @@ int run(int argc, char** argv) {
   std::map<std::string, std::string> args = {
       {"--config", "configs/mac/gpt2_xl.yaml"}, {"--preset", "gpt2-xl"}, {"--doc-tokens", "512"},
       {"--batch", "8"},        {"--questions", "16"}, {"--question-tokens", "32"},
-      {"--banks", "16,128,1024"}, {"--window", "16"}, {"--repeats", "5"}, {"--overrides", ""}};
+      {"--banks", "16,128,1024"}, {"--window", "16"}, {"--repeats", "5"}, {"--overrides", ""},
+      {"--documents", ""}, {"--tokenizer", ""}, {"--stream-documents", "256"}};
   if (!amem::bench::read_options(argc, argv, "bench_mac_memory", args)) return 2;
   if (!torch::cuda::is_available() || !amem::bench::kGpt2Presets.count(args["--preset"])) {
     std::fprintf(stderr, "bench_mac_memory: needs CUDA and a known --preset\n");
@@ -88,6 +99,57 @@ int run(int argc, char** argv) {
                   "\"bank_bytes_per_document\": %lld}\n",
                   bf16 ? "bf16-autocast" : "fp32", (long long)n, (long long)doc_tokens, seconds / double(n),
                   bf16 ? deviation : 0.0, (long long)bytes_per_document);
+    }
+  }
+
+  if (!args["--documents"].empty()) {
+    const auto tokenizer = amem::text::load_tokenizer(args["--tokenizer"]);
+    amem::data::DatasetSource source;
+    source.format = "squad";
+    source.path = args["--documents"];
+    const auto dataset = amem::data::read_qa_dataset(source);
+    std::vector<std::string> texts;
+    for (const auto& document : dataset.documents)
+      if (int64_t(texts.size()) < std::stoll(args["--stream-documents"])) texts.push_back(document.text);
+    int64_t tokens = 0;
+    std::vector<int64_t> token_counts;
+    for (const auto& text : texts) {
+      token_counts.push_back(amem::methods::t5_tokens(*tokenizer, {text}, settings.max_document_tokens, torch::kCPU)
+                                 .ids.size(1));
+      tokens += token_counts.back();
+    }
+    for (const bool bf16 : {false, true}) {
+      for (const bool padded : {false, true}) {
+        int64_t forwards = 0;
+        const double seconds = median([&] {
+          forwards = 0;
+          amem::device::Bf16Autocast autocast(bf16, device);
+          for (size_t begin = 0; begin < texts.size(); begin += size_t(batch)) {
+            const size_t end = std::min(texts.size(), begin + size_t(batch));
+            std::vector<std::vector<size_t>> groups;
+            if (padded) {
+              groups.emplace_back();
+              for (size_t i = begin; i < end; ++i) groups.back().push_back(i - begin);
+            } else {
+              groups = amem::methods::same_length_groups({token_counts.begin() + std::ptrdiff_t(begin),
+                                                          token_counts.begin() + std::ptrdiff_t(end)});
+            }
+            for (const auto& group : groups) {
+              std::vector<std::string> members;
+              for (const size_t i : group) members.push_back(texts[begin + i]);
+              const auto t = amem::methods::t5_tokens(*tokenizer, members, settings.max_document_tokens, device);
+              amortizer.forward(t.ids, t.mask);
+              ++forwards;
+            }
+          }
+        });
+        std::printf("{\"what\": \"amortize_stream\", \"precision\": \"%s\", \"eval_batching\": \"%s\", "
+                    "\"held\": %lld, \"documents\": %zu, \"mean_tokens\": %.1f, \"forwards\": %lld, "
+                    "\"s_per_document\": %.5f}\n",
+                    bf16 ? "bf16-autocast" : "fp32", padded ? "padded" : "same_length", (long long)batch,
+                    texts.size(), double(tokens) / double(texts.size()), (long long)forwards,
+                    seconds / double(texts.size()));
+      }
     }
   }
 

@@ -54,6 +54,17 @@ memory::MemoryBank start_bank(MacModel& mac, const std::optional<std::string>& l
   return memory::MemoryBank::load(*load, producer, mac.device(), dtype);
 }
 
+std::vector<std::vector<size_t>> same_length_groups(const std::vector<int64_t>& token_counts) {
+  std::vector<std::vector<size_t>> groups;
+  std::map<int64_t, size_t> group_of_length;
+  for (size_t i = 0; i < token_counts.size(); ++i) {
+    const auto [it, added] = group_of_length.emplace(token_counts[i], groups.size());
+    if (added) groups.emplace_back();
+    groups[it->second].push_back(i);
+  }
+  return groups;
+}
+
 Amortized amortize_into(MacModel& mac, DocumentKeys& keys, memory::MemoryBank& bank,
                         const std::vector<const data::Document*>& documents, AmortizeBatching batching,
                         torch::ScalarType dtype, bool bf16_autocast) {
@@ -78,13 +89,9 @@ Amortized amortize_into(MacModel& mac, DocumentKeys& keys, memory::MemoryBank& b
     groups.emplace_back();
     for (size_t i = 0; i < missing.size(); ++i) groups.back().push_back(i);
   } else {
-    std::map<int64_t, size_t> group_of_length;
-    for (size_t i = 0; i < missing.size(); ++i) {
-      const int64_t length = mac.document_tokens({missing[i]->text}).ids.size(1);
-      const auto [it, added] = group_of_length.emplace(length, groups.size());
-      if (added) groups.emplace_back();
-      groups[it->second].push_back(i);
-    }
+    std::vector<int64_t> token_counts;
+    for (const auto* document : missing) token_counts.push_back(mac.document_tokens({document->text}).ids.size(1));
+    groups = same_length_groups(token_counts);
   }
   for (const auto& group : groups) {
     std::vector<std::string> texts;

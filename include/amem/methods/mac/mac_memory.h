@@ -65,6 +65,10 @@ enum class AmortizeBatching {
   same_length,
 };
 
+// AmortizeBatching::same_length's forwards: the indices of `token_counts` (documents' T5 token
+// counts, in stream order) grouped by count, groups in the order of their first member.
+std::vector<std::vector<size_t>> same_length_groups(const std::vector<int64_t>& token_counts);
+
 // What amortize_into did: documents appended to the bank, and amortizer forwards run for them.
 struct Amortized {
   int64_t documents = 0;
