@@ -11,6 +11,7 @@
 // the others waiting. The ranks' error lines are printed once each after that line, not once per
 // rank (launch_errors.h).
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
@@ -201,6 +202,7 @@ int run_launch(const Args& args) {
     }
   };
   g_ranks.assign(size_t(processes), 0);
+  const pid_t launcher = getpid();
   for (int rank = 0; rank < processes; ++rank) {
     const pid_t pid = fork();
     if (pid < 0) {
@@ -212,6 +214,9 @@ int run_launch(const Args& args) {
     }
     if (pid == 0) {
       setpgid(0, 0);
+      // A launcher killed by SIGKILL cannot stop its ranks: the kernel sends them SIGTERM then.
+      prctl(PR_SET_PDEATHSIG, SIGTERM);
+      if (getppid() != launcher) _exit(128 + SIGTERM);  // the launcher died before prctl took effect
       const std::string r = std::to_string(rank), n = std::to_string(processes);
       setenv("RANK", r.c_str(), 1);
       setenv("LOCAL_RANK", r.c_str(), 1);
@@ -250,18 +255,25 @@ int run_launch(const Args& args) {
     // The ranks' error lines, each distinct one once; the failed rank's last, as a command's error
     // is its last line.
     if (!errors.empty()) {
-      const auto failed = rank_error(errors, rank);
-      std::set<std::string> printed;
-      if (failed) printed.insert(*failed);
-      for (int other = 0; other < processes; ++other) {
-        const auto line = rank_error(errors, other);
-        if (other != rank && line && printed.insert(*line).second) std::cerr << *line << "\n";
-      }
-      if (failed) std::cerr << *failed << "\n";
+      const auto failed = rank_errors(errors, rank);
+      std::set<std::string> printed(failed.begin(), failed.end());
+      for (int other = 0; other < processes; ++other)
+        if (other != rank)
+          for (const auto& line : rank_errors(errors, other))
+            if (printed.insert(line).second) std::cerr << line << "\n";
+      for (const auto& line : failed) std::cerr << line << "\n";
     }
     remove_errors();
     // A shell's convention for a process a signal killed (torchrun's summary reports it as -N).
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+  // Every rank ended well, yet an amem command inside one may have failed (a script that went on
+  // after it): its lines are printed, each distinct one once.
+  if (!errors.empty()) {
+    std::set<std::string> printed;
+    for (int rank = 0; rank < processes; ++rank)
+      for (const auto& line : rank_errors(errors, rank))
+        if (printed.insert(line).second) std::cerr << line << "\n";
   }
   remove_errors();
   return 0;

@@ -18,19 +18,20 @@ void report_error(const std::string& line) {
   const char* folder = std::getenv(kLaunchErrorsVariable);
   const char* rank = std::getenv("RANK");
   if (folder && *folder && rank) {
-    // The launcher reads it once this process has ended, so it is whole by then.
-    std::ofstream out(error_file(folder, rank), std::ios::binary);
+    // The launcher reads it once this process has ended, so it is whole by then. Appended: a
+    // rank that runs amem more than once (a script) keeps every error.
+    std::ofstream out(error_file(folder, rank), std::ios::binary | std::ios::app);
     out << line << "\n";
     if (out.flush()) return;
   }
   std::cerr << line << "\n";
 }
 
-std::optional<std::string> rank_error(const std::filesystem::path& folder, int rank) {
+std::vector<std::string> rank_errors(const std::filesystem::path& folder, int rank) {
   std::ifstream in(error_file(folder, std::to_string(rank)), std::ios::binary);
-  std::string line;
-  if (!in || !std::getline(in, line)) return std::nullopt;
-  return line;
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
 }
 
 }  // namespace amem::cli

@@ -37,9 +37,14 @@ int run_training_command(const Args& args, const std::string& command, const cha
   // first; with one process there is no group at all.
   const auto group = join_launched_group(config);
   train::DataParallel parallel;
-  if (group) parallel = {group.get(), distributed::DistributedSettings::from(config).bucket_bytes};
   // The same seed on every rank: identical initialisation, which TrainingRun checks.
-  torch::manual_seed(uint64_t(run::RunSettings::from(config).seed));
+  const auto seed = uint64_t(run::RunSettings::from(config).seed);
+  if (group) {
+    const auto distributed = distributed::DistributedSettings::from(config);
+    parallel = {group.get(), distributed.bucket_bytes};
+    if (distributed.offset_rank_seeds) parallel.rank_seed_base = seed;
+  }
+  torch::manual_seed(seed);
   auto task = make_task(config);
   train::TrainingRun training(*task, settings, parallel);  // loads train.resume's checkpoint
   // After loading, so that a folder that is no checkpoint (or one of another shape) is named as

@@ -155,6 +155,9 @@ TrainingRun::TrainingRun(TrainingTask& task, const TrainSettings& settings, cons
   }
   if (!settings.resume) {
     if (group) distributed::check_same_parameters(*group, trainable_);
+    // After the check, which needs the same seed everywhere; a resumed run restores each rank's
+    // own generators from the checkpoint instead.
+    if (group && parallel.rank_seed_base) torch::manual_seed(*parallel.rank_seed_base + uint64_t(group->rank()));
     return;
   }
   try {
@@ -217,8 +220,8 @@ TrainingSummary TrainingRun::run(const TrainingRunPaths& paths) {
     spdlog::info("resumed from {} at step {}", checkpoint_->string(), step);
   }
 
-  // Every rank's generators (dropout draws differ between ranks), gathered by all of them for
-  // rank 0's checkpoint.
+  // Every rank's generators (with distributed.rank_seeds=offset its dropout draws are its own),
+  // gathered by all of them for rank 0's checkpoint.
   const auto other_ranks_generators = [&] {
     NamedTensors others;
     for (const auto& [name, state] : generator_states()) {

@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "amem/io/safetensors.h"
 #include "support/run_amem.h"
 #include "support/temp_dir.h"
 #include "support/two_ranks.h"
@@ -173,10 +174,11 @@ TEST(DataParallel, MacEvalOfTwoRanksWritesOneProcessResults) {
 
 TEST(DataParallel, AResumeContinuesAsTheUninterruptedRunAtTheSameWorldSize) {
   SKIP_WITHOUT_GLOO();
-  // Base-LM dropout on (the config's): each rank draws its own masks, so the checkpoint must hold every rank's
-  // generators for the resumed steps to repeat the uninterrupted ones bit for bit (CPU).
+  // Base-LM dropout on (the config's) and distributed.rank_seeds=offset: each rank draws its own
+  // masks, so the checkpoint must hold every rank's generators for the resumed steps to repeat
+  // the uninterrupted ones bit for bit (CPU).
   const std::string launch = "launch --nproc-per-node 2 -- '" + std::string(AMEM_BINARY) + "' " + kTinyMac +
-                             " ";
+                             " distributed.rank_seeds=offset ";
   const auto whole = amem::testing::fresh_dir("data_parallel_whole");
   const auto stopped = amem::testing::fresh_dir("data_parallel_stopped");
   const auto resumed = amem::testing::fresh_dir("data_parallel_resumed");
@@ -220,6 +222,34 @@ pid_t start_rank(int rank, int port, const std::string& arguments, const fs::pat
     _exit(127);
   }
   return pid;
+}
+
+// distributed.rank_seeds: `same` (the reference's) leaves every rank on run.seed's stream, so
+// ranks that draw alike end in one generator state, with the same dropout masks; `offset`
+// reseeds rank r with run.seed + r after the start-of-run parameter check, so the masks, and
+// with them the mean loss, change.
+TEST(DataParallel, RankSeedsOffsetGivesEachRankItsOwnRandomStream) {
+  SKIP_WITHOUT_GLOO();
+  struct Run {
+    torch::Tensor rank0, rank1;
+    double first_loss;
+  };
+  // GPT-2 pre-training: every sequence has the same length, so both ranks draw the same count of
+  // random numbers and only the seed can make their generators differ.
+  const auto train = [](const std::string& rank_seeds) {
+    const auto out = amem::testing::fresh_dir("data_parallel_rank_seeds_" + rank_seeds);
+    const auto r = run_amem("launch --nproc-per-node 2 -- '" + std::string(AMEM_BINARY) +
+                            "' pretrain configs/pretrain/tiny_gpt2.yaml train.steps=1 train.eval_every=0 "
+                            "distributed.rank_seeds=" + rank_seeds + " run.output_dir=" + out.string());
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    const fs::path run = amem::testing::only_run(out);
+    const auto rng = amem::io::SafetensorsFile::open((run / "checkpoint" / "rng.safetensors").string());
+    return Run{rng->load("cpu"), rng->load("rank1/cpu"), training_lines(run).at(0).at("loss").get<double>()};
+  };
+  const Run same = train("same"), offset = train("offset");
+  EXPECT_TRUE(torch::equal(same.rank0, same.rank1));
+  EXPECT_FALSE(torch::equal(offset.rank0, offset.rank1));
+  EXPECT_NE(offset.first_loss, same.first_loss) << "the ranks' dropout masks are their own";
 }
 
 TEST(DataParallel, AKilledRankStopsTheOtherWithAnError) {
@@ -309,6 +339,23 @@ TEST(AmemLaunch, PrintsAnErrorEveryRankHasOnce) {
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(amem::testing::error_line(r).find("train.stepz"), std::string::npos) << r.output;  // one line, last
   EXPECT_NE(r.output.find(") exited with status 2; stopped the other ranks"), std::string::npos) << r.output;
+}
+
+// A rank that runs amem inside a script which goes on and ends well: the launch succeeds, and
+// every amem error of every rank is still printed, each distinct line once.
+TEST(AmemLaunch, ErrorsOfAScriptThatEndsWellAreStillPrinted) {
+  const std::string amem = "'" + std::string(AMEM_BINARY) + "'";
+  const auto r = run_amem("launch --nproc-per-node 2 -- sh -c '\"$0\" eval configs/eval/squad_none.yaml bogus=1; "
+                          "\"$0\" eval configs/eval/squad_none.yaml eval.batch_size=0; echo script-continues' " + amem);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  const auto count = [&](const std::string& text) {
+    size_t n = 0;
+    for (size_t at = r.output.find(text); at != std::string::npos; at = r.output.find(text, at + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(count("amem: error: override 'bogus=1'"), 1u) << r.output;
+  EXPECT_EQ(count("amem: error: override 'eval.batch_size=0'"), 1u) << r.output;
+  EXPECT_EQ(count("script-continues"), 2u) << r.output;
 }
 
 TEST(AmemLaunch, RanksWithDifferentConfigsStopAtOnceNamingTheKey) {

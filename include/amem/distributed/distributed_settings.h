@@ -16,6 +16,9 @@ struct DistributedSettings {
   // models while the others wait, so it must exceed the longest save.
   std::chrono::seconds timeout;
   int64_t bucket_bytes;  // gradients are all-reduced in buckets of about this size
+  // distributed.rank_seeds=offset: each rank reseeds with run.seed + rank once the initial
+  // parameters are checked equal (train/training_loop.h DataParallel::rank_seed_base).
+  bool offset_rank_seeds;
 
   static void declare(config::Schema& schema);
   static DistributedSettings from(const config::Config& config);

@@ -54,6 +54,9 @@ namespace amem::train {
 struct DataParallel {
   distributed::ProcessGroup* group = nullptr;  // must outlive the run
   int64_t bucket_bytes = int64_t(25) << 20;     // distributed.bucket_mb
+  // distributed.rank_seeds=offset: once the ranks' initial parameters are checked equal, rank r
+  // reseeds its generators with this + r (run.seed), so that its dropout masks are its own.
+  std::optional<uint64_t> rank_seed_base;
 };
 
 struct TrainingRunPaths {
