@@ -176,7 +176,8 @@ int run_launch(const Args& args) {
     throw ConfigError("amem launch: expected `-- PROGRAM [ARGUMENT...]` after the options");
   }
   std::vector<std::string> command(args.begin() + std::ptrdiff_t(i) + 1, args.end());
-  if (command.size() >= 2 && is_amem(command[0]))
+  // One process is no data parallelism (the command itself accepts WORLD_SIZE=1).
+  if (processes > 1 && command.size() >= 2 && is_amem(command[0]))
     for (const auto& c : commands())
       if (command[1] == c.name && !c.data_parallel)
         throw not_data_parallel(c.name, "amem launch would start it " + std::to_string(processes) + " times");

@@ -169,7 +169,8 @@ TrainingRun::TrainingRun(TrainingTask& task, const TrainSettings& settings, cons
   if (settings.steps <= start_.step)
     throw ConfigError("train.steps: " + std::to_string(settings.steps) + " is not past the step of the checkpoint " +
                       checkpoint_->string() + " (" + std::to_string(start_.step) +
-                      "); set train.steps to the run's total, above it");
+                      "); a resumed run goes on to the train.steps of the checkpoint's run, and a checkpoint of "
+                      "that run's last step has nothing left to resume");
   const int trained_by = checkpoint_world_size(*checkpoint_);
   const int world_size = group ? group->size() : 1;
   if (trained_by != world_size)
