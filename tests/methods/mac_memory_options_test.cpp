@@ -19,6 +19,7 @@
 #include "support/same_run.h"
 #include "support/temp_dir.h"
 #include "support/tiny_mac_config.h"
+#include "support/whole_sample_training.h"
 
 namespace {
 
@@ -89,12 +90,7 @@ TEST(MacMemoryOptions, Bf16MomentsStillLowerTheQaLoss) {
                              "train.optimizer_state_dtype=bf16"});
   torch::manual_seed(0);
   amem::methods::MacTrainingTask task(config);
-  std::vector<size_t> all(task.triples());
-  std::iota(all.begin(), all.end(), size_t(0));
-  const double before = task.loss_on(all).loss.item<double>();
-  amem::run::MetricsLog metrics((dir / "metrics.jsonl").string());
-  amem::train::run_training(task, amem::train::TrainSettings::from(config), {dir, &metrics, config.to_yaml()});
-  const double after = task.loss_on(all).loss.item<double>();
+  const auto [before, after] = amem::testing::train_on_whole_sample(task, config, dir);
   EXPECT_LT(after, 0.6 * before) << "before " << before << ", after " << after;
 }
 
