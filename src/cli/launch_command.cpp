@@ -115,27 +115,26 @@ void stop_ranks(std::chrono::steady_clock::time_point deadline) {
   }
 }
 
-// Whether `program` (as execvp would find it) is amem: this very program, or one named amem.
-bool is_amem(const std::string& program) {
+// Where execvp would find `program`: itself when it names a path, else the first executable of
+// that name on PATH; empty when there is none.
+std::filesystem::path find_program(const std::string& program) {
   namespace fs = std::filesystem;
-  fs::path found;
-  if (program.find('/') != std::string::npos) {
-    found = program;
-  } else if (const char* path = std::getenv("PATH")) {
-    const std::string directories = path;
-    for (size_t begin = 0; begin <= directories.size();) {
-      const size_t end = std::min(directories.find(':', begin), directories.size());
-      const fs::path candidate = fs::path(end > begin ? directories.substr(begin, end - begin) : ".") / program;
-      if (access(candidate.c_str(), X_OK) == 0) {
-        found = candidate;
-        break;
-      }
-      begin = end + 1;
-    }
+  if (program.find('/') != std::string::npos) return access(program.c_str(), X_OK) == 0 ? fs::path(program) : fs::path();
+  const char* path = std::getenv("PATH");
+  const std::string directories = path ? path : "";
+  for (size_t begin = 0; begin <= directories.size();) {
+    const size_t end = std::min(directories.find(':', begin), directories.size());
+    const fs::path candidate = fs::path(end > begin ? directories.substr(begin, end - begin) : ".") / program;
+    if (access(candidate.c_str(), X_OK) == 0 && !fs::is_directory(candidate)) return candidate;
+    begin = end + 1;
   }
-  if (found.empty()) return false;
+  return {};
+}
+
+// Whether `found` (find_program's answer) is amem: this very program, or one named amem.
+bool is_amem(const std::filesystem::path& found) {
   std::error_code error;
-  return found.filename() == "amem" || fs::equivalent(found, "/proc/self/exe", error);
+  return found.filename() == "amem" || std::filesystem::equivalent(found, "/proc/self/exe", error);
 }
 
 // A fresh folder for the ranks' error lines (launch_errors.h); empty when none can be made, and
@@ -176,8 +175,13 @@ int run_launch(const Args& args) {
     throw ConfigError("amem launch: expected `-- PROGRAM [ARGUMENT...]` after the options");
   }
   std::vector<std::string> command(args.begin() + std::ptrdiff_t(i) + 1, args.end());
+  const auto program = find_program(command[0]);
+  // Checked once here, rather than failing in every rank's exec.
+  if (program.empty())
+    throw ConfigError("amem launch: cannot run '" + command[0] + "': no such executable" +
+                      (command[0].find('/') == std::string::npos ? " on PATH (give its path)" : ""));
   // One process is no data parallelism (the command itself accepts WORLD_SIZE=1).
-  if (processes > 1 && command.size() >= 2 && is_amem(command[0]))
+  if (processes > 1 && command.size() >= 2 && is_amem(program))
     for (const auto& c : commands())
       if (command[1] == c.name && !c.data_parallel)
         throw not_data_parallel(c.name, "amem launch would start it " + std::to_string(processes) + " times");

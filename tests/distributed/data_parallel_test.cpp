@@ -378,6 +378,11 @@ TEST(AmemLaunch, UsageMistakesAreExit2) {
   EXPECT_EQ(run_amem("launch --nproc-per-node 0 -- true").exit_code, 2);
   EXPECT_EQ(run_amem("launch --nproc-per-node 2").exit_code, 2);
   EXPECT_EQ(run_amem("launch --nproc-per-node 2 --bogus -- true").exit_code, 2);
+  // A program that cannot run is named once, before any rank starts.
+  const auto missing = run_amem("launch --nproc-per-node 2 -- no-such-program-of-amem --flag");
+  EXPECT_EQ(missing.exit_code, 2) << missing.output;
+  EXPECT_EQ(amem::testing::error_line(missing),
+            "amem: error: amem launch: cannot run 'no-such-program-of-amem': no such executable on PATH (give its path)");
 }
 
 }  // namespace
