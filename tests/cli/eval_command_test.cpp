@@ -162,10 +162,10 @@ TEST(EvalCommand, MacUnderTheReferenceProtocolWritesBothMetricSets) {
 TEST(EvalCommand, HelpNamesEveryAdapterAndTheDecodings) {
   const auto r = run_amem("eval --help");
   EXPECT_EQ(r.exit_code, 0) << r.output;
-  const auto at = r.output.find("eval.adapter names (");
+  const auto at = r.output.find("eval.adapter names\n(");
   ASSERT_NE(at, std::string::npos) << r.output;
   const auto list = r.output.substr(at, r.output.find(')', at) - at);
   for (const auto& adapter : amem::config::amem_schema().find("eval.adapter")->choices)
     EXPECT_NE(list.find(adapter), std::string::npos) << adapter << " missing from: " << list;
-  EXPECT_NE(r.output.find("eval.decoding: greedy, or group_beam"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("eval.decoding: greedy, or\ngroup_beam"), std::string::npos) << r.output;
 }
