@@ -13,6 +13,7 @@
 #include <iostream>
 #include <optional>
 #include <sstream>
+#include <string>
 
 #include "amem/config/amem_schema.h"
 #include "amem/core/error.h"
@@ -33,17 +34,26 @@ namespace amem::cli {
 
 namespace {
 
+// The adapters are the schema's choices for eval.adapter (what make_adapter builds), listed from
+// there so that the help names every one.
+std::string adapter_names() {
+  std::string names;
+  for (const auto& name : config::amem_schema().find("eval.adapter")->choices) names += (names.empty() ? "" : ", ") + name;
+  return names;
+}
+
 void print_help() {
   std::cout << "usage: amem eval CONFIG [OVERRIDE...]\n\n"
-               "Streams the test documents (data.*) into the adapter eval.adapter names (none,\n"
-               "uniform, salient, camels, mac), then answers every question greedily with the\n"
-               "adapted model and scores it twice: SQuAD v1.1 EM and F1 against all gold answers,\n"
-               "and EM and F1 as the MAC/CaMeLS reference code computes them (one gold, EM when the\n"
-               "prediction starts with it; eval.prediction_text, eval.gold_max_tokens). The\n"
-               "run folder gets config.yaml, log.txt, metrics.jsonl (seconds per document),\n"
-               "predictions.jsonl and results.json; with mac also memory_bank.safetensors\n"
-               "(memory.save), which memory.load=PATH reuses. Overrides as in `amem config show`,\n"
-               "e.g. eval.adapter=uniform adapt.lr=1e-4.\n\n"
+               "Streams the test documents (data.*) into the adapter eval.adapter names\n("
+            << adapter_names()
+            << "),\nthen answers every question with the adapted model (eval.decoding: greedy, or\n"
+               "group_beam as MAC and CaMeLS decode) and scores it twice: SQuAD v1.1 EM and F1\n"
+               "against all gold answers, and EM and F1 as the MAC/CaMeLS reference code computes\n"
+               "them (one gold, EM when the prediction starts with it; eval.prediction_text,\n"
+               "eval.gold_max_tokens). The run folder gets config.yaml,\n"
+               "log.txt, metrics.jsonl (seconds per document), predictions.jsonl and results.json;\n"
+               "with mac also memory_bank.safetensors (memory.save), which memory.load=PATH reuses.\n"
+               "Overrides as in `amem config show`, e.g. eval.adapter=uniform adapt.lr=1e-4.\n\n"
                "CMT's analyses, for any adapter, into results.json: eval.retention.every=R with\n"
                "eval.retention.first_documents=N re-answers the first N documents' questions after\n"
                "every R documents (the retention curve); eval.distractors.fractions=[0,0.5,1] with\n"

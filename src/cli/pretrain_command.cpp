@@ -2,6 +2,7 @@
 // pretrain.objective names (pretrain/pretraining_objectives.h).
 #include <string>
 
+#include "amem/methods/mac_only_keys.h"
 #include "amem/pretrain/pretraining_objectives.h"
 #include "cli/training_command.h"
 
@@ -30,6 +31,7 @@ std::string pretrain_help() {
 int run_pretrain(const Args& args) {
   static const std::string help = pretrain_help();
   return run_training_command(args, "pretrain", help.c_str(), [](const config::Config& config) {
+    methods::refuse_mac_training_keys(config, "`amem pretrain`");
     const auto name = config.get<std::string>("pretrain.objective");
     for (const auto& objective : pretrain::pretraining_objectives())
       if (name == objective.name) return objective.make_task(config);

@@ -1,5 +1,6 @@
 // `amem qa-tune CONFIG [OVERRIDE...]`: QA pre-tuning of a base LM (train/qa_tuning_task.h).
 #include "amem/core/error.h"
+#include "amem/methods/mac_only_keys.h"
 #include "amem/methods/make_training_task.h"
 #include "amem/train/qa_tuning_task.h"
 #include "cli/training_command.h"
@@ -22,6 +23,7 @@ int run_qa_tune(const Args& args) {
       throw ConfigError(config.source_of("train.method") + ": train.method: '" + config.get<std::string>("train.method") +
                         "' is trained by `amem train`; `amem qa-tune` trains " + methods::kQaTuneMethod +
                         " (remove the key or set it to " + methods::kQaTuneMethod + ")");
+    methods::refuse_mac_training_keys(config, "`amem qa-tune`");
     return std::make_unique<train::QaTuningTask>(config);
   });
 }

@@ -192,9 +192,19 @@ std::vector<SweepCell> expand_grid(const SweepGrid& grid) {
   for (const auto& axis : grid.axes)
     if (!axis_keys.insert(axis.key).second)
       throw ConfigError("sweep: " + axis.source + ": " + axis.key + " is on two axes of the grid");
+  // The sweep sets each cell's run.name and run.output_dir itself, and the table groups runs
+  // regardless of run.* (result_table.h): cells told apart by run.* alone would merge, or their
+  // setting be overwritten. run.seed is the exception (--seeds), averaged over in a row.
+  const auto refuse_run_key = [](const std::string& key, const std::string& where) {
+    if (key.rfind("run.", 0) == 0 && key != "run.seed")
+      throw ConfigError(where + " " + key + ", but the sweep sets run.name and run.output_dir per cell and its " +
+                        "table does not tell cells apart by run.* (only run.seed may vary, as --seeds)");
+  };
+  for (const auto& axis : grid.axes) refuse_run_key(axis.key, "sweep: " + axis.source + ": an axis on");
   for (const auto& [name, overrides] : grid.named)
     for (const auto& o : overrides) {
       const auto key = o.substr(0, o.find('='));
+      refuse_run_key(key, "sweep: cell '" + name + "' sets");
       if (axis_keys.count(key))
         throw ConfigError("sweep: cell '" + name + "' sets " + key + ", which is also an axis of the grid");
     }

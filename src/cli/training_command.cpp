@@ -8,8 +8,10 @@
 #include <memory>
 
 #include "amem/config/amem_schema.h"
+#include "amem/core/error.h"
 #include "amem/distributed/distributed_settings.h"
 #include "amem/distributed/process_group.h"
+#include "amem/memory/memory_settings.h"
 #include "amem/run/run_dir.h"
 #include "amem/run/run_settings.h"
 #include "amem/train/resume_config.h"
@@ -30,6 +32,12 @@ int run_training_command(const Args& args, const std::string& command, const cha
   const auto arguments = parse_config_arguments(args, command, [help] { std::cout << help; });
   if (!arguments) return 0;
   const auto config = config::load_config(config::amem_schema(), arguments->config, arguments->overrides);
+  // No training reads memory.*: MAC's validation answers from banks of its own (one per
+  // mac.context_windows entry, never saved), so a memory key set here would be silently ignored.
+  if (const auto set = memory::memory_keys_set(config); !set.empty())
+    throw ConfigError(config.source_of(set.front()) + ": " + set.front() + ": set, but `amem " + command +
+                      "` does not read it (memory.* is read by `amem eval` with eval.adapter: mac and by "
+                      "`amem memory build`); leave it at its default");
   // Everything is read and loaded before the run folder exists (the train.resume checkpoint
   // too), so a mistake leaves no folder.
   const auto settings = train::TrainSettings::from(config);

@@ -1,5 +1,7 @@
 #include "amem/memory/memory_settings.h"
 
+#include <utility>
+
 #include "amem/config/config_path.h"
 #include "amem/core/error.h"
 
@@ -18,6 +20,22 @@ void MemorySettings::declare(config::Schema& schema) {
       .field<std::string>("eval_batching", "same_length", "how amem eval shares amortizer forwards among the memory.batch_size documents it holds: same_length gives each group of equal token count one forward (modulations bit-identical to one document per forward on the CPU); padded pads them all into one forward, as amem memory build and the reference do (fewer forwards, modulations within float rounding)")
       .one_of({"same_length", "padded"})
       .field<bool>("bf16_autocast", false, "amortize documents under bf16 autocast, as meta-training runs the amortizer (CUDA only): faster, modulations within bf16 rounding of float32's");
+}
+
+std::vector<std::string> memory_keys_set(const config::Config& config) {
+  // The defaults declare() gives.
+  const std::vector<std::pair<std::string, bool>> keys = {
+      {"memory.window", !config.is_null("memory.window")},
+      {"memory.load", !config.is_null("memory.load")},
+      {"memory.save", !config.get<bool>("memory.save")},
+      {"memory.batch_size", config.get<int64_t>("memory.batch_size") != 8},
+      {"memory.dtype", config.get<std::string>("memory.dtype") != "fp32"},
+      {"memory.eval_batching", config.get<std::string>("memory.eval_batching") != "same_length"},
+      {"memory.bf16_autocast", config.get<bool>("memory.bf16_autocast")}};
+  std::vector<std::string> set;
+  for (const auto& [key, is_set] : keys)
+    if (is_set) set.push_back(key);
+  return set;
 }
 
 MemorySettings MemorySettings::from(const config::Config& config) {

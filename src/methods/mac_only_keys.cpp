@@ -1,5 +1,6 @@
 #include "amem/methods/mac_only_keys.h"
 
+#include <cstdint>
 #include <utility>
 #include <vector>
 
@@ -23,6 +24,15 @@ void refuse_mac_only_keys(const config::Config& config, const std::string& chose
     if (set)
       throw ConfigError(config.source_of(key) + ": " + key + ": set, but " + chosen + " is not MAC (cmt.*, " +
                         "mac.aggregator, mac.networks and mac.activation_checkpointing are read by " + reader + ": mac only); leave it at its default");
+}
+
+void refuse_mac_training_keys(const config::Config& config, const std::string& chosen) {
+  refuse_mac_only_keys(config, chosen, "train.method");
+  const auto metrics_every = config.get<int64_t>("train.metrics_every");
+  if (metrics_every != 1)
+    throw ConfigError(config.source_of("train.metrics_every") + ": train.metrics_every: " + std::to_string(metrics_every) +
+                      ", but " + chosen + " has no extra metric forwards to space out (train.metrics_every is read by "
+                      "train.method: mac only); leave it at 1");
 }
 
 }  // namespace amem::methods

@@ -38,15 +38,13 @@ std::unique_ptr<eval::Adapter> make_camels_adapter(const config::Config& config,
 }
 
 // A key the user set for what the chosen adapter never reads would be silently ignored: refused.
-// Only MAC has a memory bank (memory.load, memory.window, eval.bank_entries); only the fine-tuning adapters
+// Only MAC has a memory bank (memory.*, eval.bank_entries); only the fine-tuning adapters
 // (uniform, salient, camels) light-tune after the stream (adapt.light_tune_steps > 0).
 void check_keys_the_adapter_reads(const config::Config& config, const std::string& adapter) {
   const std::string chosen = "eval.adapter '" + adapter + "' (" + config.source_of("eval.adapter") + ")";
-  if (adapter != "mac")
-    for (const char* key : {"memory.load", "memory.window"})
-      if (!config.is_null(key))
-        throw ConfigError(config.source_of(key) + ": " + key + ": set, but " + chosen +
-                          " has no memory bank (memory.* is read by eval.adapter: mac only)");
+  if (const auto set = memory::memory_keys_set(config); adapter != "mac" && !set.empty())
+    throw ConfigError(config.source_of(set.front()) + ": " + set.front() + ": set, but " + chosen +
+                      " has no memory bank (memory.* is read by eval.adapter: mac only); leave it at its default");
   if (adapter != "mac") refuse_mac_only_keys(config, chosen, "eval.adapter");
   if (adapter != "mac" && config.get<std::string>("eval.bank_entries") != "per_document")
     throw ConfigError(config.source_of("eval.bank_entries") + ": eval.bank_entries: '" +

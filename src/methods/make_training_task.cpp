@@ -44,8 +44,7 @@ std::unique_ptr<train::TrainingTask> make_training_task(const config::Config& co
   // The schema's choices are this table's names (train_settings.cpp), so a name is always found.
   const auto method = config.get<std::string>("train.method");
   if (method != "mac")
-    refuse_mac_only_keys(config, "train.method '" + method + "' (" + config.source_of("train.method") + ")",
-                         "train.method");
+    refuse_mac_training_keys(config, "train.method '" + method + "' (" + config.source_of("train.method") + ")");
   for (const auto& [name, factory] : table())
     if (name == method) return factory(config);
   throw std::logic_error("make_training_task: train.method '" + method + "' passed the schema but has no task");

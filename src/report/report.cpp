@@ -125,8 +125,13 @@ void check_out_folder(const std::string& out) {
 ReportSummary write_report(const ReportOptions& options) {
   check_out_folder(options.out);
   const Runs runs = read_runs(options.runs);
-  if (runs.evals.empty() && runs.trainings.empty())
-    throw Error("no finished runs in the given folders (" + std::to_string(runs.skipped.size()) + " failed)");
+  if (runs.evals.empty() && runs.trainings.empty()) {
+    // What was skipped, and why: failed, killed, or a memory bank build (not a failure).
+    std::string skipped;
+    for (size_t i = 0; i < std::min<size_t>(runs.skipped.size(), 3); ++i) skipped += "; skipped " + runs.skipped[i];
+    if (runs.skipped.size() > 3) skipped += "; and " + std::to_string(runs.skipped.size() - 3) + " more skipped";
+    throw Error("no finished runs in the given folders" + skipped);
+  }
   const ResultTable table = tabulate(runs.evals, options.table);
   const auto curves = row_curves(table, runs.evals);
 

@@ -40,21 +40,25 @@ Leaves leaves_of(const std::string& yaml) {
   return out;
 }
 
+// A free key is named, or its section is ("memory.*").
 bool is_free(const std::string& key) {
   const auto& free = resume_free_keys();
-  return std::find(free.begin(), free.end(), key) != free.end();
+  const auto dot = key.find('.');
+  return std::find(free.begin(), free.end(), key) != free.end() ||
+         (dot != std::string::npos && std::find(free.begin(), free.end(), key.substr(0, dot) + ".*") != free.end());
 }
 
 }  // namespace
 
 const std::vector<std::string>& resume_free_keys() {
-  // Where the run is written, how much it prints and logs, how it talks between ranks, and the
-  // optimiser's implementation (the same arithmetic and saved state, train/foreach_adamw.h):
-  // none of them changes what is trained.
+  // Where the run is written, how much it prints and logs, how it talks between ranks, the
+  // optimiser's implementation (the same arithmetic and saved state, train/foreach_adamw.h), and
+  // the memory bank of `amem eval`, which no training reads: none of them changes what is trained.
   static const std::vector<std::string> keys = {"run.output_dir",          "run.name",
                                                 "run.log_level",           "train.resume",
                                                 "train.metrics_every",     "train.foreach_optimizer",
-                                                "distributed.timeout_s",   "distributed.bucket_mb"};
+                                                "distributed.timeout_s",   "distributed.bucket_mb",
+                                                "memory.*"};
   return keys;
 }
 

@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "amem/config/amem_schema.h"
+#include "amem/config/schema.h"
 #include "support/run_amem.h"
 #include "support/temp_dir.h"
 
@@ -153,4 +155,17 @@ TEST(EvalCommand, MacUnderTheReferenceProtocolWritesBothMetricSets) {
   EXPECT_DOUBLE_EQ(results["f1"].get<double>(), f1 / questions);
   EXPECT_DOUBLE_EQ(results["reference_exact_match"].get<double>(), reference_em / questions);
   EXPECT_DOUBLE_EQ(results["reference_f1"].get<double>(), reference_f1 / questions);
+}
+
+// The help lists every adapter the schema accepts (the list is derived from it) and names both
+// decodings.
+TEST(EvalCommand, HelpNamesEveryAdapterAndTheDecodings) {
+  const auto r = run_amem("eval --help");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  const auto at = r.output.find("eval.adapter names\n(");
+  ASSERT_NE(at, std::string::npos) << r.output;
+  const auto list = r.output.substr(at, r.output.find(')', at) - at);
+  for (const auto& adapter : amem::config::amem_schema().find("eval.adapter")->choices)
+    EXPECT_NE(list.find(adapter), std::string::npos) << adapter << " missing from: " << list;
+  EXPECT_NE(r.output.find("eval.decoding: greedy, or\ngroup_beam"), std::string::npos) << r.output;
 }

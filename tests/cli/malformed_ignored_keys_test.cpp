@@ -35,6 +35,22 @@ TEST(MalformedIgnoredKeys, KeysTheRunWouldIgnoreAreConfigErrors) {
        {"override 'memory.window=16': memory.window: set, but eval.adapter 'uniform'"}},
       {"memory_load_adapter_override", "eval configs/eval/squad_mac.yaml eval.adapter=salient memory.load=" + kBank,
        {"memory.load: set, but eval.adapter 'salient' (override 'eval.adapter=salient')"}},
+      {"memory_dtype_none", "eval configs/eval/squad_none.yaml memory.dtype=bf16",
+       {"override 'memory.dtype=bf16': memory.dtype: set, but eval.adapter 'none'", "leave it at its default"}},
+      {"memory_batch_size_camels", "eval configs/eval/squad_camels.yaml memory.batch_size=4",
+       {"override 'memory.batch_size=4': memory.batch_size: set, but eval.adapter 'camels'"}},
+      {"memory_batching_gold", "eval configs/eval/squad_mac.yaml eval.adapter=gold_document memory.eval_batching=padded",
+       {"memory.eval_batching: set, but eval.adapter 'gold_document'"}},
+      {"memory_autocast_salient", "eval configs/eval/squad_salient.yaml memory.bf16_autocast=true",
+       {"override 'memory.bf16_autocast=true': memory.bf16_autocast: set, but eval.adapter 'salient'"}},
+      {"memory_save_none", "eval configs/eval/squad_none.yaml memory.save=false",
+       {"override 'memory.save=false': memory.save: set, but eval.adapter 'none'"}},
+      // ... nor does any training (MAC's validation answers from banks of its own).
+      {"memory_autocast_train", "train configs/mac/tiny_gpt2.yaml memory.bf16_autocast=true",
+       {"override 'memory.bf16_autocast=true': memory.bf16_autocast: set, but `amem train` does not read it",
+        "`amem memory build`"}},
+      {"memory_batch_size_qa_tune", "qa-tune configs/qa_tune/tiny_squad.yaml memory.batch_size=16",
+       {"override 'memory.batch_size=16': memory.batch_size: set, but `amem qa-tune` does not read it"}},
       // 2. A light-tune for an adapter that does not light-tune.
       {"light_tune_none", "eval configs/eval/squad_none.yaml adapt.light_tune_steps=2 "
                           "data.train_path=data/squad-sample/dev-v1.1-superbowl50.json",
@@ -69,6 +85,16 @@ TEST(MalformedIgnoredKeys, KeysTheRunWouldIgnoreAreConfigErrors) {
       {"checkpointing_camels_training", "train configs/camels/tiny_squad.yaml mac.activation_checkpointing=amortizer_encoder",
        {"override 'mac.activation_checkpointing=amortizer_encoder': mac.activation_checkpointing: set, but train.method "
         "'camels'"}},
+      {"checkpointing_qa_tune", "qa-tune configs/qa_tune/tiny_squad.yaml mac.activation_checkpointing=amortizer_encoder",
+       {"override 'mac.activation_checkpointing=amortizer_encoder': mac.activation_checkpointing: set, but "
+        "`amem qa-tune` is not MAC"}},
+      {"checkpointing_pretrain", "pretrain configs/pretrain/tiny_gpt2.yaml mac.activation_checkpointing=amortizer_encoder",
+       {"mac.activation_checkpointing: set, but `amem pretrain` is not MAC"}},
+      {"metrics_every_camels_training", "train configs/camels/tiny_squad.yaml train.metrics_every=5",
+       {"override 'train.metrics_every=5': train.metrics_every: 5, but train.method 'camels'",
+        "read by train.method: mac only", "leave it at 1"}},
+      {"metrics_every_qa_tune", "qa-tune configs/qa_tune/tiny_squad.yaml train.metrics_every=2",
+       {"override 'train.metrics_every=2': train.metrics_every: 2, but `amem qa-tune`"}},
       {"distractor_path_alone", "eval configs/eval/squad_none.yaml eval.distractors.path=data/streamingqa-sample/train.csv",
        {"override 'eval.distractors.path=data/streamingqa-sample/train.csv': eval.distractors.path: set, but "
         "eval.distractors.fractions is null"}},
@@ -91,10 +117,11 @@ TEST(MalformedIgnoredKeys, KeysTheRunWouldIgnoreAreConfigErrors) {
 }
 
 // The same keys at their defaults, or for the adapter that reads them, are accepted: the base
-// configs carry adapt.light_tune_steps: 0 and memory.load: null for every adapter.
+// configs carry adapt.light_tune_steps: 0 and memory.*'s defaults for every adapter.
 TEST(MalformedIgnoredKeys, DefaultsAndKeysTheAdapterReadsAreAccepted) {
   const auto out = amem::testing::fresh_dir("malformed_ignored_keys_defaults") / "runs";
-  const auto r = run_amem("eval configs/eval/squad_none.yaml adapt.light_tune_steps=0 memory.load=null run.output_dir=" + out.string());
+  const auto r = run_amem("eval configs/eval/squad_none.yaml adapt.light_tune_steps=0 memory.load=null memory.batch_size=8 "
+                          "memory.save=true run.output_dir=" + out.string());
   EXPECT_EQ(r.exit_code, 0) << r.output;
 }
 

@@ -114,6 +114,13 @@ TEST(SweepCommand, GridMistakesAreOneLineErrorsWithExitTwoBeforeAnyCellRuns) {
   expect_error("--grid eval.batch_size=1 --grid eval.batch_size=2",
                "sweep: --grid 'eval.batch_size=2': eval.batch_size is on two axes of the grid");
   expect_error("", "sweep: no grid: give --grid KEY=V1,V2, --grid-file FILE or --seeds");
+  // run.* (but run.seed) would merge cells: the sweep names each cell's run, the table ignores run.*.
+  expect_error("--grid run.name=a,b",
+               "sweep: --grid 'run.name=a,b': an axis on run.name, but the sweep sets run.name and run.output_dir per "
+               "cell and its table does not tell cells apart by run.* (only run.seed may vary, as --seeds)");
+  expect_error("--grid run.log_level=info,debug",
+               "sweep: --grid 'run.log_level=info,debug': an axis on run.log_level, but the sweep sets run.name and "
+               "run.output_dir per cell and its table does not tell cells apart by run.* (only run.seed may vary, as --seeds)");
   // A value or key the config schema refuses is found before anything runs, with the override named.
   const auto bad_value = run_amem(sweep + "--grid eval.batch_size=4,0");
   EXPECT_EQ(bad_value.exit_code, 2) << bad_value.output;
@@ -135,6 +142,9 @@ TEST(SweepCommand, GridMistakesAreOneLineErrorsWithExitTwoBeforeAnyCellRuns) {
   amem::testing::write_file(grid, "cells:\n  a: [eval.batch_size, 2]\n");
   expect_error("--grid-file " + grid.string(), "sweep: " + grid.string() + ": cells.a: expected a mapping of config keys "
                "to values, e.g. {cmt.selector: all} ({}: the config as it is), not a list");
+  amem::testing::write_file(grid, "cells:\n  a: {run.output_dir: elsewhere}\n");
+  expect_error("--grid-file " + grid.string(), "sweep: cell 'a' sets run.output_dir, but the sweep sets run.name and "
+               "run.output_dir per cell and its table does not tell cells apart by run.* (only run.seed may vary, as --seeds)");
   amem::testing::write_file(grid, "train:\n  overrides: {train.steps: 1}\ncells:\n  a: {}\n");
   expect_error("--grid-file " + grid.string(), "sweep: " + grid.string() + ": train: config: missing (the training config "
                "each cell trains with)");

@@ -125,6 +125,19 @@ TEST(ReportCommand, FailedRunsFoundBySearchingAreSkippedAndNamed) {
   EXPECT_EQ(error_line(direct), "amem: error: " + (dir / "runs" / "evals" / "broken").string() +
                                     ": a failed run (FAILED: out of memory)");
   EXPECT_FALSE(fs::exists(dir / "out2"));
+  // Nothing finished: the error names each skipped folder and why (a bank build did not fail).
+  fs::create_directories(dir / "banks");
+  fs::rename(bank, dir / "banks" / "bank");
+  fs::create_directories(dir / "banks" / "killed");
+  fs::rename(killed / "config.yaml", dir / "banks" / "killed" / "config.yaml");
+  const auto nothing = run_amem("report " + (dir / "banks").string() + " --out " + (dir / "out3").string());
+  EXPECT_EQ(nothing.exit_code, 1) << nothing.output;
+  EXPECT_EQ(error_line(nothing), "amem: error: no finished runs in the given folders; skipped " +
+                                     (dir / "banks" / "bank").string() + ": a memory bank build (memory_bank.safetensors), "
+                                     "neither an evaluation nor a training run; skipped " +
+                                     (dir / "banks" / "killed").string() + ": not a finished run (config.yaml, but "
+                                     "neither results.json nor training losses in metrics.jsonl)");
+  EXPECT_FALSE(fs::exists(dir / "out3"));
 }
 
 TEST(ReportCommand, BadInputsAreOneLineErrorsAndWriteNothing) {

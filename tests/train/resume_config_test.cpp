@@ -44,6 +44,16 @@ TEST(ResumeConfig, TheOutputFolderNameAndResumeMayDiffer) {
   EXPECT_TRUE(resume_config_differences(run, kCheckpoint, "c.yaml").empty());
 }
 
+// No training reads memory.* (amem train refuses it set), so a checkpoint's bank settings, or
+// ones it lacks, do not stop a resume; a key merely starting with "memory" is not in the section.
+TEST(ResumeConfig, TheMemorySectionMayDiffer) {
+  const std::string checkpoint = kCheckpoint + "memory:\n  batch_size: 8\n  window: null\n";
+  const std::string run = kCheckpoint + "memory:\n  batch_size: 16\n  dtype: bf16\n";
+  EXPECT_TRUE(resume_config_differences(run, checkpoint, "c.yaml").empty());
+  EXPECT_EQ(keys_of(resume_config_differences(kCheckpoint + "memory_extra:\n  a: 1\n", kCheckpoint, "c.yaml")),
+            (std::vector<std::string>{"memory_extra.a"}));
+}
+
 TEST(ResumeConfig, AChangedValueIsADifferenceWithBothValues) {
   const std::string run =
       "run:\n  name: run\n  seed: 99\n  output_dir: runs\n"
@@ -98,7 +108,7 @@ TEST(ResumeConfig, ACheckIsOneLineNamingTheKeyBothValuesAndTheOverride) {
         << message;
     EXPECT_NE(message.find("(and 1 other keys differ)"), std::string::npos) << message;
     EXPECT_NE(message.find("only run.output_dir, run.name, run.log_level, train.resume, train.metrics_every, "
-                               "train.foreach_optimizer, distributed.timeout_s, distributed.bucket_mb may differ"), std::string::npos) << message;
+                               "train.foreach_optimizer, distributed.timeout_s, distributed.bucket_mb, memory.* may differ"), std::string::npos) << message;
   }
 }
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <torch/types.h>
 
@@ -38,5 +39,10 @@ struct MemorySettings {
   static void declare(config::Schema& schema);
   static MemorySettings from(const config::Config& config);
 };
+
+// The memory.* keys set away from their defaults, in declaration order. A command or adapter that
+// has no memory bank refuses them (they would be silently ignored): `amem eval` with an adapter
+// other than mac, and training.
+std::vector<std::string> memory_keys_set(const config::Config& config);
 
 }  // namespace amem::memory

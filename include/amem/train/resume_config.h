@@ -25,7 +25,7 @@ struct ConfigDifference {
   std::optional<std::string> checkpoint_value;  // the checkpoint's config.yaml's
 };
 
-// The keys that may differ between a resumed run and its checkpoint.
+// The keys that may differ between a resumed run and its checkpoint; "SECTION.*" frees a whole section.
 const std::vector<std::string>& resume_free_keys();
 
 // The differences between two resolved configs as YAML text (Config::to_yaml), leaves compared
