@@ -119,13 +119,14 @@ void stop_ranks(std::chrono::steady_clock::time_point deadline) {
 // that name on PATH; empty when there is none.
 std::filesystem::path find_program(const std::string& program) {
   namespace fs = std::filesystem;
-  if (program.find('/') != std::string::npos) return access(program.c_str(), X_OK) == 0 ? fs::path(program) : fs::path();
+  const auto runnable = [](const fs::path& file) { return access(file.c_str(), X_OK) == 0 && !fs::is_directory(file); };
+  if (program.find('/') != std::string::npos) return runnable(program) ? fs::path(program) : fs::path();
   const char* path = std::getenv("PATH");
   const std::string directories = path ? path : "";
   for (size_t begin = 0; begin <= directories.size();) {
     const size_t end = std::min(directories.find(':', begin), directories.size());
     const fs::path candidate = fs::path(end > begin ? directories.substr(begin, end - begin) : ".") / program;
-    if (access(candidate.c_str(), X_OK) == 0 && !fs::is_directory(candidate)) return candidate;
+    if (runnable(candidate)) return candidate;
     begin = end + 1;
   }
   return {};
@@ -178,7 +179,7 @@ int run_launch(const Args& args) {
   const auto program = find_program(command[0]);
   // Checked once here, rather than failing in every rank's exec.
   if (program.empty())
-    throw ConfigError("amem launch: cannot run '" + command[0] + "': no such executable" +
+    throw ConfigError("amem launch: cannot run '" + command[0] + "': not an executable file" +
                       (command[0].find('/') == std::string::npos ? " on PATH (give its path)" : ""));
   // One process is no data parallelism (the command itself accepts WORLD_SIZE=1).
   if (processes > 1 && command.size() >= 2 && is_amem(program))

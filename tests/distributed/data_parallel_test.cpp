@@ -382,7 +382,10 @@ TEST(AmemLaunch, UsageMistakesAreExit2) {
   const auto missing = run_amem("launch --nproc-per-node 2 -- no-such-program-of-amem --flag");
   EXPECT_EQ(missing.exit_code, 2) << missing.output;
   EXPECT_EQ(amem::testing::error_line(missing),
-            "amem: error: amem launch: cannot run 'no-such-program-of-amem': no such executable on PATH (give its path)");
+            "amem: error: amem launch: cannot run 'no-such-program-of-amem': not an executable file on PATH (give its path)");
+  const auto folder = run_amem("launch --nproc-per-node 2 -- /tmp");
+  EXPECT_EQ(folder.exit_code, 2) << folder.output;
+  EXPECT_EQ(amem::testing::error_line(folder), "amem: error: amem launch: cannot run '/tmp': not an executable file");
 }
 
 }  // namespace
