@@ -52,6 +52,9 @@ int build(const Args& args) {
   if (!memory.save)
     throw ConfigError(config.source_of("memory.save") + ": memory.save: false, but `amem memory build` exists to "
                       "save the bank (memory.save: false is for `amem eval`); set it to true");
+  if (memory.eval_pads_batches)
+    throw ConfigError(config.source_of("memory.eval_batching") + ": memory.eval_batching: padded, but `amem memory "
+                      "build` pads its batches whatever it says (the key is read by `amem eval`); leave it at same_length");
   const auto mac_settings = methods::MacSettings::from(config);
   const auto model_settings = models::ModelSettings::from(config);
   torch::manual_seed(uint64_t(run::RunSettings::from(config).seed));

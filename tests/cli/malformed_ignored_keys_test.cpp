@@ -61,6 +61,8 @@ TEST(MalformedIgnoredKeys, KeysTheRunWouldIgnoreAreConfigErrors) {
       // 3. `memory build` exists to save its bank.
       {"build_without_save", "memory build configs/eval/squad_mac.yaml memory.save=false",
        {"override 'memory.save=false': memory.save: false, but `amem memory build` exists to save the bank"}},
+      {"build_eval_batching", "memory build configs/eval/squad_mac.yaml memory.eval_batching=padded",
+       {"override 'memory.eval_batching=padded': memory.eval_batching: padded, but `amem memory build` pads its batches"}},
       // 4. An answer length that leaves no room for a question is the config's mistake.
       {"max_new_tokens_gpt2", "eval configs/eval/squad_none.yaml model.path=tests/data/models/tiny-gpt2 "
                               "eval.max_new_tokens=100",
