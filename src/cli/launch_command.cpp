@@ -24,6 +24,7 @@
 #include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -146,6 +147,20 @@ std::filesystem::path make_errors_folder() {
   return mkdtemp(pattern.data()) ? std::filesystem::path(pattern) : std::filesystem::path();
 }
 
+// The error lines the ranks handed over in `errors` (launch_errors.h; nothing when it is empty),
+// each distinct line once, in rank order; `failed`'s lines last, as a command's error is its last
+// line.
+void print_rank_errors(const std::filesystem::path& errors, int processes, std::optional<int> failed) {
+  if (errors.empty()) return;
+  const auto last = failed ? rank_errors(errors, *failed) : std::vector<std::string>();
+  std::set<std::string> printed(last.begin(), last.end());
+  for (int rank = 0; rank < processes; ++rank)
+    if (rank != failed)
+      for (const auto& line : rank_errors(errors, rank))
+        if (printed.insert(line).second) std::cerr << line << "\n";
+  for (const auto& line : last) std::cerr << line << "\n";
+}
+
 }  // namespace
 
 int run_launch(const Args& args) {
@@ -258,29 +273,14 @@ int run_launch(const Args& args) {
     stop_ranks(std::chrono::steady_clock::now() + std::chrono::seconds(10));
     std::cerr << "amem launch: rank " << rank << " (pid " << pid << ") " << describe(status)
               << "; stopped the other ranks\n";
-    // The ranks' error lines, each distinct one once; the failed rank's last, as a command's error
-    // is its last line.
-    if (!errors.empty()) {
-      const auto failed = rank_errors(errors, rank);
-      std::set<std::string> printed(failed.begin(), failed.end());
-      for (int other = 0; other < processes; ++other)
-        if (other != rank)
-          for (const auto& line : rank_errors(errors, other))
-            if (printed.insert(line).second) std::cerr << line << "\n";
-      for (const auto& line : failed) std::cerr << line << "\n";
-    }
+    print_rank_errors(errors, processes, rank);
     remove_errors();
     // A shell's convention for a process a signal killed (torchrun's summary reports it as -N).
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }
   // Every rank ended well, yet an amem command inside one may have failed (a script that went on
-  // after it): its lines are printed, each distinct one once.
-  if (!errors.empty()) {
-    std::set<std::string> printed;
-    for (int rank = 0; rank < processes; ++rank)
-      for (const auto& line : rank_errors(errors, rank))
-        if (printed.insert(line).second) std::cerr << line << "\n";
-  }
+  // after it): its lines are printed too.
+  print_rank_errors(errors, processes, std::nullopt);
   remove_errors();
   return 0;
 }
