@@ -19,12 +19,15 @@
 // Usage: bench_mac_train [--config configs/mac/gpt2_xl.yaml] [--overrides ""] [--metrics 1] [--preset gpt2-xl] [--lift 0.25]
 //                        [--batch 8] [--doc-tokens 512] [--question-tokens 32] [--qa-tokens 64]
 //                        [--steps 5] [--warmup 2] [--device cuda|cpu] [--accum 1]
-//                        [--profile 0] [--peak-tflops 989] [--foreach 0]
+//                        [--profile 0] [--peak-tflops 989] [--foreach 0] [--cuda-graph 0]
 // --device cpu (float32 base LM) only checks that the program runs; its timings mean nothing.
 // --profile 1 then runs one more step phase by phase (objective forward, backward, clipping +
 // AdamW, each timed between synchronisations) and one under the Kineto profiler
 // (kernel_profile.h); --peak-tflops is the GPU's dense bf16 peak the MFU bound divides by.
 // --foreach 1 steps with train.foreach_optimizer's AdamW and clipping (train/foreach_adamw.h).
+// --cuda-graph 1 (or train.cuda_graph=true) steps as `amem train` with train.cuda_graph: the
+// first step eager, the second recorded, then replays (train/graphed_training_step.h), the
+// metric forwards (--metrics 1) recorded with the rest, as with train.metrics_every=1.
 // The memory options are config keys, set through --overrides: train.optimizer_state_dtype=bf16
 // (AdamW's moments in bfloat16), mac.activation_checkpointing=amortizer_encoder (the amortizer's
 // encoder recomputed in backward), train.foreach_optimizer=true (as --foreach 1); the JSON line
@@ -59,6 +62,7 @@
 #include "amem/eval/peak_memory.h"
 #include "amem/methods/mac/mac_objective.h"
 #include "amem/train/foreach_adamw.h"
+#include "amem/train/graphed_training_step.h"
 #include "amem/train/lm_loss.h"
 #include "bench_options.h"
 #include "gpt2_presets.h"
@@ -74,7 +78,7 @@ int run(int argc, char** argv) {
       {"--qa-tokens", "64"},                    {"--steps", "5"},          {"--warmup", "2"},
       {"--device", "cuda"},                     {"--overrides", ""},       {"--metrics", "1"},
       {"--accum", "1"},                         {"--profile", "0"},        {"--peak-tflops", "989"},
-      {"--foreach", "0"}};
+      {"--foreach", "0"},                       {"--cuda-graph", "0"}};
   if (!amem::bench::read_options(argc, argv, "bench_mac_train", args)) return 2;
   const bool on_cuda = args["--device"] == "cuda";
   if ((on_cuda && !torch::cuda::is_available()) || !amem::bench::kGpt2Presets.count(args["--preset"])) {
@@ -145,6 +149,33 @@ int run(int argc, char** argv) {
   int64_t tokens = 0;
   double loss = 0;  // printed so that a non-finite step (a broken run) shows
   std::vector<double> losses;  // each step's mean over the world's micro-batches
+  const bool cuda_graph = args["--cuda-graph"] != "0" || config.get<bool>("train.cuda_graph");
+  if (cuda_graph && (group || foreach_optimizer || settings.checkpoint_amortizer_encoder)) {
+    std::fprintf(stderr, "bench_mac_train: --cuda-graph 1 runs one process, without --foreach and activation checkpointing\n");
+    return 2;
+  }
+  std::unique_ptr<amem::train::GraphedTrainingStep> graphed;
+  std::vector<amem::train::TensorBatch> graph_batches;
+  if (cuda_graph) {
+    graphed = std::make_unique<amem::train::GraphedTrainingStep>(optimizer, 100.0, /*bf16_autocast=*/true, device);
+    for (const auto& micro : micro_batches)
+      graph_batches.push_back({micro.tensors(options.with_metrics), amem::methods::mac_batch_tokens(micro, settings.lift_ratio),
+                               options.with_metrics});
+  }
+  const auto graphed_step = [&] {
+    const auto result = graphed->step(graph_batches, [&](const std::vector<torch::Tensor>& tensors, bool with_metrics) {
+      auto micro_options = options;
+      micro_options.with_metrics = with_metrics;
+      micro_options.read_metrics = false;  // as MacTrainingTask: read after the step
+      auto out = amem::methods::mac_objective(*networks, base, amem::methods::MacBatch::from_tensors(tensors),
+                                              micro_options);
+      return amem::train::StepOutput{out.loss, {}, 0, std::move(out.device_metrics)};
+    });
+    tokens = 0;
+    for (const auto& micro : graph_batches) tokens += micro.tokens;
+    loss = result.loss_sum / double(accum);
+    losses.push_back(loss);
+  };
   // One step; `between` runs after each phase (the phase profile synchronises there).
   auto phased_step = [&](const std::function<void(const char*)>& between) {
     optimizer.zero_grad();
@@ -161,7 +192,7 @@ int run(int argc, char** argv) {
       (out.loss / double(accum)).backward();
       between("backward");
       loss_sum += out.loss.detach().to(torch::kDouble);
-      tokens += out.tokens;
+      tokens += amem::methods::mac_batch_tokens(micro_batches[size_t(micro)], settings.lift_ratio);
     }
     if (all_reduce) {
       all_reduce->finish();
@@ -176,7 +207,12 @@ int run(int argc, char** argv) {
     loss = loss_sum.item<double>() / double(accum * world);
     losses.push_back(loss);
   };
-  auto step = [&] { phased_step([](const char*) {}); };
+  auto step = [&] {
+    if (graphed)
+      graphed_step();
+    else
+      phased_step([](const char*) {});
+  };
   for (int i = 0; i < warmup; ++i) step();
   std::vector<double> times;
   for (int i = 0; i < steps; ++i) {
@@ -199,12 +235,12 @@ int run(int argc, char** argv) {
   std::printf("{\"world_size\": %d, \"accum\": %d, \"losses\": [%s], ", world, accum, loss_list.c_str());
   std::printf(
       "\"impl\": \"amem\", \"torch\": \"%s\", \"config\": \"%s\", \"overrides\": \"%s\", \"metrics\": %s, \"preset\": \"%s\", "
-      "\"foreach_optimizer\": %s, \"optimizer_state_dtype\": \"%s\", \"activation_checkpointing\": \"%s\", \"memory_aware\": %s, \"auxiliary_terms\": %zu, \"selects_in_training\": %s, \"lift_ratio\": %.3f, "
+      "\"foreach_optimizer\": %s, \"cuda_graph\": %s, \"cuda_graph_recordings\": %lld, \"optimizer_state_dtype\": \"%s\", \"activation_checkpointing\": \"%s\", \"memory_aware\": %s, \"auxiliary_terms\": %zu, \"selects_in_training\": %s, \"lift_ratio\": %.3f, "
       "\"documents\": %lld, \"lifted\": %lld, \"doc_tokens\": %lld, \"loss\": %.6f, \"step_s\": %.4f, \"tokens_per_s\": %.1f, "
       "\"peak_cuda_bytes\": %lld, \"peak_cuda_gib\": %.2f}\n",
       TORCH_VERSION, args["--config"].c_str(), args["--overrides"].c_str(),
       options.with_metrics ? "true" : "false", args["--preset"].c_str(), foreach_optimizer ? "true" : "false",
-      bf16_states ? "bf16" : "fp32", settings.checkpoint_amortizer_encoder ? "amortizer_encoder" : "none",
+      cuda_graph ? "true" : "false", (long long)(graphed ? graphed->recordings() : 0), bf16_states ? "bf16" : "fp32", settings.checkpoint_amortizer_encoder ? "amortizer_encoder" : "none",
       cmt.memory_aware_alpha ? "true" : "false", cmt.auxiliary_terms.size(),
       options.selector ? "true" : "false", settings.lift_ratio, (long long)batch,
       (long long)amem::methods::lifted_count(batch, settings.lift_ratio), (long long)doc_tokens, loss, median,
@@ -212,6 +248,10 @@ int run(int argc, char** argv) {
       peak.cuda_bytes ? double(*peak.cuda_bytes) / double(1LL << 30) : -1.0);
   // One process, one micro-batch: the phases are then each timed once.
   if (args["--profile"] != "0" && on_cuda && !group && accum == 1) {
+    if (graphed) {  // a replay has no phases to time
+      amem::bench::profile_step("mac_step", step, std::stod(args["--peak-tflops"]) * 1e12);
+      return 0;
+    }
     synchronize();
     auto last = std::chrono::steady_clock::now();
     std::printf("{\"phases\": {");

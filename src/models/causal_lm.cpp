@@ -1,6 +1,7 @@
 #include "amem/models/causal_lm.h"
 
 #include "amem/core/error.h"
+#include "amem/device/cuda_graph.h"
 
 namespace amem::models {
 
@@ -24,7 +25,9 @@ ResolvedInputs resolve_inputs(const torch::Tensor& input_ids, const torch::Tenso
                 " new) exceeds the model's context of " + std::to_string(shape.max_positions));
   // An id beyond the embedding would fail inside LibTorch as "index out of range in self". The
   // loaders check the tokenizer's size against the model's; this catches ids from elsewhere.
-  if (input_ids.numel() > 0) {
+  // A CUDA graph being recorded (train.cuda_graph) cannot read values on the host: its batches
+  // come from the tokenizers the loaders checked, and its first step ran eagerly, checked.
+  if (input_ids.numel() > 0 && !device::CudaGraph::recording()) {
     const auto range = torch::stack({input_ids.min(), input_ids.max()}).cpu();
     const int64_t lowest = range[0].item<int64_t>(), highest = range[1].item<int64_t>();
     if (lowest < 0 || highest >= shape.vocab_size)

@@ -57,6 +57,11 @@ void TrainSettings::declare(config::Schema& schema) {
                           "memory; the update computes in fp32 and stores rounded to nearest, as torchao's "
                           "bf16-state AdamW); a checkpoint resumes only with its own")
       .one_of({"fp32", "bf16"})
+      .field<bool>("cuda_graph", false,
+                   "record the optimiser step (forward, backward, clipping, AdamW) as a CUDA graph once and "
+                   "replay it while the batches keep their shapes (a new shape runs eagerly, then records again; "
+                   "steps that log train.metrics_every's metrics run eagerly); one CUDA process, mac and cmt; "
+                   "last-bit differences (train/graphed_training_step.h)")
       .optional<std::string>("resume", "checkpoint folder to continue from (<run>/checkpoint)");
 }
 
@@ -77,6 +82,7 @@ TrainSettings TrainSettings::from(const config::Config& config) {
   s.val_documents = config.get<int64_t>("train.val_documents");
   s.bf16_autocast = config.get<bool>("train.bf16_autocast");
   s.foreach_optimizer = config.get<bool>("train.foreach_optimizer");
+  s.cuda_graph = config.get<bool>("train.cuda_graph");
   s.optimizer_state_dtype =
       config.get<std::string>("train.optimizer_state_dtype") == "bf16" ? torch::kBFloat16 : torch::kFloat32;
   for (const auto& entry : config.get<std::vector<std::string>>("train.keep_best")) {

@@ -22,6 +22,7 @@
 #include "amem/run/progress.h"
 #include "amem/train/finite_step.h"
 #include "amem/train/foreach_adamw.h"
+#include "amem/train/graphed_training_step.h"
 #include "amem/train/lr_schedule.h"
 
 namespace amem::train {
@@ -148,6 +149,18 @@ TrainingRun::TrainingRun(TrainingTask& task, const TrainSettings& settings, cons
       torch::optim::AdamWOptions(settings.lr).betas({0.9, 0.999}).eps(1e-8).weight_decay(settings.weight_decay);
   optimizer_ = make_adamw(parameters_, options, settings.foreach_optimizer, settings.optimizer_state_dtype);
   distributed::ProcessGroup* group = parallel.group;
+  if (settings.cuda_graph) {
+    const auto refuse = [](const std::string& why) { throw ConfigError("train.cuda_graph: " + why); };
+    if (const auto refusal = task.cuda_graph_refusal()) refuse(*refusal);
+    if (settings.foreach_optimizer)
+      refuse("replaces train.foreach_optimizer (a replay launches the whole step at once); set it to false");
+    if (group) refuse("not with data-parallel training yet (the gradient all-reduce is not recorded); run one process");
+    if (!task.device().is_cuda())
+      refuse("records CUDA work, and this run trains on " + task.device().str() + " (set model.device=cuda)");
+    graphed_ = std::make_unique<GraphedTrainingStep>(*optimizer_, settings.max_grad_norm, settings.bf16_autocast,
+                                                     task.device());
+    if (!graphed_->can_record()) refuse("this build's LibTorch has no CUDA graphs (a CPU build)");
+  }
   if (group) {
     task.shard_data(group->rank(), group->size());
     task.shard_validation(distributed::BatchShards(group));
@@ -296,41 +309,65 @@ TrainingSummary TrainingRun::run(const TrainingRunPaths& paths) {
   const double infinity = std::numeric_limits<double>::infinity();
   while (step < settings.steps) {
     const auto start = std::chrono::steady_clock::now();
-    optimizer.zero_grad();
     MetricsMean means;
     double loss_sum = 0;
     int64_t tokens = 0;
-    for (int64_t micro = 0; micro < settings.grad_accum; ++micro) {
-      StepOutput out;
-      {
-        device::Bf16Autocast autocast(settings.bf16_autocast, task.device());
-        out = task.compute_loss();
-      }
-      // Backward outside the autocast scope, as torch.autocast's documentation asks.
-      if (all_reduce_) all_reduce_->set_sync(micro == settings.grad_accum - 1);
-      (out.loss / double(settings.grad_accum)).backward();
-      loss_sum += out.loss.item<double>();
-      means.add(out.metrics);
-      tokens += out.tokens;
-    }
-    Metrics micro_means = means.means();
-    if (all_reduce_) {
-      all_reduce_->finish();
-      // The logged values of all ranks: one small all-reduce, also so that every rank sees a
-      // diverged loss and stops at the same step.
-      std::vector<double> values = {loss_sum, double(tokens)};
-      for (const auto& m : micro_means) values.push_back(m.second);
-      sum_over_ranks(group, values, "the step's metrics");
-      loss_sum = values[0] / double(group->size());
-      tokens = int64_t(values[1]);
-      for (size_t i = 0; i < micro_means.size(); ++i) micro_means[i].second = values[i + 2] / double(group->size());
-    }
-    const double max_norm = settings.max_grad_norm.value_or(infinity);
-    const double grad_norm = settings.foreach_optimizer ? clip_grad_norm_foreach(parameters_, max_norm)
-                                                        : torch::nn::utils::clip_grad_norm_(parameters_, max_norm);
+    Metrics micro_means;
+    double grad_norm = 0;
     const double lr = schedule.lr(step);
-    schedule.apply(optimizer, step);
-    optimizer.step();
+    if (graphed_) {
+      // train.cuda_graph: the same step, recorded once and replayed (graphed_training_step.h).
+      std::vector<TensorBatch> micro_batches;
+      for (int64_t micro = 0; micro < settings.grad_accum; ++micro) {
+        micro_batches.push_back(task.next_tensor_batch());
+        tokens += micro_batches.back().tokens;
+      }
+      schedule.apply(optimizer, step);
+      const auto result = graphed_->step(micro_batches, [&](const std::vector<torch::Tensor>& tensors, bool with_metrics) {
+        return task.loss_on_tensors(tensors, with_metrics);
+      });
+      loss_sum = result.loss_sum;
+      grad_norm = result.grad_norm;
+      if (step + 1 - start_.step == 20 && graphed_->recordings() == 0)
+        spdlog::warn("train.cuda_graph: 20 steps and nothing recorded: the batches' shapes change from step to step "
+                     "(pad them to fixed lengths; MAC: mac.pad_documents_to, mac.train_question_layout=left_pad:N, "
+                     "mac.qa_layout=reference) or every step logs metrics (train.metrics_every)");
+      for (const auto& metrics : result.metrics) means.add(metrics);
+      micro_means = means.means();
+    } else {
+      optimizer.zero_grad();
+      for (int64_t micro = 0; micro < settings.grad_accum; ++micro) {
+        StepOutput out;
+        {
+          device::Bf16Autocast autocast(settings.bf16_autocast, task.device());
+          out = task.compute_loss();
+        }
+        // Backward outside the autocast scope, as torch.autocast's documentation asks.
+        if (all_reduce_) all_reduce_->set_sync(micro == settings.grad_accum - 1);
+        (out.loss / double(settings.grad_accum)).backward();
+        loss_sum += out.loss.item<double>();
+        means.add(out.metrics);
+        means.add(metrics_on_host(out.device_metrics));
+        tokens += out.tokens;
+      }
+      micro_means = means.means();
+      if (all_reduce_) {
+        all_reduce_->finish();
+        // The logged values of all ranks: one small all-reduce, also so that every rank sees a
+        // diverged loss and stops at the same step.
+        std::vector<double> values = {loss_sum, double(tokens)};
+        for (const auto& m : micro_means) values.push_back(m.second);
+        sum_over_ranks(group, values, "the step's metrics");
+        loss_sum = values[0] / double(group->size());
+        tokens = int64_t(values[1]);
+        for (size_t i = 0; i < micro_means.size(); ++i) micro_means[i].second = values[i + 2] / double(group->size());
+      }
+      const double max_norm = settings.max_grad_norm.value_or(infinity);
+      grad_norm = settings.foreach_optimizer ? clip_grad_norm_foreach(parameters_, max_norm)
+                                             : torch::nn::utils::clip_grad_norm_(parameters_, max_norm);
+      schedule.apply(optimizer, step);
+      optimizer.step();
+    }
     ++step;
     progress.advance();
 
@@ -342,6 +379,7 @@ TrainingSummary TrainingRun::run(const TrainingRunPaths& paths) {
                                    {"lr", lr},
                                    {"tokens_per_s", double(tokens) / seconds},
                                    {"step_seconds", seconds}});
+      if (graphed_) logged.emplace_back("cuda_graph_recordings", double(graphed_->recordings()));
       if (paths.metrics) paths.metrics->log(step, logged);
     }
     if (!std::isfinite(loss_sum)) throw Error("training diverged at step " + std::to_string(step) + ": the loss is " +

@@ -50,6 +50,8 @@ class GradientAllReduce;
 
 namespace amem::train {
 
+class GraphedTrainingStep;  // graphed_training_step.h
+
 // How the run is spread over processes; no group: one process, exactly as without a launcher.
 struct DataParallel {
   distributed::ProcessGroup* group = nullptr;  // must outlive the run
@@ -81,8 +83,9 @@ class TrainingRun {
   // Errors: train.resume not a checkpoint, or one of another method or shape (amem::ConfigError
   // naming train.resume), train.steps not past its step (amem::ConfigError naming train.steps),
   // a damaged checkpoint file (amem::Error naming it), a checkpoint of another world size
-  // (amem::ConfigError), ranks that start from different tensors (amem::Error). `task` must
-  // outlive the run.
+  // (amem::ConfigError), ranks that start from different tensors (amem::Error), train.cuda_graph
+  // where it cannot record (amem::ConfigError: the task, a CPU device, several processes, with
+  // train.foreach_optimizer). `task` must outlive the run.
   TrainingRun(TrainingTask& task, const TrainSettings& settings, const DataParallel& parallel = {});
   ~TrainingRun();
 
@@ -101,6 +104,7 @@ class TrainingRun {
   std::string history_;                              // its metrics.jsonl lines
   DataParallel parallel_;
   std::unique_ptr<distributed::GradientAllReduce> all_reduce_;  // with a process group
+  std::unique_ptr<GraphedTrainingStep> graphed_;                 // with train.cuda_graph
 };
 
 // TrainingRun(task, settings).run(paths), for callers that make the run folder first.

@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -27,10 +28,24 @@ struct ValidationSelection {
   bool higher_is_better = true;
 };
 
+// Metrics still on the device: 0-d float64 tensors, read after the step (metrics_on_host).
+using DeviceMetrics = std::vector<std::pair<std::string, torch::Tensor>>;
+
+// Their values on the host, in order, through one device-to-host copy.
+Metrics metrics_on_host(const DeviceMetrics& metrics);
+
 struct StepOutput {
   torch::Tensor loss;  // scalar to minimise; the loop divides it by grad_accum and backpropagates
   Metrics metrics;     // logged as their mean over the step's micro-batches
   int64_t tokens = 0;  // tokens processed, for tokens/s
+  DeviceMetrics device_metrics;  // more, still on the device: logged after metrics, read after backward
+};
+
+// One micro-batch as device tensors, drawn on the host (train.cuda_graph).
+struct TensorBatch {
+  std::vector<torch::Tensor> tensors;  // in the task's own order, the same roles every time
+  int64_t tokens = 0;                  // real tokens, for tokens/s
+  bool with_metrics = false;           // the step logs the task's extra metrics
 };
 
 class TrainingTask {
@@ -45,6 +60,16 @@ class TrainingTask {
   // The loss of the next micro-batch (drawn by the task, which puts its modules in train mode).
   virtual StepOutput compute_loss() = 0;
 
+  // train.cuda_graph (graphed_training_step.h) records a step once and replays it, which needs
+  // compute_loss() in two halves: next_tensor_batch() draws the next micro-batch on the host,
+  // and loss_on_tensors() computes the loss of such tensors (or of copies with the same shapes)
+  // without waiting for the host — no .item(), .cpu(), or shapes read from values — its metrics
+  // in device_metrics (a step that logs them is recorded too when every step logs them).
+  // compute_loss() must equal the two in turn. A task
+  // that can returns nullopt from cuda_graph_refusal(); the default says why it cannot.
+  virtual std::optional<std::string> cuda_graph_refusal() const;
+  virtual TensorBatch next_tensor_batch();
+  virtual StepOutput loss_on_tensors(const std::vector<torch::Tensor>& tensors, bool with_metrics);
   // Everything besides the trainable tensors, the optimiser and the global generators that the
   // next compute_loss() depends on: sampler positions (EpochSampler::position()), counters,
   // tensors carried from one step to the next. Checkpoints store it and a resumed run restores

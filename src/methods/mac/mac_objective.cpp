@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 #include "amem/methods/cmt/memory_aware.h"
 #include "amem/train/lm_loss.h"
@@ -14,9 +15,31 @@ train::LmBatch first_rows(const train::LmBatch& t, int64_t n) {
   return {t.input_ids.slice(0, 0, n), t.attention_mask.slice(0, 0, n), t.labels.slice(0, 0, n)};
 }
 
-int64_t real_tokens(const torch::Tensor& mask) { return mask.sum().item<int64_t>(); }
-
 }  // namespace
+
+std::vector<torch::Tensor> MacBatch::tensors(bool with_texts) const {
+  std::vector<torch::Tensor> out = {documents.ids,  documents.mask,    questions.ids, questions.mask,
+                                    qa.input_ids, qa.attention_mask, qa.labels};
+  if (with_texts) out.insert(out.end(), {texts.input_ids, texts.attention_mask, texts.labels});
+  return out;
+}
+
+MacBatch MacBatch::from_tensors(const std::vector<torch::Tensor>& t) {
+  if (t.size() != 7 && t.size() != 10) throw std::invalid_argument("MacBatch::from_tensors: expected 7 or 10 tensors");
+  MacBatch batch{{t[0], t[1]}, {t[2], t[3]}, {t[4], t[5], t[6]}, {}};
+  if (t.size() == 10) batch.texts = {t[7], t[8], t[9]};
+  return batch;
+}
+
+int64_t mac_batch_tokens(const MacBatch& batch, double lift_ratio) {
+  const int64_t lifted = lifted_count(batch.documents.ids.size(0), lift_ratio);
+  // One device-to-host copy for the three sums.
+  const auto sums = torch::stack({batch.documents.mask.sum().to(torch::kLong),
+                                  batch.questions.mask.slice(0, 0, lifted).sum().to(torch::kLong),
+                                  batch.qa.attention_mask.slice(0, 0, lifted).sum().to(torch::kLong)})
+                        .cpu();
+  return sums.sum().item<int64_t>();
+}
 
 int64_t lifted_count(int64_t n, double lift_ratio) {
   return std::max<int64_t>(1, static_cast<int64_t>(std::floor(static_cast<double>(n) * lift_ratio + 1e-9)));
@@ -85,26 +108,26 @@ MacObjectiveOutput mac_objective(MacNetworksImpl& networks, models::CausalLm& ba
     out.loss = out.loss + term->weight() * value;
     cmt_parts.emplace_back(term->name(), value);
   }
-  out.tokens = real_tokens(batch.documents.mask) + real_tokens(batch.questions.mask.slice(0, 0, lifted)) +
-               real_tokens(qa.attention_mask);
   if (!options.with_metrics) return out;
 
   torch::NoGradGuard no_grad;
   const auto texts = first_rows(batch.texts, lifted);
-  const double qa_loss_value = qa_loss.item<double>();
+  // Float64 on the device: the gains then subtract exactly as the host would.
+  const auto in_double = [](const torch::Tensor& t) { return t.detach().to(torch::kFloat64); };
+  const auto qa_value = in_double(qa_loss);
   // The same eval-mode forward as the memory-aware contrast's, so computed once.
-  const double qa_base =
-      (without_memory.defined() ? train::lm_loss(without_memory, qa.labels) : base_lm_loss(base_lm, qa, nullptr))
-          .item<double>();
-  const double text_loss = base_lm_loss(base_lm, texts, &prefix).item<double>();
-  const double text_base = base_lm_loss(base_lm, texts, nullptr).item<double>();
-  out.metrics = {{"qa_loss", qa_loss_value},
-                 {"qa_loss_base", qa_base},
-                 {"qa_gain_from_base", qa_base - qa_loss_value},
-                 {"text_loss", text_loss},
-                 {"text_loss_base", text_base},
-                 {"text_gain_from_base", text_base - text_loss}};
-  for (const auto& [name, value] : cmt_parts) out.metrics.emplace_back(name, value.item<double>());
+  const auto qa_base = in_double(without_memory.defined() ? train::lm_loss(without_memory, qa.labels)
+                                                          : base_lm_loss(base_lm, qa, nullptr));
+  const auto text_loss = in_double(base_lm_loss(base_lm, texts, &prefix));
+  const auto text_base = in_double(base_lm_loss(base_lm, texts, nullptr));
+  out.device_metrics = {{"qa_loss", qa_value},
+                        {"qa_loss_base", qa_base},
+                        {"qa_gain_from_base", qa_base - qa_value},
+                        {"text_loss", text_loss},
+                        {"text_loss_base", text_base},
+                        {"text_gain_from_base", text_base - text_loss}};
+  for (const auto& [name, value] : cmt_parts) out.device_metrics.emplace_back(name, in_double(value));
+  if (options.read_metrics) out.metrics = train::metrics_on_host(out.device_metrics);
   return out;
 }
 

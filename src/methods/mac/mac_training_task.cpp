@@ -56,7 +56,7 @@ train::NamedTensors MacTrainingTask::trainable() {
   return out;
 }
 
-train::StepOutput MacTrainingTask::compute_loss() {
+train::TensorBatch MacTrainingTask::next_tensor_batch() {
   // The step this micro-batch belongs to (0-based), from the batches drawn so far, which the
   // sampler's position (epoch, offset) gives, so that a resumed run counts on.
   const auto position = sampler_.position();
@@ -67,15 +67,41 @@ train::StepOutput MacTrainingTask::compute_loss() {
   const int64_t step = drawn / (grad_accum_ * sampler_.world_size());
   // The loop logs the last step whatever train.log_every says, so it gets its metrics too.
   const bool with_metrics = (step + 1) % metrics_every_ == 0 || step + 1 == steps_;
-  return loss_on(sampler_.next(), with_metrics);
+  const auto batch = batch_of(triples_, sampler_.next());
+  return {batch.tensors(/*with_texts=*/with_metrics), mac_batch_tokens(batch, mac_.settings().lift_ratio), with_metrics};
+}
+
+train::StepOutput MacTrainingTask::loss_on_tensors(const std::vector<torch::Tensor>& tensors, bool with_metrics) {
+  mac_.networks()->train();
+  const auto& s = mac_.settings();
+  auto options = objective_options(s.lift_ratio, s.gpt_drop, with_metrics);
+  options.read_metrics = false;  // the loop reads them after the step (one copy; none while recording)
+  auto out = mac_objective(*mac_.networks(), mac_.base_lm(), MacBatch::from_tensors(tensors), options);
+  return {out.loss, {}, 0, std::move(out.device_metrics)};
+}
+
+train::StepOutput MacTrainingTask::compute_loss() {
+  const auto batch = next_tensor_batch();
+  auto out = loss_on_tensors(batch.tensors, batch.with_metrics);
+  out.tokens = batch.tokens;
+  return out;
+}
+
+std::optional<std::string> MacTrainingTask::cuda_graph_refusal() const {
+  // Recomputing the encoder in backward restores the CUDA generator's state, which a graph
+  // cannot record (layers/activation_checkpoint.h).
+  if (mac_.settings().checkpoint_amortizer_encoder)
+    return std::string("not with mac.activation_checkpointing (its recomputation restores generator states)");
+  return std::nullopt;
 }
 
 train::StepOutput MacTrainingTask::loss_on(const std::vector<size_t>& triples, bool with_metrics) {
-  mac_.networks()->train();
-  const auto& s = mac_.settings();
-  auto out = mac_objective(*mac_.networks(), mac_.base_lm(), batch_of(triples_, triples),
-                           objective_options(s.lift_ratio, s.gpt_drop, with_metrics));
-  return {out.loss, std::move(out.metrics), out.tokens};
+  const auto batch = batch_of(triples_, triples);
+  auto out = loss_on_tensors(batch.tensors(with_metrics), with_metrics);
+  out.tokens = mac_batch_tokens(batch, mac_.settings().lift_ratio);
+  out.metrics = train::metrics_on_host(out.device_metrics);  // callers read them on the host
+  out.device_metrics.clear();
+  return out;
 }
 
 MacObjectiveOptions MacTrainingTask::objective_options(double lift_ratio, bool gpt_drop, bool with_metrics) const {

@@ -29,6 +29,7 @@
 #include "amem/methods/mac/mac_networks.h"
 #include "amem/models/causal_lm.h"
 #include "amem/train/lm_batch.h"
+#include "amem/train/training_task.h"
 
 namespace amem::methods {
 
@@ -38,6 +39,13 @@ struct MacBatch {
   T5Tokens questions;   // aggregation network input
   train::LmBatch qa;     // base LM: question then answer, labels on the answer only
   train::LmBatch texts;  // base LM: the documents (text-loss metrics only)
+
+  // The tensors in the order above (ids before masks before labels), and back: a batch as
+  // TrainingTask::next_tensor_batch() hands it over (train.cuda_graph). Without `with_texts`
+  // the seven before the texts, which only the metrics read (they are padded to each batch's
+  // longest document, and a graph replays only batches of the shapes it recorded).
+  std::vector<torch::Tensor> tensors(bool with_texts = true) const;
+  static MacBatch from_tensors(const std::vector<torch::Tensor>& tensors);  // 7 or 10 tensors
 };
 
 struct MacObjectiveOptions {
@@ -48,6 +56,7 @@ struct MacObjectiveOptions {
   std::optional<double> memory_aware_alpha;    // set: QA loss on CMT's adjusted logits (cmt/memory_aware.h)
   cmt::AuxiliaryTerms auxiliary_terms;         // loss += weight x term
   const memory::Aggregator* aggregator = nullptr;  // mac.aggregator, with no window; null: one attend (MAC)
+  bool read_metrics = true;  // copy the metrics to the host (metrics); false: device_metrics alone
 };
 
 struct MacObjectiveOutput {
@@ -57,11 +66,17 @@ struct MacObjectiveOutput {
   // qa_loss (the plain cross-entropy under the prefix), qa_gain_from_base, text_loss, ...; then
   // qa_loss_memory_aware and each term's value under its name when they are on
   std::vector<std::pair<std::string, double>> metrics;
-  int64_t tokens = 0;  // real tokens read: documents, questions, question-answer pairs
+  // The same metrics as float64 0-d tensors on the device, before any host copy (a CUDA graph
+  // records them and the loop reads them after the step: train.cuda_graph).
+  train::DeviceMetrics device_metrics;
 };
 
 MacObjectiveOutput mac_objective(MacNetworksImpl& networks, models::CausalLm& base_lm, const MacBatch& batch,
                                  const MacObjectiveOptions& options);
+
+// The real tokens the objective reads from `batch` at `lift_ratio`: every document, the lifted
+// questions and their question-answer rows (for tokens/s). Reads the masks on the host.
+int64_t mac_batch_tokens(const MacBatch& batch, double lift_ratio);
 
 // The number of documents amortized with gradients (and questions asked) in a batch of n:
 // floor(n x lift_ratio), but at least one (an epoch's last batch may be short).

@@ -40,6 +40,12 @@ class MacTrainingTask : public train::TrainingTask {
   // The objective's metrics (its no-grad forwards: qa_loss_base, text_loss, ...) only on every
   // train.metrics_every-th step and the last; the loss is the same either way.
   train::StepOutput compute_loss() override;
+  // train.cuda_graph: the micro-batch's tensors (MacBatch::tensors(), the texts only with
+  // metrics) and their loss, which waits for the host only for its metrics. Refused with
+  // mac.activation_checkpointing.
+  std::optional<std::string> cuda_graph_refusal() const override;
+  train::TensorBatch next_tensor_batch() override;
+  train::StepOutput loss_on_tensors(const std::vector<torch::Tensor>& tensors, bool with_metrics) override;
   // The sampler's position alone: the networks are trainable() or frozen, the base LM frozen,
   // and the base LM's dropout (mac.gpt_drop) draws from the global generator.
   train::TaskState state() const override { return {sampler_.position(), {}}; }
@@ -49,8 +55,8 @@ class MacTrainingTask : public train::TrainingTask {
   void save_model(const std::filesystem::path& dir) override;
 
   MacModel& model() { return mac_; }
-  // The objective on the given training triples (indices below triples()); compute_loss() is
-  // this on the sampler's next batch.
+  // The objective on the given training triples (indices below triples()), its metrics read on
+  // the host; compute_loss() is this on the sampler's next batch (metrics left on the device).
   train::StepOutput loss_on(const std::vector<size_t>& triples, bool with_metrics = true);
   size_t triples() const { return triples_.size(); }
 

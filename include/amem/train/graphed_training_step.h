@@ -1,0 +1,82 @@
+// train.cuda_graph: the training loop's optimiser step — gradients zeroed, each micro-batch's
+// loss and backward, global-norm clipping, AdamW — recorded once as a CUDA graph
+// (device/cuda_graph.h) and replayed while the micro-batches keep their shapes. An eager MAC
+// step is ~28k kernel launches issued one by one from the host, which leaves the GPU idle half
+// the time (issue 16's profile); a replay is one launch.
+//
+// A step runs eagerly — on the graph's stream, with the same arithmetic — when its layout (the
+// tensors' shapes, and whether it computes metrics) differs from the last step's; the second
+// step in a row with one layout is recorded, and later steps with the recorded layout replay
+// it. So with train.metrics_every=1 the metric forwards are recorded too (their values stay on
+// the device until the step ends: TrainingTask::loss_on_tensors' device_metrics), and with
+// metrics every N > 1 steps the steps with metrics run eagerly beside the kept recording. On a
+// device that cannot record (CPU) every step runs eagerly. Replays read the micro-batches from
+// tensors refilled in place; the gradients stay in the same tensors, zeroed in place at the
+// start of every step.
+//
+// Numerics against the loop's eager step: clipping is LibTorch's clip_grad_norm_ with the
+// coefficient applied on the device (the norm from _foreach_norm, as train.foreach_optimizer);
+// AdamW is CapturableAdamW (LibTorch's arithmetic from device scalars). Memory: a recording keeps
+// a pool as large as one step's activations, and an eager step after it needs that much again.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <functional>
+#include <optional>
+#include <vector>
+
+#include "amem/device/cuda_graph.h"
+#include "amem/train/capturable_adamw.h"
+#include "amem/train/training_task.h"
+
+namespace amem::train {
+
+class GraphedTrainingStep {
+ public:
+  // The loss of one micro-batch's tensors (TrainingTask::loss_on_tensors).
+  using LossOn = std::function<StepOutput(const std::vector<torch::Tensor>& tensors, bool with_metrics)>;
+  enum class Mode { eager, recorded, replayed };
+  struct Result {
+    double loss_sum = 0;           // the micro-batches' losses, summed
+    double grad_norm = 0;          // the global L2 norm before clipping
+    std::vector<Metrics> metrics;  // each micro-batch's metrics, when the step computes them
+    Mode mode = Mode::eager;       // recorded: recorded, then replayed once
+  };
+
+  // `optimizer`: AdamW over the trained tensors (one group; its state is kept and stepped,
+  // CapturableAdamW). `max_grad_norm`: clip to it; none: no clipping (the norm is still
+  // reported). `bf16_autocast`: each loss under bfloat16 autocast on CUDA, as the loop's.
+  GraphedTrainingStep(torch::optim::AdamW& optimizer, std::optional<double> max_grad_norm, bool bf16_autocast,
+                      const torch::Device& device);
+
+  // One optimiser step over `micro_batches` (grad_accum of them, each loss divided by their
+  // count before backward). The optimiser's group learning rate applies (set it first).
+  Result step(const std::vector<TensorBatch>& micro_batches, const LossOn& loss_on);
+
+  // Whether steps can be recorded here (a CUDA device and a CUDA build); else all run eagerly.
+  bool can_record() const { return graph_.available(); }
+  // How many times a step was recorded (once per run of steps with the same shapes).
+  int64_t recordings() const { return recordings_; }
+
+ private:
+  // The step's device work on `micro_batches`; each micro-batch's output (its loss dropped,
+  // its metrics kept) goes to `outputs`.
+  void run_step(const std::vector<std::vector<torch::Tensor>>& micro_batches, const LossOn& loss_on, bool with_metrics,
+                std::vector<StepOutput>& outputs);
+  void refill_inputs(const std::vector<TensorBatch>& micro_batches);
+
+  torch::optim::AdamW& optimizer_;
+  CapturableAdamW adamw_;
+  std::optional<double> max_grad_norm_;
+  bool bf16_autocast_;
+  torch::Device device_;
+  device::CudaGraph graph_;
+  std::vector<int64_t> recorded_layout_, last_layout_;  // of the recording; of the previous step
+  std::vector<std::vector<torch::Tensor>> inputs_;        // the recording's inputs, refilled in place
+  std::vector<StepOutput> recorded_outputs_;              // its metric tensors, rewritten by each replay
+  torch::Tensor loss_sum_, grad_norm_;                    // written by every step, read after it
+  int64_t recordings_ = 0;
+};
+
+}  // namespace amem::train

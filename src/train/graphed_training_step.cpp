@@ -1,0 +1,153 @@
+#include "amem/train/graphed_training_step.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "amem/device/autocast.h"
+
+namespace amem::train {
+
+namespace {
+
+// What a recording depends on besides values: each micro-batch's tensors' shapes and dtypes,
+// and whether the step computes metrics.
+std::vector<int64_t> layout_of(const std::vector<TensorBatch>& micro_batches, bool with_metrics) {
+  std::vector<int64_t> key = {int64_t(with_metrics), int64_t(micro_batches.size())};
+  for (const auto& micro : micro_batches) {
+    key.push_back(int64_t(micro.tensors.size()));
+    for (const auto& t : micro.tensors) {
+      key.push_back(int64_t(t.scalar_type()));
+      key.push_back(t.dim());
+      key.insert(key.end(), t.sizes().begin(), t.sizes().end());
+    }
+  }
+  return key;
+}
+
+// The global L2 norm of `grads`, and each scaled by min(1, max_norm / (norm + 1e-6)) as
+// LibTorch's clip_grad_norm_ does, with the coefficient kept on the device.
+torch::Tensor clip_on_device(const std::vector<torch::Tensor>& grads, std::optional<double> max_norm) {
+  const auto norms = at::_foreach_norm(grads, 2);
+  const auto total = norms.size() == 1 ? norms[0] : torch::stack(norms).norm(2);
+  if (max_norm) {
+    const auto coefficient = torch::clamp(*max_norm / (total + 1e-6), c10::nullopt, 1.0);
+    for (const auto& g : grads) g.mul_(coefficient);
+  }
+  return total;
+}
+
+}  // namespace
+
+GraphedTrainingStep::GraphedTrainingStep(torch::optim::AdamW& optimizer, std::optional<double> max_grad_norm,
+                                         bool bf16_autocast, const torch::Device& device)
+    : optimizer_(optimizer),
+      adamw_(optimizer),
+      max_grad_norm_(max_grad_norm),
+      bf16_autocast_(bf16_autocast),
+      device_(device),
+      graph_(device) {
+  const auto options = torch::TensorOptions().device(device);
+  loss_sum_ = torch::zeros({}, options.dtype(torch::kFloat64));
+  grad_norm_ = torch::zeros({}, options.dtype(torch::kFloat32));
+}
+
+void GraphedTrainingStep::run_step(const std::vector<std::vector<torch::Tensor>>& micro_batches, const LossOn& loss_on,
+                                   bool with_metrics, std::vector<StepOutput>& outputs) {
+  const auto& params = optimizer_.param_groups().front().params();
+  {
+    torch::NoGradGuard no_grad;
+    // In place: a replay writes into the gradients its recording saw.
+    for (const auto& p : params)
+      if (p.grad().defined()) p.grad().zero_();
+    loss_sum_.zero_();
+  }
+  const double count = double(micro_batches.size());
+  for (const auto& tensors : micro_batches) {
+    StepOutput out;
+    {
+      device::Bf16Autocast autocast(bf16_autocast_, device_);
+      out = loss_on(tensors, with_metrics);
+    }
+    // Backward outside the autocast scope, as the loop's.
+    (out.loss / count).backward();
+    torch::NoGradGuard no_grad;
+    loss_sum_.add_(out.loss.detach().to(torch::kFloat64));
+    out.loss = torch::Tensor();  // the graph's activations need not outlive it
+    outputs.push_back(std::move(out));
+  }
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> grads;
+  for (const auto& p : params)
+    if (p.grad().defined()) grads.push_back(p.grad());
+  if (grads.empty()) throw std::logic_error("GraphedTrainingStep: the loss reached no trained tensor");
+  grad_norm_.copy_(clip_on_device(grads, max_grad_norm_));
+  adamw_.update();
+}
+
+GraphedTrainingStep::Result GraphedTrainingStep::step(const std::vector<TensorBatch>& micro_batches,
+                                                      const LossOn& loss_on) {
+  if (micro_batches.empty()) throw std::logic_error("GraphedTrainingStep::step: no micro-batch");
+  const bool with_metrics =
+      std::any_of(micro_batches.begin(), micro_batches.end(), [](const TensorBatch& b) { return b.with_metrics; });
+  const auto layout = layout_of(micro_batches, with_metrics);
+  adamw_.prepare();
+  Result result;
+  std::vector<StepOutput> eager_outputs;
+  const std::vector<StepOutput>* outputs = &recorded_outputs_;
+  if (graph_.recorded() && layout == recorded_layout_) {
+    refill_inputs(micro_batches);
+    graph_.replay();
+    result.mode = Mode::replayed;
+  } else if (graph_.available() && layout == last_layout_) {
+    // The second step in a row with these shapes: record it (in place of any other recording)
+    // on static copies of its inputs, then replay the recording to take the step.
+    graph_.reset();
+    recorded_outputs_.clear();
+    inputs_.clear();
+    for (const auto& micro : micro_batches) {
+      std::vector<torch::Tensor> copies;
+      for (const auto& t : micro.tensors) copies.push_back(torch::empty_like(t));
+      inputs_.push_back(std::move(copies));
+    }
+    refill_inputs(micro_batches);
+    graph_.record([&] { run_step(inputs_, loss_on, with_metrics, recorded_outputs_); });
+    for (const auto& out : recorded_outputs_)
+      if (!out.metrics.empty()) throw std::logic_error("GraphedTrainingStep: host metrics while recording");
+    recorded_layout_ = layout;
+    ++recordings_;
+    graph_.replay();
+    result.mode = Mode::recorded;
+  } else {
+    // New shapes (or no graphs here): eagerly, on the graph's stream, which also warms it up
+    // (cuBLAS workspaces, AdamW's state, the allocator's blocks) as PyTorch's warm-up does. A
+    // recording of other shapes is kept: steps with metrics every few steps come and go.
+    std::vector<std::vector<torch::Tensor>> tensors;
+    for (const auto& micro : micro_batches) tensors.push_back(micro.tensors);
+    graph_.run_eagerly([&] { run_step(tensors, loss_on, with_metrics, eager_outputs); });
+    outputs = &eager_outputs;
+  }
+  last_layout_ = layout;
+  adamw_.count_step();
+
+  // Everything the host logs in one device-to-host copy: the loss, the norm, the metrics.
+  DeviceMetrics read = {{"", loss_sum_}, {"", grad_norm_}};
+  for (const auto& out : *outputs) read.insert(read.end(), out.device_metrics.begin(), out.device_metrics.end());
+  const auto values = metrics_on_host(read);
+  result.loss_sum = values[0].second;
+  result.grad_norm = values[1].second;
+  size_t next = 2;
+  for (const auto& out : *outputs) {
+    Metrics metrics = out.metrics;
+    for (size_t i = 0; i < out.device_metrics.size(); ++i) metrics.push_back(values[next++]);
+    if (!metrics.empty()) result.metrics.push_back(std::move(metrics));
+  }
+  return result;
+}
+
+void GraphedTrainingStep::refill_inputs(const std::vector<TensorBatch>& micro_batches) {
+  torch::NoGradGuard no_grad;
+  for (size_t m = 0; m < inputs_.size(); ++m)
+    for (size_t t = 0; t < inputs_[m].size(); ++t) inputs_[m][t].copy_(micro_batches[m].tensors[t]);
+}
+
+}  // namespace amem::train

@@ -1,0 +1,273 @@
+// train.cuda_graph's pieces against the loop's eager step. CapturableAdamW: LibTorch's AdamW to
+// float rounding (its bias corrections are float32 on the device), every step count advanced.
+// GraphedTrainingStep on CPU, where nothing can be recorded: every step eager, the same step as
+// the loop's (zero, accumulate, clip, AdamW) over new shapes too. On CUDA (skipped elsewhere):
+// a recorded and replayed step gives what an eager one gives, and a new shape records again.
+// MAC's training with train.cuda_graph is refused where it cannot record, naming the key.
+#include "amem/train/graphed_training_step.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <string>
+#include <vector>
+
+#include "amem/methods/mac/mac_training_task.h"
+#include "amem/run/metrics_log.h"
+#include "amem/train/foreach_adamw.h"
+#include "amem/train/optimizer_state_key.h"
+#include "amem/train/train_settings.h"
+#include "amem/train/training_loop.h"
+#include "support/error_of.h"
+#include "support/same_run.h"
+#include "support/temp_dir.h"
+#include "support/tiny_mac_config.h"
+
+namespace {
+
+struct Net : torch::nn::Module {
+  Net() {
+    a = register_module("a", torch::nn::Linear(5, 7));
+    b = register_module("b", torch::nn::Linear(7, 3));
+  }
+  torch::Tensor forward(const torch::Tensor& x) { return b(torch::tanh(a(x))); }
+  torch::nn::Linear a{nullptr}, b{nullptr};
+};
+
+const auto kOptions = torch::optim::AdamWOptions(1e-2).betas({0.9, 0.999}).eps(1e-8).weight_decay(0.1);
+
+// The largest difference between the two nets' parameters, relative to the largest value.
+double relative_difference(Net& x, Net& y) {
+  double worst = 0, scale = 0;
+  for (size_t i = 0; i < x.parameters().size(); ++i) {
+    worst = std::max(worst, (x.parameters()[i] - y.parameters()[i]).abs().max().item<double>());
+    scale = std::max(scale, x.parameters()[i].abs().max().item<double>());
+  }
+  return worst / scale;
+}
+
+void copy_parameters(Net& from, Net& to) {
+  torch::NoGradGuard no_grad;
+  for (size_t i = 0; i < from.parameters().size(); ++i) to.parameters()[i].copy_(from.parameters()[i]);
+}
+
+int64_t step_of(torch::optim::Optimizer& optimizer, const torch::Tensor& p) {
+  return static_cast<torch::optim::AdamWParamState&>(*optimizer.state().at(amem::train::optimizer_state_key(p))).step();
+}
+
+// Step i's micro-batches: `count` inputs of `rows` rows, growing so that later steps clip.
+std::vector<torch::Tensor> inputs_of(int step, int count, int64_t rows, const torch::Device& device) {
+  std::vector<torch::Tensor> out;
+  for (int m = 0; m < count; ++m) {
+    torch::manual_seed(uint64_t(100 + 10 * step + m));
+    out.push_back((torch::randn({rows, 5}) * (step + 1)).to(device));
+  }
+  return out;
+}
+
+// The loop's eager step: zero, each micro-batch's loss / count backward, clip, AdamW. Returns
+// the summed losses and the norm.
+std::pair<double, double> eager_step(Net& net, torch::optim::AdamW& optimizer, const std::vector<torch::Tensor>& xs,
+                                     double max_norm) {
+  optimizer.zero_grad();
+  double loss_sum = 0;
+  for (const auto& x : xs) {
+    const auto loss = net.forward(x).pow(2).mean();
+    (loss / double(xs.size())).backward();
+    loss_sum += loss.item<double>();
+  }
+  const double norm = torch::nn::utils::clip_grad_norm_(net.parameters(), max_norm);
+  optimizer.step();
+  return {loss_sum, norm};
+}
+
+std::vector<amem::train::TensorBatch> batches_of(const std::vector<torch::Tensor>& xs, bool with_metrics) {
+  std::vector<amem::train::TensorBatch> out;
+  for (const auto& x : xs) out.push_back({{x}, x.size(0) * x.size(1), with_metrics});
+  return out;
+}
+
+amem::train::GraphedTrainingStep::LossOn loss_of(Net& net) {
+  return [&net](const std::vector<torch::Tensor>& tensors, bool with_metrics) {
+    const auto loss = net.forward(tensors.at(0)).pow(2).mean();
+    amem::train::Metrics metrics;
+    if (with_metrics) metrics.emplace_back("loss_again", loss.item<double>());
+    return amem::train::StepOutput{loss, metrics, 0};
+  };
+}
+
+}  // namespace
+
+TEST(CapturableAdamW, MatchesLibTorchAdamWToFloatRounding) {
+  torch::manual_seed(0);
+  Net reference_net, net, initial;
+  copy_parameters(reference_net, net);
+  copy_parameters(reference_net, initial);
+  torch::optim::AdamW reference(reference_net.parameters(), kOptions);
+  torch::optim::AdamW optimizer(net.parameters(), kOptions);
+  amem::train::CapturableAdamW capturable(optimizer);
+  for (int i = 0; i < 6; ++i) {
+    const double lr = 1e-2 * (1 + i % 3);  // a schedule: the device's lr follows the group's
+    static_cast<torch::optim::AdamWOptions&>(reference.param_groups()[0].options()).lr(lr);
+    static_cast<torch::optim::AdamWOptions&>(optimizer.param_groups()[0].options()).lr(lr);
+    const auto x = inputs_of(i, 1, 4, torch::kCPU)[0];
+    reference.zero_grad();
+    reference_net.forward(x).pow(2).sum().backward();
+    reference.step();
+    optimizer.zero_grad();
+    net.forward(x).pow(2).sum().backward();
+    capturable.prepare();
+    capturable.update();
+    capturable.count_step();
+  }
+  EXPECT_GT(relative_difference(reference_net, initial), 1e-3);  // the nets did move
+  EXPECT_LT(relative_difference(reference_net, net), 1e-6);
+  for (const auto& p : net.parameters()) EXPECT_EQ(step_of(optimizer, p), 6);
+}
+
+TEST(CapturableAdamW, KeepsBf16MomentsInBf16) {
+  torch::manual_seed(0);
+  Net reference_net, net;
+  copy_parameters(reference_net, net);
+  amem::train::ForeachAdamWOptions layout;
+  layout.state_dtype = torch::kBFloat16;
+  amem::train::ForeachAdamW reference(reference_net.parameters(), kOptions, layout);
+  amem::train::ForeachAdamW optimizer(net.parameters(), kOptions, layout);
+  amem::train::CapturableAdamW capturable(optimizer);
+  for (int i = 0; i < 4; ++i) {
+    const auto x = inputs_of(i, 1, 4, torch::kCPU)[0];
+    reference.zero_grad();
+    reference_net.forward(x).pow(2).sum().backward();
+    reference.step();
+    optimizer.zero_grad();
+    net.forward(x).pow(2).sum().backward();
+    capturable.prepare();
+    capturable.update();
+    capturable.count_step();
+  }
+  for (const auto& p : net.parameters()) {
+    const auto& state = static_cast<torch::optim::AdamWParamState&>(
+        *optimizer.state().at(amem::train::optimizer_state_key(p)));
+    EXPECT_EQ(state.exp_avg().scalar_type(), torch::kBFloat16);
+    EXPECT_EQ(state.exp_avg_sq().scalar_type(), torch::kBFloat16);
+  }
+  // bfloat16 moments round differently once the parameters differ in their last bits.
+  EXPECT_LT(relative_difference(reference_net, net), 1e-4);
+}
+
+TEST(GraphedTrainingStep, OnCpuEveryStepIsEagerAndIsTheLoopsStep) {
+  torch::manual_seed(0);
+  Net reference_net, net;
+  copy_parameters(reference_net, net);
+  torch::optim::AdamW reference(reference_net.parameters(), kOptions);
+  torch::optim::AdamW optimizer(net.parameters(), kOptions);
+  const double max_norm = 0.5;  // small: most steps clip
+  amem::train::GraphedTrainingStep step(optimizer, max_norm, /*bf16_autocast=*/true, torch::kCPU);
+  EXPECT_FALSE(step.can_record());
+  int clipped = 0;
+  for (int i = 0; i < 6; ++i) {
+    // Three rows of two micro-batches, then five rows: new shapes.
+    const auto xs = inputs_of(i, 2, i < 3 ? 3 : 5, torch::kCPU);
+    const auto [loss_sum, norm] = eager_step(reference_net, reference, xs, max_norm);
+    const auto result = step.step(batches_of(xs, /*with_metrics=*/i == 4), loss_of(net));
+    EXPECT_EQ(result.mode, amem::train::GraphedTrainingStep::Mode::eager);
+    EXPECT_NEAR(result.loss_sum, loss_sum, 1e-6 * loss_sum) << "step " << i;
+    EXPECT_NEAR(result.grad_norm, norm, 1e-6 * norm) << "step " << i;
+    clipped += norm > max_norm;
+    ASSERT_EQ(result.metrics.size(), i == 4 ? 2u : 0u);
+    if (i == 4) EXPECT_EQ(result.metrics[0].at(0).first, "loss_again");
+  }
+  EXPECT_GE(clipped, 3);
+  EXPECT_EQ(step.recordings(), 0);
+  EXPECT_LT(relative_difference(reference_net, net), 1e-6);
+  for (const auto& p : net.parameters()) EXPECT_EQ(step_of(optimizer, p), 6);
+}
+
+TEST(GraphedTrainingStep, OnCudaReplaysGiveWhatEagerStepsGive) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "needs CUDA";
+  const torch::Device cuda(torch::kCUDA, 0);
+  torch::manual_seed(0);
+  Net eager_net, graphed_net;
+  copy_parameters(eager_net, graphed_net);
+  eager_net.to(cuda);
+  graphed_net.to(cuda);
+  torch::optim::AdamW eager_optimizer(eager_net.parameters(), kOptions);
+  torch::optim::AdamW graphed_optimizer(graphed_net.parameters(), kOptions);
+  amem::train::GraphedTrainingStep eager(eager_optimizer, 0.5, true, cuda);
+  amem::train::GraphedTrainingStep graphed(graphed_optimizer, 0.5, true, cuda);
+  ASSERT_TRUE(graphed.can_record());
+  using Mode = amem::train::GraphedTrainingStep::Mode;
+  const std::vector<Mode> expected = {Mode::eager, Mode::recorded, Mode::replayed, Mode::replayed,
+                                      Mode::eager,  // new shape
+                                      Mode::recorded, Mode::replayed};
+  for (size_t i = 0; i < expected.size(); ++i) {
+    const auto xs = inputs_of(int(i), 2, i < 4 ? 3 : 5, cuda);
+    // Metrics every other step: no layout twice in a row, so every step runs eagerly.
+    const auto want = eager.step(batches_of(xs, /*with_metrics=*/i % 2 == 0), loss_of(eager_net));
+    EXPECT_EQ(want.mode, Mode::eager);
+    const auto got = graphed.step(batches_of(xs, /*with_metrics=*/false), loss_of(graphed_net));
+    EXPECT_EQ(got.mode, expected[i]) << "step " << i;
+    EXPECT_NEAR(got.loss_sum, want.loss_sum, 1e-6 * want.loss_sum) << "step " << i;
+    EXPECT_NEAR(got.grad_norm, want.grad_norm, 1e-6 * want.grad_norm) << "step " << i;
+  }
+  EXPECT_EQ(graphed.recordings(), 2);
+  EXPECT_LT(relative_difference(eager_net, graphed_net), 1e-6);
+}
+
+TEST(GraphedTrainingStep, MacTrainingRefusesWhereItCannotRecord) {
+  const auto refusal = [](std::vector<std::string> overrides) {
+    overrides.push_back("train.cuda_graph=true");
+    const auto config = amem::testing::tiny_mac_config("mac/tiny_gpt2.yaml", overrides);
+    amem::methods::MacTrainingTask task(config);
+    return amem::testing::error_of([&] { amem::train::TrainingRun(task, amem::train::TrainSettings::from(config)); });
+  };
+  EXPECT_EQ(refusal({}), "train.cuda_graph: records CUDA work, and this run trains on cpu (set model.device=cuda)");
+  EXPECT_EQ(refusal({"mac.activation_checkpointing=amortizer_encoder"}),
+            "train.cuda_graph: not with mac.activation_checkpointing (its recomputation restores generator states)");
+  EXPECT_EQ(refusal({"train.foreach_optimizer=true"}),
+            "train.cuda_graph: replaces train.foreach_optimizer (a replay launches the whole step at once); set it to "
+            "false");
+}
+
+// Tiny MAC training on CUDA with fixed shapes (padded documents, reference question and QA
+// rows): the graphed run records once and logs the eager run's values to float rounding, with
+// metrics every third step (those steps eager beside the recording) and every step (recorded).
+TEST(GraphedTrainingStep, OnCudaMacTrainingLogsWhatEagerTrainingLogs) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "needs CUDA";
+  const auto train = [](const std::string& name, bool cuda_graph, int metrics_every) {
+    const auto dir = amem::testing::fresh_dir(name);
+    const auto config = amem::testing::tiny_mac_config(
+        "mac/tiny_gpt2.yaml",
+        {"model.device=cuda", "train.bf16_autocast=true", "train.steps=6", "train.batch_size=3", "train.log_every=1",
+         "train.save_every=0", "train.eval_every=0", "train.val_documents=1",
+         "train.metrics_every=" + std::to_string(metrics_every), "train.max_grad_norm=1.0", "mac.gpt_drop=false",
+         "mac.pad_documents_to=48", "mac.train_question_layout=left_pad:32", "mac.qa_layout=reference",
+         "mac.qa_tokens=32", "mac.qa_answer_tokens=8", std::string("train.cuda_graph=") + (cuda_graph ? "true" : "false")});
+    torch::manual_seed(0);
+    amem::methods::MacTrainingTask task(config);
+    amem::run::MetricsLog metrics((dir / "metrics.jsonl").string());
+    amem::train::run_training(task, amem::train::TrainSettings::from(config), {dir, &metrics, config.to_yaml()});
+    std::vector<nlohmann::json> lines;
+    for (const auto& line : amem::testing::logged_values(dir)) {
+      const auto parsed = nlohmann::json::parse(line);
+      if (parsed.contains("loss")) lines.push_back(parsed);
+    }
+    return lines;
+  };
+  for (const int metrics_every : {3, 1}) {
+    const auto eager = train("mac_cuda_graph_off", false, metrics_every);
+    const auto graphed = train("mac_cuda_graph_on", true, metrics_every);
+    ASSERT_EQ(eager.size(), 6u);
+    ASSERT_EQ(graphed.size(), 6u);
+    for (size_t i = 0; i < eager.size(); ++i) {
+      EXPECT_EQ(graphed[i].size(), eager[i].size() + 1) << "step " << i + 1 << ": the same keys and the recordings";
+      for (const auto& [key, value] : eager[i].items()) {
+        if (key == "lr" || key == "step" || !value.is_number()) continue;
+        ASSERT_TRUE(graphed[i].contains(key)) << key;
+        EXPECT_NEAR(graphed[i][key].get<double>(), value.get<double>(), 1e-4 * std::abs(value.get<double>()) + 1e-6)
+            << key << " at step " << i + 1 << ", metrics every " << metrics_every;
+      }
+    }
+    EXPECT_EQ(graphed.back()["cuda_graph_recordings"].get<double>(), 1.0) << "metrics every " << metrics_every;
+  }
+}
