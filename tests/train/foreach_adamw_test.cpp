@@ -15,16 +15,12 @@
 #include <typeinfo>
 #include <vector>
 
+#include "support/two_layer_net.h"
+
 namespace {
 
-struct Net : torch::nn::Module {
-  Net() {
-    a = register_module("a", torch::nn::Linear(5, 7));
-    b = register_module("b", torch::nn::Linear(7, 3));
-  }
-  torch::Tensor forward(const torch::Tensor& x) { return b(torch::tanh(a(x))); }
-  torch::nn::Linear a{nullptr}, b{nullptr};
-};
+using Net = amem::testing::TwoLayerNet;
+using amem::testing::copy_parameters;
 
 // Trains a copy of the same seeded net for `steps` steps with the given optimiser and clipping;
 // returns its parameters, the optimiser (for its state) and the gradient norms seen.
@@ -43,11 +39,6 @@ std::vector<double> train(Net& net, Optimizer& optimizer, Clip clip, int steps) 
 }
 
 const torch::optim::AdamWOptions kOptions = torch::optim::AdamWOptions(1e-2).betas({0.9, 0.999}).eps(1e-8).weight_decay(0.1);
-
-void copy_parameters(Net& from, Net& to) {
-  torch::NoGradGuard no_grad;
-  for (size_t i = 0; i < from.parameters().size(); ++i) to.parameters()[i].copy_(from.parameters()[i]);
-}
 
 const torch::optim::AdamWParamState& state_of(torch::optim::Optimizer& optimizer, const torch::Tensor& p) {
   return static_cast<const torch::optim::AdamWParamState&>(*optimizer.state().at(amem::train::optimizer_state_key(p)));

@@ -23,16 +23,12 @@
 #include "support/temp_dir.h"
 #include "support/tiny_mac_config.h"
 
+#include "support/two_layer_net.h"
+
 namespace {
 
-struct Net : torch::nn::Module {
-  Net() {
-    a = register_module("a", torch::nn::Linear(5, 7));
-    b = register_module("b", torch::nn::Linear(7, 3));
-  }
-  torch::Tensor forward(const torch::Tensor& x) { return b(torch::tanh(a(x))); }
-  torch::nn::Linear a{nullptr}, b{nullptr};
-};
+using Net = amem::testing::TwoLayerNet;
+using amem::testing::copy_parameters;
 
 const auto kOptions = torch::optim::AdamWOptions(1e-2).betas({0.9, 0.999}).eps(1e-8).weight_decay(0.1);
 
@@ -44,11 +40,6 @@ double relative_difference(Net& x, Net& y) {
     scale = std::max(scale, x.parameters()[i].abs().max().item<double>());
   }
   return worst / scale;
-}
-
-void copy_parameters(Net& from, Net& to) {
-  torch::NoGradGuard no_grad;
-  for (size_t i = 0; i < from.parameters().size(); ++i) to.parameters()[i].copy_(from.parameters()[i]);
 }
 
 int64_t step_of(torch::optim::Optimizer& optimizer, const torch::Tensor& p) {
@@ -96,6 +87,20 @@ amem::train::GraphedTrainingStep::LossOn loss_of(Net& net) {
   };
 }
 
+// Step i on both nets: LibTorch's optimiser steps `reference_net`; `capturable` steps `net`.
+void step_both(int i, Net& reference_net, torch::optim::Optimizer& reference, Net& net,
+               torch::optim::Optimizer& optimizer, amem::train::CapturableAdamW& capturable) {
+  const auto x = inputs_of(i, 1, 4, torch::kCPU)[0];
+  reference.zero_grad();
+  reference_net.forward(x).pow(2).sum().backward();
+  reference.step();
+  optimizer.zero_grad();
+  net.forward(x).pow(2).sum().backward();
+  capturable.prepare();
+  capturable.update();
+  capturable.count_step();
+}
+
 }  // namespace
 
 TEST(CapturableAdamW, MatchesLibTorchAdamWToFloatRounding) {
@@ -110,15 +115,7 @@ TEST(CapturableAdamW, MatchesLibTorchAdamWToFloatRounding) {
     const double lr = 1e-2 * (1 + i % 3);  // a schedule: the device's lr follows the group's
     static_cast<torch::optim::AdamWOptions&>(reference.param_groups()[0].options()).lr(lr);
     static_cast<torch::optim::AdamWOptions&>(optimizer.param_groups()[0].options()).lr(lr);
-    const auto x = inputs_of(i, 1, 4, torch::kCPU)[0];
-    reference.zero_grad();
-    reference_net.forward(x).pow(2).sum().backward();
-    reference.step();
-    optimizer.zero_grad();
-    net.forward(x).pow(2).sum().backward();
-    capturable.prepare();
-    capturable.update();
-    capturable.count_step();
+    step_both(i, reference_net, reference, net, optimizer, capturable);
   }
   EXPECT_GT(relative_difference(reference_net, initial), 1e-3);  // the nets did move
   EXPECT_LT(relative_difference(reference_net, net), 1e-6);
@@ -135,15 +132,7 @@ TEST(CapturableAdamW, KeepsBf16MomentsInBf16) {
   amem::train::ForeachAdamW optimizer(net.parameters(), kOptions, layout);
   amem::train::CapturableAdamW capturable(optimizer);
   for (int i = 0; i < 4; ++i) {
-    const auto x = inputs_of(i, 1, 4, torch::kCPU)[0];
-    reference.zero_grad();
-    reference_net.forward(x).pow(2).sum().backward();
-    reference.step();
-    optimizer.zero_grad();
-    net.forward(x).pow(2).sum().backward();
-    capturable.prepare();
-    capturable.update();
-    capturable.count_step();
+    step_both(i, reference_net, reference, net, optimizer, capturable);
   }
   for (const auto& p : net.parameters()) {
     const auto& state = static_cast<torch::optim::AdamWParamState&>(
