@@ -7,7 +7,8 @@
 # train.metrics_every=1, the issue's step) and without them. The graph's step has no host-side
 # operators for the profiler to count FLOPs from, so its MFU divides the eager step's GEMM
 # FLOPs (the same work; outermost calls only, kernel_profile.h) by its time.
-# Usage: scripts/device/cuda_graph_check.sh [LIFT...]   (default: 1.0 0.25); METRICS="1 0"
+# Usage: scripts/device/cuda_graph_check.sh [LIFT...]   (default: 1.0 0.25); METRICS="1 0";
+#        CONFIG=configs/cmt/gpt2_xl.yaml times CMT's step (default configs/mac/gpt2_xl.yaml)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash scripts/device/build_gpu.sh bench_mac_train amem_tests
@@ -22,8 +23,9 @@ lifts=("$@")
 for lift in "${lifts[@]}"; do
   for metrics in ${METRICS:-1 0}; do
     for graph in 0 1; do
-      echo "== MAC gpt2-xl, lift $lift, metric forwards $metrics, cuda graph $graph"
-      "$bench" --lift "$lift" --overrides "$placeholders" --metrics "$metrics" --profile 1 --cuda-graph "$graph" |
+      echo "== ${CONFIG:-configs/mac/gpt2_xl.yaml}, lift $lift, metric forwards $metrics, cuda graph $graph"
+      "$bench" --config "${CONFIG:-configs/mac/gpt2_xl.yaml}" --lift "$lift" --overrides "$placeholders" \
+        --metrics "$metrics" --profile 1 --cuda-graph "$graph" |
         tee -a "$out" | grep -v '"kernel"' | cut -c1-400
     done
   done

@@ -218,15 +218,15 @@ TEST(GraphedTrainingStep, MacTrainingRefusesWhereItCannotRecord) {
             "false");
 }
 
-// Tiny MAC training on CUDA with fixed shapes (padded documents, reference question and QA
-// rows): the graphed run records once and logs the eager run's values to float rounding, with
+// Tiny MAC and CMT training on CUDA with fixed shapes (padded documents, reference question and
+// QA rows): the graphed run records once and logs the eager run's values to float rounding, with
 // metrics every third step (those steps eager beside the recording) and every step (recorded).
 TEST(GraphedTrainingStep, OnCudaMacTrainingLogsWhatEagerTrainingLogs) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "needs CUDA";
-  const auto train = [](const std::string& name, bool cuda_graph, int metrics_every) {
+  const auto train = [](const std::string& file, const std::string& name, bool cuda_graph, int metrics_every) {
     const auto dir = amem::testing::fresh_dir(name);
     const auto config = amem::testing::tiny_mac_config(
-        "mac/tiny_gpt2.yaml",
+        file,
         {"model.device=cuda", "train.bf16_autocast=true", "train.steps=6", "train.batch_size=3", "train.log_every=1",
          "train.save_every=0", "train.eval_every=0", "train.val_documents=1",
          "train.metrics_every=" + std::to_string(metrics_every), "train.max_grad_norm=1.0", "mac.gpt_drop=false",
@@ -243,9 +243,12 @@ TEST(GraphedTrainingStep, OnCudaMacTrainingLogsWhatEagerTrainingLogs) {
     }
     return lines;
   };
-  for (const int metrics_every : {3, 1}) {
-    const auto eager = train("mac_cuda_graph_off", false, metrics_every);
-    const auto graphed = train("mac_cuda_graph_on", true, metrics_every);
+  // MAC with metrics every third step and every step; CMT (its selector, memory-aware
+  // objective and self-matching term in the recording) every step.
+  for (const auto& [file, metrics_every] : std::vector<std::pair<std::string, int>>{
+           {"mac/tiny_gpt2.yaml", 3}, {"mac/tiny_gpt2.yaml", 1}, {"cmt/tiny_gpt2.yaml", 1}}) {
+    const auto eager = train(file, "mac_cuda_graph_off", false, metrics_every);
+    const auto graphed = train(file, "mac_cuda_graph_on", true, metrics_every);
     ASSERT_EQ(eager.size(), 6u);
     ASSERT_EQ(graphed.size(), 6u);
     for (size_t i = 0; i < eager.size(); ++i) {
@@ -254,9 +257,9 @@ TEST(GraphedTrainingStep, OnCudaMacTrainingLogsWhatEagerTrainingLogs) {
         if (key == "lr" || key == "step" || !value.is_number()) continue;
         ASSERT_TRUE(graphed[i].contains(key)) << key;
         EXPECT_NEAR(graphed[i][key].get<double>(), value.get<double>(), 1e-4 * std::abs(value.get<double>()) + 1e-6)
-            << key << " at step " << i + 1 << ", metrics every " << metrics_every;
+            << key << " at step " << i + 1 << ", " << file << ", metrics every " << metrics_every;
       }
     }
-    EXPECT_EQ(graphed.back()["cuda_graph_recordings"].get<double>(), 1.0) << "metrics every " << metrics_every;
+    EXPECT_EQ(graphed.back()["cuda_graph_recordings"].get<double>(), 1.0) << file << ", metrics every " << metrics_every;
   }
 }
