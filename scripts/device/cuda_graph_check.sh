@@ -2,8 +2,8 @@
 # train.cuda_graph (issue 16, item 2) in one device call: builds bench_mac_train and the tests
 # against the image's LibTorch (CUDA), runs the CUDA graph tests (a replayed step against an
 # eager one, tiny MAC training with and without it), then times the gpt2-xl MAC step (T5-large
-# amortizer, T5-base question encoder, 8 x 512 tokens) eagerly and as a replayed graph, both
-# under the Kineto profiler (--profile 1), with the three no-grad metric forwards (as
+# amortizer, T5-base question encoder, 8 x 512 tokens) eagerly and as a replayed graph (median
+# of 5 steps, then one more under the Kineto profiler: --profile 1), with the three no-grad metric forwards (as
 # train.metrics_every=1, the issue's step) and without them. The graph's step has no host-side
 # operators for the profiler to count FLOPs from, so its MFU divides the eager step's GEMM
 # FLOPs (the same work; outermost calls only, kernel_profile.h) by its time.
@@ -13,8 +13,11 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash scripts/device/build_gpu.sh bench_mac_train amem_tests
 mkdir -p "${TMPDIR:-/tmp}"
-build-gpu/bin/amem_tests --gtest_filter='CapturableAdamW.*:GraphedTrainingStep.*' 2>&1 |
-  grep -E "^\[ *(OK|FAILED|SKIPPED|PASSED) *\]|Failure|Expected|Which is|evaluates to" || true
+# A failing test fails the script, after its lines and the timings below.
+tests_status=0
+build-gpu/bin/amem_tests --gtest_filter='CapturableAdamW.*:GraphedTrainingStep.*' > "${OUT:-/tmp}/graph_tests.log" 2>&1 ||
+  tests_status=$?
+grep -E "^\[ *(OK|FAILED|SKIPPED|PASSED) *\]|Failure|Expected|Which is|evaluates to" "${OUT:-/tmp}/graph_tests.log" || true
 bench=build-gpu/bin/bench_mac_train
 source scripts/device/mac_bench_placeholders.sh
 out=$(mktemp)
@@ -51,3 +54,4 @@ for eager, graph in zip(runs[0::2], runs[1::2]):
           f" | peak {e['peak_cuda_gib']:.2f} vs {g['peak_cuda_gib']:.2f} GiB | recordings {g['cuda_graph_recordings']}")
 PY
 rm -f "$out"
+exit "$tests_status"

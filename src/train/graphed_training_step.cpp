@@ -98,9 +98,12 @@ GraphedTrainingStep::Result GraphedTrainingStep::step(const std::vector<TensorBa
     refill_inputs(micro_batches);
     graph_.replay();
     result.mode = Mode::replayed;
-  } else if (graph_.available() && layout == last_layout_) {
-    // The second step in a row with these shapes: record it (in place of any other recording)
-    // on static copies of its inputs, then replay the recording to take the step.
+  } else if (graph_.available() &&
+             (layout == last_layout_ || (!graph_.recorded() && layout == layout_before_last_))) {
+    // The second step in a row with this layout (the shapes changed for good: it takes the
+    // place of any recording), or, with nothing recorded, the second in two steps (layouts that
+    // alternate, as steps with and without metrics at train.metrics_every=2): record it on
+    // static copies of its inputs, then replay the recording to take the step.
     graph_.reset();
     recorded_outputs_.clear();
     inputs_.clear();
@@ -126,6 +129,7 @@ GraphedTrainingStep::Result GraphedTrainingStep::step(const std::vector<TensorBa
     graph_.run_eagerly([&] { run_step(tensors, loss_on, with_metrics, eager_outputs); });
     outputs = &eager_outputs;
   }
+  layout_before_last_ = std::move(last_layout_);
   last_layout_ = layout;
   adamw_.count_step();
 

@@ -59,11 +59,37 @@ void TrainSettings::declare(config::Schema& schema) {
       .one_of({"fp32", "bf16"})
       .field<bool>("cuda_graph", false,
                    "record the optimiser step (forward, backward, clipping, AdamW) as a CUDA graph once and "
-                   "replay it while the batches keep their shapes (a new shape runs eagerly, then records again; "
-                   "steps that log train.metrics_every's metrics run eagerly); one CUDA process, mac and cmt; "
-                   "last-bit differences (train/graphed_training_step.h)")
+                   "replay it while the batches keep their shapes (a new layout runs eagerly, then records; with "
+                   "train.metrics_every=1 the metric forwards are recorded too, with N > 1 the steps with metrics "
+                   "run eagerly); one CUDA process, MAC and CMT; float rounding (train/graphed_training_step.h)")
       .optional<std::string>("resume", "checkpoint folder to continue from (<run>/checkpoint)");
 }
+
+namespace {
+
+// train.cuda_graph where the config alone shows it cannot record (graphed_training_step.h), so
+// that `amem train` and `amem sweep`'s check stop before any data or model is read. The number
+// of processes is known only when the run starts (TrainingRun).
+void refuse_cuda_graph_where_it_cannot_record(const config::Config& config, const TrainSettings& s) {
+  const auto refuse = [&](const std::string& why) {
+    throw ConfigError(config.source_of("train.cuda_graph") + ": train.cuda_graph: " + why);
+  };
+  const std::string method = config.is_null("train.method") ? "" : config.get<std::string>("train.method");
+  if (method != "mac")
+    refuse("records MAC and CMT training only (train.method: mac), and this config trains " +
+           (method.empty() ? std::string("with no train.method (amem qa-tune, amem pretrain)") : "train.method: " + method) +
+           "; set it to false");
+  if (s.foreach_optimizer)
+    refuse("replaces train.foreach_optimizer (a replay launches the whole step at once); set one of them to false");
+  const auto checkpointing = config.get<std::string>("mac.activation_checkpointing");
+  if (checkpointing != "none")
+    refuse("not with mac.activation_checkpointing=" + checkpointing +
+           " (its recomputation restores generator states, which a graph cannot record); set one of them off");
+  const auto device = config.get<std::string>("model.device");
+  if (device != "cuda") refuse("records CUDA work, and this run trains on " + device + " (set model.device=cuda)");
+}
+
+}  // namespace
 
 TrainSettings TrainSettings::from(const config::Config& config) {
   TrainSettings s;
@@ -83,6 +109,7 @@ TrainSettings TrainSettings::from(const config::Config& config) {
   s.bf16_autocast = config.get<bool>("train.bf16_autocast");
   s.foreach_optimizer = config.get<bool>("train.foreach_optimizer");
   s.cuda_graph = config.get<bool>("train.cuda_graph");
+  if (s.cuda_graph) refuse_cuda_graph_where_it_cannot_record(config, s);
   s.optimizer_state_dtype =
       config.get<std::string>("train.optimizer_state_dtype") == "bf16" ? torch::kBFloat16 : torch::kFloat32;
   for (const auto& entry : config.get<std::vector<std::string>>("train.keep_best")) {

@@ -150,16 +150,14 @@ TrainingRun::TrainingRun(TrainingTask& task, const TrainSettings& settings, cons
   optimizer_ = make_adamw(parameters_, options, settings.foreach_optimizer, settings.optimizer_state_dtype);
   distributed::ProcessGroup* group = parallel.group;
   if (settings.cuda_graph) {
+    // The config's own contradictions were refused by TrainSettings::from; these need the run.
     const auto refuse = [](const std::string& why) { throw ConfigError("train.cuda_graph: " + why); };
     if (const auto refusal = task.cuda_graph_refusal()) refuse(*refusal);
-    if (settings.foreach_optimizer)
-      refuse("replaces train.foreach_optimizer (a replay launches the whole step at once); set it to false");
     if (group) refuse("not with data-parallel training yet (the gradient all-reduce is not recorded); run one process");
-    if (!task.device().is_cuda())
-      refuse("records CUDA work, and this run trains on " + task.device().str() + " (set model.device=cuda)");
     graphed_ = std::make_unique<GraphedTrainingStep>(*optimizer_, settings.max_grad_norm, settings.bf16_autocast,
                                                      task.device());
-    if (!graphed_->can_record()) refuse("this build's LibTorch has no CUDA graphs (a CPU build)");
+    if (!graphed_->can_record())
+      refuse("cannot record on " + task.device().str() + " with this build (a CUDA device and a CUDA LibTorch)");
   }
   if (group) {
     task.shard_data(group->rank(), group->size());
@@ -331,7 +329,7 @@ TrainingSummary TrainingRun::run(const TrainingRunPaths& paths) {
       if (step + 1 - start_.step == 20 && graphed_->recordings() == 0)
         spdlog::warn("train.cuda_graph: 20 steps and nothing recorded: the batches' shapes change from step to step "
                      "(pad them to fixed lengths; MAC: mac.pad_documents_to, mac.train_question_layout=left_pad:N, "
-                     "mac.qa_layout=reference) or every step logs metrics (train.metrics_every)");
+                     "mac.qa_layout=reference)");
       for (const auto& metrics : result.metrics) means.add(metrics);
       micro_means = means.means();
     } else {

@@ -172,50 +172,73 @@ TEST(GraphedTrainingStep, OnCpuEveryStepIsEagerAndIsTheLoopsStep) {
   for (const auto& p : net.parameters()) EXPECT_EQ(step_of(optimizer, p), 6);
 }
 
+// The micro-batches with an unused tensor whose size cycles with period 3: no layout comes back
+// within two steps, so a GraphedTrainingStep runs every step eagerly (the reference below).
+std::vector<amem::train::TensorBatch> never_recorded(const std::vector<torch::Tensor>& xs, int step) {
+  auto batches = batches_of(xs, false);
+  for (auto& b : batches) b.tensors.push_back(torch::zeros({int64_t(step % 3) + 1}, xs.front().options()));
+  return batches;
+}
+
 TEST(GraphedTrainingStep, OnCudaReplaysGiveWhatEagerStepsGive) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "needs CUDA";
   const torch::Device cuda(torch::kCUDA, 0);
-  torch::manual_seed(0);
-  Net eager_net, graphed_net;
-  copy_parameters(eager_net, graphed_net);
-  eager_net.to(cuda);
-  graphed_net.to(cuda);
-  torch::optim::AdamW eager_optimizer(eager_net.parameters(), kOptions);
-  torch::optim::AdamW graphed_optimizer(graphed_net.parameters(), kOptions);
-  amem::train::GraphedTrainingStep eager(eager_optimizer, 0.5, true, cuda);
-  amem::train::GraphedTrainingStep graphed(graphed_optimizer, 0.5, true, cuda);
-  ASSERT_TRUE(graphed.can_record());
   using Mode = amem::train::GraphedTrainingStep::Mode;
-  const std::vector<Mode> expected = {Mode::eager, Mode::recorded, Mode::replayed, Mode::replayed,
-                                      Mode::eager,  // new shape
-                                      Mode::recorded, Mode::replayed};
-  for (size_t i = 0; i < expected.size(); ++i) {
-    const auto xs = inputs_of(int(i), 2, i < 4 ? 3 : 5, cuda);
-    // Metrics every other step: no layout twice in a row, so every step runs eagerly.
-    const auto want = eager.step(batches_of(xs, /*with_metrics=*/i % 2 == 0), loss_of(eager_net));
-    EXPECT_EQ(want.mode, Mode::eager);
-    const auto got = graphed.step(batches_of(xs, /*with_metrics=*/false), loss_of(graphed_net));
-    EXPECT_EQ(got.mode, expected[i]) << "step " << i;
-    EXPECT_NEAR(got.loss_sum, want.loss_sum, 1e-6 * want.loss_sum) << "step " << i;
-    EXPECT_NEAR(got.grad_norm, want.grad_norm, 1e-6 * want.grad_norm) << "step " << i;
+  // Steady shapes, then new shapes: recorded twice. Then layouts that alternate (metrics every
+  // other step): the first is recorded on its second step in two and replayed between the
+  // other's eager steps.
+  const std::vector<std::vector<Mode>> expected = {
+      {Mode::eager, Mode::recorded, Mode::replayed, Mode::replayed, Mode::eager, Mode::recorded, Mode::replayed},
+      {Mode::eager, Mode::eager, Mode::recorded, Mode::eager, Mode::replayed, Mode::eager}};
+  for (size_t run = 0; run < expected.size(); ++run) {
+    torch::manual_seed(0);
+    Net eager_net, graphed_net;
+    copy_parameters(eager_net, graphed_net);
+    eager_net.to(cuda);
+    graphed_net.to(cuda);
+    torch::optim::AdamW eager_optimizer(eager_net.parameters(), kOptions);
+    torch::optim::AdamW graphed_optimizer(graphed_net.parameters(), kOptions);
+    amem::train::GraphedTrainingStep eager(eager_optimizer, 0.5, true, cuda);
+    amem::train::GraphedTrainingStep graphed(graphed_optimizer, 0.5, true, cuda);
+    ASSERT_TRUE(graphed.can_record());
+    for (size_t i = 0; i < expected[run].size(); ++i) {
+      const auto xs = inputs_of(int(i), 2, run == 0 && i >= 4 ? 5 : 3, cuda);
+      const auto want = eager.step(never_recorded(xs, int(i)), loss_of(eager_net));
+      EXPECT_EQ(want.mode, Mode::eager);
+      const bool with_metrics = run == 1 && i % 2 == 1;
+      const auto got = graphed.step(batches_of(xs, with_metrics), loss_of(graphed_net));
+      EXPECT_EQ(got.mode, expected[run][i]) << "run " << run << ", step " << i;
+      EXPECT_NEAR(got.loss_sum, want.loss_sum, 1e-6 * want.loss_sum) << "run " << run << ", step " << i;
+      EXPECT_NEAR(got.grad_norm, want.grad_norm, 1e-6 * want.grad_norm) << "run " << run << ", step " << i;
+      ASSERT_EQ(got.metrics.size(), with_metrics ? 2u : 0u);
+    }
+    EXPECT_EQ(graphed.recordings(), run == 0 ? 2 : 1);
+    EXPECT_LT(relative_difference(eager_net, graphed_net), 1e-6);
   }
-  EXPECT_EQ(graphed.recordings(), 2);
-  EXPECT_LT(relative_difference(eager_net, graphed_net), 1e-6);
 }
 
-TEST(GraphedTrainingStep, MacTrainingRefusesWhereItCannotRecord) {
+TEST(GraphedTrainingStep, TrainingRefusesWhereItCannotRecordNamingTheKey) {
   const auto refusal = [](std::vector<std::string> overrides) {
     overrides.push_back("train.cuda_graph=true");
     const auto config = amem::testing::tiny_mac_config("mac/tiny_gpt2.yaml", overrides);
-    amem::methods::MacTrainingTask task(config);
-    return amem::testing::error_of([&] { amem::train::TrainingRun(task, amem::train::TrainSettings::from(config)); });
+    return amem::testing::error_of([&] {
+      amem::methods::MacTrainingTask task(config);
+      amem::train::TrainingRun(task, amem::train::TrainSettings::from(config));
+    });
   };
-  EXPECT_EQ(refusal({}), "train.cuda_graph: records CUDA work, and this run trains on cpu (set model.device=cuda)");
+  const std::string source = "override 'train.cuda_graph=true': train.cuda_graph: ";
+  EXPECT_EQ(refusal({}), source + "records CUDA work, and this run trains on cpu (set model.device=cuda)");
   EXPECT_EQ(refusal({"mac.activation_checkpointing=amortizer_encoder"}),
-            "train.cuda_graph: not with mac.activation_checkpointing (its recomputation restores generator states)");
+            source + "not with mac.activation_checkpointing=amortizer_encoder (its recomputation restores generator "
+                     "states, which a graph cannot record); set one of them off");
   EXPECT_EQ(refusal({"train.foreach_optimizer=true"}),
-            "train.cuda_graph: replaces train.foreach_optimizer (a replay launches the whole step at once); set it to "
-            "false");
+            source + "replaces train.foreach_optimizer (a replay launches the whole step at once); set one of them "
+                     "to false");
+  // What the config alone shows is refused before any data or model is read.
+  const auto camels = amem::testing::tiny_mac_config("mac/tiny_gpt2.yaml", {"train.method=camels", "train.cuda_graph=true"});
+  EXPECT_EQ(amem::testing::error_of([&] { amem::train::TrainSettings::from(camels); }),
+            source + "records MAC and CMT training only (train.method: mac), and this config trains train.method: "
+                     "camels; set it to false");
 }
 
 // Tiny MAC and CMT training on CUDA with fixed shapes (padded documents, reference question and

@@ -5,14 +5,16 @@
 // the time (issue 16's profile); a replay is one launch.
 //
 // A step runs eagerly — on the graph's stream, with the same arithmetic — when its layout (the
-// tensors' shapes, and whether it computes metrics) differs from the last step's; the second
-// step in a row with one layout is recorded, and later steps with the recorded layout replay
-// it. So with train.metrics_every=1 the metric forwards are recorded too (their values stay on
-// the device until the step ends: TrainingTask::loss_on_tensors' device_metrics), and with
-// metrics every N > 1 steps the steps with metrics run eagerly beside the kept recording. On a
-// device that cannot record (CPU) every step runs eagerly. Replays read the micro-batches from
-// tensors refilled in place; the gradients stay in the same tensors, zeroed in place at the
-// start of every step.
+// tensors' shapes, and whether it computes metrics) has no recording. A layout is recorded on
+// its second step in a row (in place of any recording: the shapes changed), or, while nothing is
+// recorded, on its second step in two (layouts that alternate); later steps with the recorded
+// layout replay it, whatever ran between. So with train.metrics_every=1 the metric forwards are
+// recorded too (their values stay on the device until the step ends: TrainingTask::
+// loss_on_tensors' device_metrics), and with metrics every N > 1 steps the steps without
+// metrics are recorded and the steps with them run eagerly beside the recording. On a device
+// that cannot record (CPU) every step runs eagerly. Replays read the micro-batches from tensors
+// refilled in place; the gradients stay in the same tensors, zeroed in place at the start of
+// every step.
 //
 // Numerics against the loop's eager step: clipping is LibTorch's clip_grad_norm_ with the
 // coefficient applied on the device (the norm from _foreach_norm, as train.foreach_optimizer);
@@ -72,7 +74,8 @@ class GraphedTrainingStep {
   bool bf16_autocast_;
   torch::Device device_;
   device::CudaGraph graph_;
-  std::vector<int64_t> recorded_layout_, last_layout_;  // of the recording; of the previous step
+  std::vector<int64_t> recorded_layout_;                    // of the recording
+  std::vector<int64_t> last_layout_, layout_before_last_;  // of the previous two steps
   std::vector<std::vector<torch::Tensor>> inputs_;        // the recording's inputs, refilled in place
   std::vector<StepOutput> recorded_outputs_;              // its metric tensors, rewritten by each replay
   torch::Tensor loss_sum_, grad_norm_;                    // written by every step, read after it

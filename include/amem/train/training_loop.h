@@ -84,8 +84,9 @@ class TrainingRun {
   // naming train.resume), train.steps not past its step (amem::ConfigError naming train.steps),
   // a damaged checkpoint file (amem::Error naming it), a checkpoint of another world size
   // (amem::ConfigError), ranks that start from different tensors (amem::Error), train.cuda_graph
-  // where it cannot record (amem::ConfigError: the task, a CPU device, several processes, with
-  // train.foreach_optimizer). `task` must outlive the run.
+  // where it cannot record (amem::ConfigError: the task, several processes, a device or build
+  // without CUDA; TrainSettings::from refuses what the config alone shows). `task` must outlive
+  // the run.
   TrainingRun(TrainingTask& task, const TrainSettings& settings, const DataParallel& parallel = {});
   ~TrainingRun();
 
