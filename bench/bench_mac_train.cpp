@@ -140,13 +140,15 @@ int run(int argc, char** argv) {
   };
   std::vector<amem::methods::MacBatch> micro_batches;
   for (int micro = 0; micro < accum; ++micro) micro_batches.push_back(micro_batch(int64_t(micro) * world + rank));
+  // The fixed micro-batches' real tokens, counted once (reading the masks waits for the device).
+  int64_t step_tokens = 0;
+  for (const auto& micro : micro_batches) step_tokens += amem::methods::mac_batch_tokens(micro, settings.lift_ratio);
   const auto& cmt = settings.cmt;  // as MacTrainingTask::objective_options
   const amem::methods::MacObjectiveOptions options{settings.lift_ratio, settings.gpt_drop, args["--metrics"] != "0",
                                                    cmt.selector->during_training() ? cmt.selector.get() : nullptr,
                                                    cmt.memory_aware_alpha, cmt.auxiliary_terms,
                                                    settings.aggregator.get()};
 
-  int64_t tokens = 0;
   double loss = 0;  // printed so that a non-finite step (a broken run) shows
   std::vector<double> losses;  // each step's mean over the world's micro-batches
   const bool cuda_graph = args["--cuda-graph"] != "0" || config.get<bool>("train.cuda_graph");
@@ -159,8 +161,7 @@ int run(int argc, char** argv) {
   if (cuda_graph) {
     graphed = std::make_unique<amem::train::GraphedTrainingStep>(optimizer, 100.0, /*bf16_autocast=*/true, device);
     for (const auto& micro : micro_batches)
-      graph_batches.push_back({micro.tensors(options.with_metrics), amem::methods::mac_batch_tokens(micro, settings.lift_ratio),
-                               options.with_metrics});
+      graph_batches.push_back({micro.tensors(options.with_metrics), 0, options.with_metrics});
   }
   const auto graphed_step = [&] {
     const auto result = graphed->step(graph_batches, [&](const std::vector<torch::Tensor>& tensors, bool with_metrics) {
@@ -171,8 +172,6 @@ int run(int argc, char** argv) {
                                               micro_options);
       return amem::train::StepOutput{out.loss, {}, 0, std::move(out.device_metrics)};
     });
-    tokens = 0;
-    for (const auto& micro : graph_batches) tokens += micro.tokens;
     loss = result.loss_sum / double(accum);
     losses.push_back(loss);
   };
@@ -180,7 +179,6 @@ int run(int argc, char** argv) {
   auto phased_step = [&](const std::function<void(const char*)>& between) {
     optimizer.zero_grad();
     torch::Tensor loss_sum = torch::zeros({1}, torch::TensorOptions().dtype(torch::kDouble).device(device));
-    tokens = 0;
     for (int micro = 0; micro < accum; ++micro) {
       amem::methods::MacObjectiveOutput out;
       {
@@ -192,7 +190,6 @@ int run(int argc, char** argv) {
       (out.loss / double(accum)).backward();
       between("backward");
       loss_sum += out.loss.detach().to(torch::kDouble);
-      tokens += amem::methods::mac_batch_tokens(micro_batches[size_t(micro)], settings.lift_ratio);
     }
     if (all_reduce) {
       all_reduce->finish();
@@ -244,7 +241,7 @@ int run(int argc, char** argv) {
       cmt.memory_aware_alpha ? "true" : "false", cmt.auxiliary_terms.size(),
       options.selector ? "true" : "false", settings.lift_ratio, (long long)batch,
       (long long)amem::methods::lifted_count(batch, settings.lift_ratio), (long long)doc_tokens, loss, median,
-      double(tokens) / median, (long long)peak.cuda_bytes.value_or(-1),
+      double(step_tokens) / median, (long long)peak.cuda_bytes.value_or(-1),
       peak.cuda_bytes ? double(*peak.cuda_bytes) / double(1LL << 30) : -1.0);
   // One process, one micro-batch: the phases are then each timed once.
   if (args["--profile"] != "0" && on_cuda && !group && accum == 1) {

@@ -104,8 +104,7 @@ GraphedTrainingStep::Result GraphedTrainingStep::step(const std::vector<TensorBa
     // place of any recording), or, with nothing recorded, the second in two steps (layouts that
     // alternate, as steps with and without metrics at train.metrics_every=2): record it on
     // static copies of its inputs, then replay the recording to take the step.
-    graph_.reset();
-    recorded_outputs_.clear();
+    recorded_outputs_.clear();  // (record() drops the old recording and its pool)
     inputs_.clear();
     for (const auto& micro : micro_batches) {
       std::vector<torch::Tensor> copies;

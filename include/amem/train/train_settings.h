@@ -34,8 +34,8 @@ struct TrainSettings {
   int64_t val_documents;  // validation documents used; -1: all
   bool bf16_autocast;     // autocast to bfloat16 on CUDA (no effect on CPU)
   bool foreach_optimizer = false;  // ForeachAdamW + clip_grad_norm_foreach (train/foreach_adamw.h)
-  torch::ScalarType optimizer_state_dtype = torch::kFloat32;
-  bool cuda_graph = false;  // record the step as a CUDA graph and replay it (graphed_training_step.h)  // AdamW's moments: kFloat32 or kBFloat16 (make_adamw)
+  torch::ScalarType optimizer_state_dtype = torch::kFloat32;  // AdamW's moments: kFloat32 or kBFloat16 (make_adamw)
+  bool cuda_graph = false;  // record the step as a CUDA graph and replay it (graphed_training_step.h)
   std::vector<KeptBest> keep_best;    // more best models besides best/ (train.keep_best)
   std::optional<std::string> resume;  // a checkpoint folder of an earlier run
 

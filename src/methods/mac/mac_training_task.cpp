@@ -88,10 +88,8 @@ train::StepOutput MacTrainingTask::compute_loss() {
 }
 
 std::optional<std::string> MacTrainingTask::cuda_graph_refusal() const {
-  // Recomputing the encoder in backward restores the CUDA generator's state, which a graph
-  // cannot record (layers/activation_checkpoint.h).
-  if (mac_.settings().checkpoint_amortizer_encoder)
-    return std::string("not with mac.activation_checkpointing (its recomputation restores generator states)");
+  // What MAC's config could contradict (mac.activation_checkpointing, whose recomputation
+  // restores generator states) TrainSettings::from refused before this task was built.
   return std::nullopt;
 }
 

@@ -41,8 +41,8 @@ class MacTrainingTask : public train::TrainingTask {
   // train.metrics_every-th step and the last; the loss is the same either way.
   train::StepOutput compute_loss() override;
   // train.cuda_graph: the micro-batch's tensors (MacBatch::tensors(), the texts only with
-  // metrics) and their loss, which waits for the host only for its metrics. Refused with
-  // mac.activation_checkpointing.
+  // metrics) and their loss, whose metrics stay on the device (TrainSettings::from refuses
+  // train.cuda_graph with mac.activation_checkpointing).
   std::optional<std::string> cuda_graph_refusal() const override;
   train::TensorBatch next_tensor_batch() override;
   train::StepOutput loss_on_tensors(const std::vector<torch::Tensor>& tensors, bool with_metrics) override;
