@@ -19,12 +19,13 @@
 // Usage: bench_mac_train [--config configs/mac/gpt2_xl.yaml] [--overrides ""] [--metrics 1] [--preset gpt2-xl] [--lift 0.25]
 //                        [--batch 8] [--doc-tokens 512] [--question-tokens 32] [--qa-tokens 64]
 //                        [--steps 5] [--warmup 2] [--device cuda|cpu] [--accum 1]
-//                        [--profile 0] [--peak-tflops 989] [--foreach 0] [--cuda-graph 0]
+//                        [--profile 0] [--peak-tflops 989] [--foreach 0] [--fused 0] [--cuda-graph 0]
 // --device cpu (float32 base LM) only checks that the program runs; its timings mean nothing.
 // --profile 1 then runs one more step phase by phase (objective forward, backward, clipping +
 // AdamW, each timed between synchronisations) and one under the Kineto profiler
 // (kernel_profile.h); --peak-tflops is the GPU's dense bf16 peak the MFU bound divides by.
 // --foreach 1 steps with train.foreach_optimizer's AdamW and clipping (train/foreach_adamw.h).
+// --fused 1 (or train.fused_optimizer=true) updates with at::_fused_adamw_ (train/capturable_adamw.h).
 // --cuda-graph 1 (or train.cuda_graph=true) steps as `amem train` with train.cuda_graph: the
 // first step eager, the second recorded, then replays (train/graphed_training_step.h), the
 // metric forwards (--metrics 1) recorded with the rest, as with train.metrics_every=1.
@@ -61,6 +62,7 @@
 #include "amem/distributed/rank_device.h"
 #include "amem/eval/peak_memory.h"
 #include "amem/methods/mac/mac_objective.h"
+#include "amem/train/capturable_adamw.h"
 #include "amem/train/foreach_adamw.h"
 #include "amem/train/graphed_training_step.h"
 #include "amem/train/lm_loss.h"
@@ -78,7 +80,7 @@ int run(int argc, char** argv) {
       {"--qa-tokens", "64"},                    {"--steps", "5"},          {"--warmup", "2"},
       {"--device", "cuda"},                     {"--overrides", ""},       {"--metrics", "1"},
       {"--accum", "1"},                         {"--profile", "0"},        {"--peak-tflops", "989"},
-      {"--foreach", "0"},                       {"--cuda-graph", "0"}};
+      {"--foreach", "0"},                       {"--cuda-graph", "0"},     {"--fused", "0"}};
   if (!amem::bench::read_options(argc, argv, "bench_mac_train", args)) return 2;
   const bool on_cuda = args["--device"] == "cuda";
   if ((on_cuda && !torch::cuda::is_available()) || !amem::bench::kGpt2Presets.count(args["--preset"])) {
@@ -116,9 +118,13 @@ int run(int argc, char** argv) {
   std::vector<torch::Tensor> parameters = networks->parameters();
   const bool foreach_optimizer = args["--foreach"] != "0" || config.get<bool>("train.foreach_optimizer");
   const bool bf16_states = config.get<std::string>("train.optimizer_state_dtype") == "bf16";
+  const bool fused_optimizer = args["--fused"] != "0" || config.get<bool>("train.fused_optimizer");
   auto adamw = amem::train::make_adamw(parameters, torch::optim::AdamWOptions(1e-5), foreach_optimizer,
                                        bf16_states ? torch::kBFloat16 : torch::kFloat32);
   auto& optimizer = *adamw;
+  std::unique_ptr<amem::train::CapturableAdamW> fused_adamw;  // the eager step's, with --fused 1
+  if (fused_optimizer && !(args["--cuda-graph"] != "0" || config.get<bool>("train.cuda_graph")))
+    fused_adamw = std::make_unique<amem::train::CapturableAdamW>(optimizer, /*fused=*/true);
   std::unique_ptr<amem::distributed::GradientAllReduce> all_reduce;
   if (group) all_reduce = std::make_unique<amem::distributed::GradientAllReduce>(parameters, *group, int64_t(25) << 20);
 
@@ -159,7 +165,8 @@ int run(int argc, char** argv) {
   std::unique_ptr<amem::train::GraphedTrainingStep> graphed;
   std::vector<amem::train::TensorBatch> graph_batches;
   if (cuda_graph) {
-    graphed = std::make_unique<amem::train::GraphedTrainingStep>(optimizer, 100.0, /*bf16_autocast=*/true, device);
+    graphed = std::make_unique<amem::train::GraphedTrainingStep>(optimizer, 100.0, /*bf16_autocast=*/true,
+                                                                 fused_optimizer, device);
     for (const auto& micro : micro_batches)
       graph_batches.push_back({micro.tensors(options.with_metrics), 0, options.with_metrics});
   }
@@ -177,7 +184,10 @@ int run(int argc, char** argv) {
   };
   // One step; `between` runs after each phase (the phase profile synchronises there).
   auto phased_step = [&](const std::function<void(const char*)>& between) {
-    optimizer.zero_grad();
+    {
+      RECORD_USER_SCOPE("amem.step.zero_grad");
+      optimizer.zero_grad();
+    }
     torch::Tensor loss_sum = torch::zeros({1}, torch::TensorOptions().dtype(torch::kDouble).device(device));
     for (int micro = 0; micro < accum; ++micro) {
       amem::methods::MacObjectiveOutput out;
@@ -195,11 +205,23 @@ int run(int argc, char** argv) {
       all_reduce->finish();
       group->all_reduce(loss_sum, "the step's loss");
     }
-    if (foreach_optimizer)
-      amem::train::clip_grad_norm_foreach(parameters, 100.0);
-    else
-      torch::nn::utils::clip_grad_norm_(parameters, 100.0);
-    optimizer.step();
+    {
+      RECORD_USER_SCOPE("amem.step.clip");
+      if (foreach_optimizer)
+        amem::train::clip_grad_norm_foreach(parameters, 100.0);
+      else
+        torch::nn::utils::clip_grad_norm_(parameters, 100.0);
+    }
+    {
+      RECORD_USER_SCOPE("amem.step.adamw");
+      if (fused_adamw) {
+        fused_adamw->prepare();
+        fused_adamw->update();
+        fused_adamw->count_step();
+      } else {
+        optimizer.step();
+      }
+    }
     between("clip_and_adamw");
     loss = loss_sum.item<double>() / double(accum * world);
     losses.push_back(loss);
@@ -232,12 +254,12 @@ int run(int argc, char** argv) {
   std::printf("{\"world_size\": %d, \"accum\": %d, \"losses\": [%s], ", world, accum, loss_list.c_str());
   std::printf(
       "\"impl\": \"amem\", \"torch\": \"%s\", \"config\": \"%s\", \"overrides\": \"%s\", \"metrics\": %s, \"preset\": \"%s\", "
-      "\"foreach_optimizer\": %s, \"cuda_graph\": %s, \"cuda_graph_recordings\": %lld, \"optimizer_state_dtype\": \"%s\", \"activation_checkpointing\": \"%s\", \"memory_aware\": %s, \"auxiliary_terms\": %zu, \"selects_in_training\": %s, \"lift_ratio\": %.3f, "
+      "\"foreach_optimizer\": %s, \"fused_optimizer\": %s, \"cuda_graph\": %s, \"cuda_graph_recordings\": %lld, \"optimizer_state_dtype\": \"%s\", \"activation_checkpointing\": \"%s\", \"memory_aware\": %s, \"auxiliary_terms\": %zu, \"selects_in_training\": %s, \"lift_ratio\": %.3f, "
       "\"documents\": %lld, \"lifted\": %lld, \"doc_tokens\": %lld, \"loss\": %.6f, \"step_s\": %.4f, \"tokens_per_s\": %.1f, "
       "\"peak_cuda_bytes\": %lld, \"peak_cuda_gib\": %.2f}\n",
       TORCH_VERSION, args["--config"].c_str(), args["--overrides"].c_str(),
       options.with_metrics ? "true" : "false", args["--preset"].c_str(), foreach_optimizer ? "true" : "false",
-      cuda_graph ? "true" : "false", (long long)(graphed ? graphed->recordings() : 0), bf16_states ? "bf16" : "fp32", settings.checkpoint_amortizer_encoder ? "amortizer_encoder" : "none",
+      fused_optimizer ? "true" : "false", cuda_graph ? "true" : "false", (long long)(graphed ? graphed->recordings() : 0), bf16_states ? "bf16" : "fp32", settings.checkpoint_amortizer_encoder ? "amortizer_encoder" : "none",
       cmt.memory_aware_alpha ? "true" : "false", cmt.auxiliary_terms.size(),
       options.selector ? "true" : "false", settings.lift_ratio, (long long)batch,
       (long long)amem::methods::lifted_count(batch, settings.lift_ratio), (long long)doc_tokens, loss, median,

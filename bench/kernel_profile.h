@@ -11,7 +11,13 @@
 //     inputs and calls the operator again, and the profiler records both calls with the same
 //     shapes, so under autocast the first count takes each product twice (issue 16: 67.5 TFLOP
 //     counted for a MAC step of ~40 TFLOP by hand). Attention kernels are counted in neither,
-//     so each gives a lower bound on MFU only if no GEMM is counted twice.
+//     so each gives a lower bound on MFU only if no GEMM is counted twice,
+//   - GPU time per part of the step and per operator: each kernel belongs to the operator that
+//     launched it (the profiler links them by correlation id), that operator to the innermost
+//     profiler scope named amem.* around it (amem.mac.amortize, amem.step.adamw, ...: the
+//     RECORD_USER_SCOPEs of mac_objective.cpp and the benches), and an operator run by a
+//     backward node to "backward of" the scope of the forward operator that made the node
+//     (autograd's sequence numbers); attribute_gpu_time.
 // Needs LibTorch >= 2 (the image's 2.11); on older builds it says so and prints nothing else.
 #pragma once
 
@@ -81,6 +87,75 @@ inline double outermost_gemm_flops(std::vector<GemmCall> calls) {
   return flops;
 }
 
+// A host-side event of a profile (an operator, a backward node, or a user scope), and the GPU
+// seconds of the kernels it launched itself.
+struct HostEvent {
+  std::string name;
+  uint64_t thread = 0, start_ns = 0, end_ns = 0;
+  int64_t sequence_nr = -1;  // autograd's: a forward operator's, and the backward node it made
+  double gpu_s = 0;
+};
+
+// GPU seconds per part of the step and per (part, operator), from `events` with their kernels'
+// time. An event's part is the innermost enclosing (or its own) scope whose name starts with
+// "amem.", or "(no scope)"; inside a backward node (a named event with a sequence number that
+// is not an aten:: operator, e.g. "AddmmBackward0") it is "backward of " + the part of a forward
+// aten:: operator with the node's sequence number ("backward of ?" when none was recorded), and
+// the operator is named "node > operator". Events nest when one's span holds the other's on
+// the same thread.
+struct GpuTimeAttribution {
+  std::map<std::string, double> by_part;
+  std::map<std::pair<std::string, std::string>, double> by_operator;  // (part, operator)
+};
+
+inline GpuTimeAttribution attribute_gpu_time(const std::vector<HostEvent>& events) {
+  const auto starts_with = [](const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; };
+  const auto is_scope = [&](const HostEvent& e) { return starts_with(e.name, "amem."); };
+  const auto is_node = [&](const HostEvent& e) {
+    return e.sequence_nr >= 0 && !starts_with(e.name, "aten::") && !is_scope(e) && !starts_with(e.name, "autograd::");
+  };
+  std::vector<size_t> order(events.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    const auto& x = events[a];
+    const auto& y = events[b];
+    return std::tie(x.thread, x.start_ns, y.end_ns) < std::tie(y.thread, y.start_ns, x.end_ns);
+  });
+  // Each event's innermost scope and innermost backward node (-1: none), through a stack of
+  // the events open on its thread.
+  std::vector<long> scope(events.size(), -1), node(events.size(), -1);
+  std::vector<size_t> open;
+  for (size_t k = 0; k < order.size(); ++k) {
+    const size_t i = order[k];
+    const auto& e = events[i];
+    if (k > 0 && events[order[k - 1]].thread != e.thread) open.clear();
+    while (!open.empty() && events[open.back()].end_ns <= e.start_ns) open.pop_back();
+    const long parent = open.empty() ? -1 : long(open.back());
+    scope[i] = is_scope(e) ? long(i) : parent < 0 ? -1 : scope[size_t(parent)];
+    node[i] = is_node(e) ? long(i) : parent < 0 ? -1 : node[size_t(parent)];
+    open.push_back(i);
+  }
+  const auto part_of_scope = [&](size_t i) { return scope[i] < 0 ? std::string("(no scope)") : events[size_t(scope[i])].name; };
+  std::map<int64_t, std::string> forward_part;  // sequence number -> the part of its forward operator
+  for (size_t i = 0; i < events.size(); ++i)
+    if (node[i] < 0 && events[i].sequence_nr >= 0 && starts_with(events[i].name, "aten::"))
+      forward_part.emplace(events[i].sequence_nr, part_of_scope(i));
+  GpuTimeAttribution out;
+  for (size_t i = 0; i < events.size(); ++i) {
+    if (events[i].gpu_s == 0) continue;
+    std::string part = part_of_scope(i), op = events[i].name;
+    if (node[i] >= 0) {
+      const auto& n = events[size_t(node[i])];
+      const auto found = forward_part.find(n.sequence_nr);
+      part = "backward of " + (found == forward_part.end() ? std::string("?") : found->second);
+      if (size_t(node[i]) != i) op = n.name + " > " + op;
+    }
+    out.by_part[part] += events[i].gpu_s;
+    out.by_operator[{part, op}] += events[i].gpu_s;
+  }
+  return out;
+}
+
 // Profiles one call of `step` (already warmed up) and prints the summary lines, each tagged
 // with `label`. `peak_flops` (FLOP/s of the GPU in the step's precision) turns the counted
 // matmul FLOPs into an MFU lower bound.
@@ -103,9 +178,22 @@ inline void profile_step(const std::string& label, const std::function<void()>& 
 
   std::map<std::string, double> by_class;
   std::map<std::string, std::pair<double, int64_t>> by_kernel;  // seconds, launches
-  double gpu = 0, flops = 0;
+  double gpu = 0, flops = 0, unlinked = 0;
   std::vector<GemmCall> gemm_calls;
+  std::vector<HostEvent> host;
+  std::map<uint64_t, size_t> host_by_correlation;  // an operator's correlation id -> its event
   for (const auto& event : result->events()) {
+    if (event.deviceType() == c10::DeviceType::CUDA || event.name().rfind("cuda", 0) == 0) continue;
+    host_by_correlation[event.correlationId()] = host.size();  // (CUDA runtime calls left out: their ids are CUPTI's)
+    host.push_back({event.name(), event.startThreadId(), event.startNs(), event.endNs(), event.sequenceNr(), 0});
+  }
+  // Device-side records that are not GPU work: the GPU spans of the amem.* user scopes, and
+  // CUPTI's own buffer overhead.
+  const auto is_work = [](const std::string& name) {
+    return name.rfind("amem.", 0) != 0 && name.find("Activity Buffer") == std::string::npos;
+  };
+  for (const auto& event : result->events()) {
+    if (event.deviceType() == c10::DeviceType::CUDA && !is_work(event.name())) continue;
     if (event.deviceType() == c10::DeviceType::CUDA) {
       const double seconds = double(event.durationNs()) * 1e-9;
       gpu += seconds;
@@ -113,6 +201,11 @@ inline void profile_step(const std::string& label, const std::function<void()>& 
       auto& kernel = by_kernel[event.name().substr(0, 90)];
       kernel.first += seconds;
       kernel.second += 1;
+      const auto launcher = host_by_correlation.find(event.linkedCorrelationId());
+      if (launcher == host_by_correlation.end())
+        unlinked += seconds;  // a replayed graph's kernels: no operator launched them
+      else
+        host[launcher->second].gpu_s += seconds;
     } else if (is_gemm_operator(event.name())) {
       flops += double(event.flops());
       gemm_calls.push_back({event.name(), event.startThreadId(), event.startNs(), event.endNs(), double(event.flops())});
@@ -133,6 +226,27 @@ inline void profile_step(const std::string& label, const std::function<void()>& 
   for (size_t i = 0; i < std::min<size_t>(kernels.size(), 12); ++i)
     std::printf("{\"profile\": \"%s\", \"kernel\": \"%s\", \"gpu_s\": %.4f, \"launches\": %lld}\n", label.c_str(),
                 kernels[i].first.c_str(), kernels[i].second.first, (long long)kernels[i].second.second);
+  auto attribution = attribute_gpu_time(host);
+  if (unlinked > 0) attribution.by_part["(no operator: a graph replay)"] += unlinked;
+  std::vector<std::pair<std::string, double>> parts(attribution.by_part.begin(), attribution.by_part.end());
+  std::sort(parts.begin(), parts.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  for (const auto& [part, seconds] : parts)
+    std::printf("{\"profile\": \"%s\", \"part\": \"%s\", \"gpu_s\": %.4f, \"share_pct\": %.1f}\n", label.c_str(),
+                part.c_str(), seconds, 100.0 * seconds / gpu);
+  // Each part's most expensive operators (parts above 1% of the GPU time).
+  std::vector<std::pair<std::pair<std::string, std::string>, double>> ops(attribution.by_operator.begin(),
+                                                                          attribution.by_operator.end());
+  std::sort(ops.begin(), ops.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  for (const auto& [part, seconds] : parts) {
+    if (seconds < 0.01 * gpu) continue;
+    int shown = 0;
+    for (const auto& [key, op_seconds] : ops) {
+      if (key.first != part) continue;
+      std::printf("{\"profile\": \"%s\", \"operator\": \"%s\", \"part\": \"%s\", \"gpu_s\": %.4f}\n", label.c_str(),
+                  key.second.substr(0, 90).c_str(), part.c_str(), op_seconds);
+      if (++shown == 8) break;
+    }
+  }
   std::printf("{\"profile\": \"%s\", \"kernel_launches\": %lld}\n", label.c_str(), [&] {
     long long n = 0;
     for (const auto& k : kernels) n += k.second.second;

@@ -38,8 +38,11 @@ torch::Tensor RelativePositionBiasImpl::forward(int64_t q_len, int64_t k_len) {
   auto query = torch::arange(k_len - q_len, k_len, longs).unsqueeze(1);
   auto key = torch::arange(k_len, longs).unsqueeze(0);
   auto buckets = relative_position_bucket(key - query, bidirectional_, num_buckets_, max_distance_);
-  // [q, k, heads] -> [1, heads, q, k]
-  return torch::embedding(weight, buckets).permute({2, 0, 1}).unsqueeze(0);
+  // [q, k, heads] -> [1, heads, q, k], contiguous: the permuted view steps a head count between keys,
+  // which the attention masks summed from it inherit, and SDPA's fused kernels want the mask's
+  // last dimension dense; with it strided, T5's self-attention fell back to the math path
+  // (forward + backward about 2x slower at T5-large's shapes, 8 x 512 tokens; issue 16's profile).
+  return torch::embedding(weight, buckets).permute({2, 0, 1}).unsqueeze(0).contiguous();
 }
 
 }  // namespace amem::layers

@@ -19,16 +19,25 @@ torch::optim::AdamWOptions& group_options(torch::optim::AdamW& optimizer) {
 
 }  // namespace
 
-CapturableAdamW::CapturableAdamW(torch::optim::AdamW& optimizer) : optimizer_(optimizer) {
+CapturableAdamW::CapturableAdamW(torch::optim::AdamW& optimizer, bool fused) : optimizer_(optimizer), fused_(fused) {
   if (optimizer.param_groups().size() != 1) throw std::invalid_argument("CapturableAdamW: expected one parameter group");
   if (group_options(optimizer).amsgrad()) throw std::invalid_argument("CapturableAdamW: amsgrad is not supported");
   params_ = optimizer.param_groups().front().params();
   if (params_.empty()) throw std::invalid_argument("CapturableAdamW: no parameters");
+  if (fused && !fused_available())
+    throw std::invalid_argument("CapturableAdamW: this LibTorch (" TORCH_VERSION ") has no at::_fused_adamw_ (2.4 or newer)");
+  if (fused)
+    for (const auto& p : params_)
+      if (adamw_state_dtype(optimizer_, p) != p.scalar_type())
+        throw std::invalid_argument("CapturableAdamW: fused keeps the moments in the parameters' dtype");
   // Float64, as the host's arithmetic: 1 - 0.999^t in float32 loses five digits to
   // cancellation (PyTorch's capturable AdamW keeps float32 steps and lives with it).
   const auto on_device = torch::TensorOptions().dtype(torch::kFloat64).device(params_.front().device());
   step_ = torch::zeros({}, on_device);
   lr_ = torch::zeros({}, on_device);
+  // The fused kernel reads float32 counts and lr (it forms the bias corrections in float64).
+  step32_ = torch::zeros({}, on_device.dtype(torch::kFloat32));
+  lr32_ = torch::zeros({}, on_device.dtype(torch::kFloat32));
 }
 
 void CapturableAdamW::prepare() {
@@ -45,10 +54,30 @@ void CapturableAdamW::prepare() {
   torch::NoGradGuard no_grad;
   step_.fill_(double(taken.value_or(0)));
   lr_.fill_(group_options(optimizer_).lr());
+  step32_.fill_(double(taken.value_or(0)));
+  lr32_.fill_(group_options(optimizer_).lr());
+}
+
+torch::optim::AdamWParamState& CapturableAdamW::state_of(const torch::Tensor& p) {
+  auto& slot = optimizer_.state()[optimizer_state_key(p)];
+  if (!slot) {
+    // A parameter's first gradient: zero moments, as AdamW's first step makes them. Only in an
+    // eager step: a recording would put them in the graph's pool and zero them on replay.
+    if (device::CudaGraph::recording())
+      throw std::logic_error("CapturableAdamW::update: a parameter without state while recording");
+    auto fresh = std::make_unique<torch::optim::AdamWParamState>();
+    fresh->step(0);
+    const auto moments = torch::TensorOptions().dtype(adamw_state_dtype(optimizer_, p));  // bf16 or as p
+    fresh->exp_avg(torch::zeros_like(p, moments, torch::MemoryFormat::Preserve));
+    fresh->exp_avg_sq(torch::zeros_like(p, moments, torch::MemoryFormat::Preserve));
+    slot = std::move(fresh);
+  }
+  return static_cast<torch::optim::AdamWParamState&>(*slot);
 }
 
 void CapturableAdamW::update() {
   torch::NoGradGuard no_grad;
+  if (fused_) return fused_update();
   const auto& options = group_options(optimizer_);
   const auto [beta1, beta2] = options.betas();
   step_.add_(1);
@@ -62,20 +91,7 @@ void CapturableAdamW::update() {
   for (auto& p : params_) {
     const auto& grad = p.grad();
     if (!grad.defined()) continue;
-    auto& slot = optimizer_.state()[optimizer_state_key(p)];
-    if (!slot) {
-      // A parameter's first gradient: zero moments, as AdamW's first step makes them. Only in
-      // an eager step: a recording would put them in the graph's pool and zero them on replay.
-      if (device::CudaGraph::recording())
-        throw std::logic_error("CapturableAdamW::update: a parameter without state while recording");
-      auto fresh = std::make_unique<torch::optim::AdamWParamState>();
-      fresh->step(0);
-      const auto moments = torch::TensorOptions().dtype(adamw_state_dtype(optimizer_, p));  // bf16 or as p
-      fresh->exp_avg(torch::zeros_like(p, moments, torch::MemoryFormat::Preserve));
-      fresh->exp_avg_sq(torch::zeros_like(p, moments, torch::MemoryFormat::Preserve));
-      slot = std::move(fresh);
-    }
-    auto& state = static_cast<torch::optim::AdamWParamState&>(*slot);
+    auto& state = state_of(p);
     auto exp_avg = state.exp_avg(), exp_avg_sq = state.exp_avg_sq();
     const bool rounded = exp_avg.scalar_type() != p.scalar_type();
     auto m = rounded ? exp_avg.to(p.scalar_type()) : exp_avg;
@@ -90,6 +106,29 @@ void CapturableAdamW::update() {
       exp_avg_sq.copy_(v);
     }
   }
+}
+
+void CapturableAdamW::fused_update() {
+#ifdef AMEM_HAS_FUSED_ADAMW
+  const auto& options = group_options(optimizer_);
+  const auto [beta1, beta2] = options.betas();
+  std::vector<torch::Tensor> params, grads, exp_avgs, exp_avg_sqs, steps;
+  for (auto& p : params_) {
+    if (!p.grad().defined()) continue;
+    auto& state = state_of(p);
+    params.push_back(p);
+    grads.push_back(p.grad());
+    exp_avgs.push_back(state.exp_avg());
+    exp_avg_sqs.push_back(state.exp_avg_sq());
+    steps.push_back(step32_);  // every parameter is at the same step (prepare): one count read by all
+  }
+  step32_.add_(1);  // the kernel reads the step it takes, as torch.optim's fused path increments first
+  at::_fused_adamw_(params, grads, exp_avgs, exp_avg_sqs, /*max_exp_avg_sqs=*/{}, steps, lr32_, beta1, beta2,
+                    options.weight_decay(), options.eps(), /*amsgrad=*/false, /*maximize=*/false,
+                    /*grad_scale=*/c10::nullopt, /*found_inf=*/c10::nullopt);
+#else
+  throw std::logic_error("CapturableAdamW: fused without at::_fused_adamw_");
+#endif
 }
 
 void CapturableAdamW::count_step() {

@@ -39,9 +39,9 @@ torch::Tensor clip_on_device(const std::vector<torch::Tensor>& grads, std::optio
 }  // namespace
 
 GraphedTrainingStep::GraphedTrainingStep(torch::optim::AdamW& optimizer, std::optional<double> max_grad_norm,
-                                         bool bf16_autocast, const torch::Device& device)
+                                         bool bf16_autocast, bool fused_adamw, const torch::Device& device)
     : optimizer_(optimizer),
-      adamw_(optimizer),
+      adamw_(optimizer, fused_adamw),
       max_grad_norm_(max_grad_norm),
       bf16_autocast_(bf16_autocast),
       device_(device),
@@ -56,9 +56,17 @@ void GraphedTrainingStep::run_step(const std::vector<std::vector<torch::Tensor>>
   const auto& params = optimizer_.param_groups().front().params();
   {
     torch::NoGradGuard no_grad;
-    // In place: a replay writes into the gradients its recording saw.
-    for (const auto& p : params)
-      if (p.grad().defined()) p.grad().zero_();
+    for (const auto& p : params) {
+      if (!p.grad().defined()) continue;
+      if (device::CudaGraph::recording())
+        // No gradient: backward's first one then becomes it where it was computed, in the
+        // graph's pool, and each replay writes it there again (no zeroing, no accumulation:
+        // ~2 passes over the gradients saved). It stays the parameter's gradient afterwards.
+        p.mutable_grad() = torch::Tensor();
+      else
+        // In place: eager steps beside a recording use the gradients it writes.
+        p.grad().zero_();
+    }
     loss_sum_.zero_();
   }
   const double count = double(micro_batches.size());

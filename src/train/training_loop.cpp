@@ -22,6 +22,7 @@
 #include "amem/run/progress.h"
 #include "amem/train/finite_step.h"
 #include "amem/train/foreach_adamw.h"
+#include "amem/train/capturable_adamw.h"
 #include "amem/train/graphed_training_step.h"
 #include "amem/train/lr_schedule.h"
 
@@ -155,9 +156,11 @@ TrainingRun::TrainingRun(TrainingTask& task, const TrainSettings& settings, cons
     if (const auto refusal = task.cuda_graph_refusal()) refuse(*refusal);
     if (group) refuse("not with data-parallel training yet (the gradient all-reduce is not recorded); run one process");
     graphed_ = std::make_unique<GraphedTrainingStep>(*optimizer_, settings.max_grad_norm, settings.bf16_autocast,
-                                                     task.device());
+                                                     settings.fused_optimizer, task.device());
     if (!graphed_->can_record())
       refuse("cannot record on " + task.device().str() + " with this build (a CUDA device and a CUDA LibTorch)");
+  } else if (settings.fused_optimizer) {
+    fused_adamw_ = std::make_unique<CapturableAdamW>(*optimizer_, /*fused=*/true);
   }
   if (group) {
     task.shard_data(group->rank(), group->size());
@@ -364,7 +367,13 @@ TrainingSummary TrainingRun::run(const TrainingRunPaths& paths) {
       grad_norm = settings.foreach_optimizer ? clip_grad_norm_foreach(parameters_, max_norm)
                                              : torch::nn::utils::clip_grad_norm_(parameters_, max_norm);
       schedule.apply(optimizer, step);
-      optimizer.step();
+      if (fused_adamw_) {
+        fused_adamw_->prepare();
+        fused_adamw_->update();
+        fused_adamw_->count_step();
+      } else {
+        optimizer.step();
+      }
     }
     ++step;
     progress.advance();

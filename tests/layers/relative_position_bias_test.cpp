@@ -46,4 +46,8 @@ TEST(RelativePositionBias, LooksUpPerHeadTableForTrailingQueries) {
   auto head0 = torch::tensor({{4.f, 2.f, 0.f, 0.f}, {6.f, 4.f, 2.f, 0.f}});
   EXPECT_TRUE(torch::equal(out[0][0], head0));
   EXPECT_TRUE(torch::equal(out[0][1], head0 + 1));
+  // Dense, so that the masks summed from it keep unit stride over keys: SDPA's fused kernels
+  // take such masks, and a strided one sent T5's self-attention down the math path on CUDA.
+  EXPECT_TRUE(out.is_contiguous());
+  EXPECT_TRUE((out + torch::zeros({3, 1, 2, 4})).is_contiguous());
 }

@@ -11,19 +11,42 @@
 // bfloat16 under train.optimizer_state_dtype=bf16, then computed in float32 and stored rounded,
 // as ForeachAdamW) and advances that state's step counts on the host after each update, so that
 // checkpoints save and resume the same state whichever optimiser took the steps.
+//
+// Fused (train.fused_optimizer): the update is LibTorch's at::_fused_adamw_ (the kernel behind
+// torch.optim.AdamW(fused=True), aten/src/ATen/native/cuda/fused_adam_utils.cuh): one pass over
+// each parameter's parameter, gradient and moments instead of ~10 elementwise kernels, with the
+// step count and lr read from float32 device tensors and the bias corrections formed in float64
+// inside the kernel. The arithmetic is AdamW's in another order (step_size * m / denom), so the
+// parameters agree with LibTorch's AdamW to float32 rounding. Needs LibTorch >= 2.4 and moments
+// in the parameters' dtype (not train.optimizer_state_dtype=bf16).
 #pragma once
 
 #include <torch/torch.h>
 
 #include <vector>
 
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+#define AMEM_HAS_FUSED_ADAMW 1
+#endif
+
 namespace amem::train {
 
 class CapturableAdamW {
  public:
-  // `optimizer`: one parameter group (amem's training loop makes one), no amsgrad. Throws
-  // std::invalid_argument otherwise. The optimiser must outlive this object.
-  explicit CapturableAdamW(torch::optim::AdamW& optimizer);
+  // `optimizer`: one parameter group (amem's training loop makes one), no amsgrad. `fused`:
+  // update with at::_fused_adamw_. Throws std::invalid_argument otherwise, or when `fused` and
+  // this LibTorch has no fused kernel or the moments are kept in another dtype than the
+  // parameters. The optimiser must outlive this object.
+  explicit CapturableAdamW(torch::optim::AdamW& optimizer, bool fused = false);
+
+  // Whether this build's LibTorch has the fused kernel (>= 2.4).
+  static constexpr bool fused_available() {
+#ifdef AMEM_HAS_FUSED_ADAMW
+    return true;
+#else
+    return false;
+#endif
+  }
 
   // Host side, before each update and outside any recording: reads the step count the state
   // has reached (the same for every parameter that has state, else amem::Error) and writes the
@@ -38,10 +61,16 @@ class CapturableAdamW {
   void count_step();
 
  private:
+  // p's AdamW state, made (zero moments) at its first update, which must be eager.
+  torch::optim::AdamWParamState& state_of(const torch::Tensor& p);
+  void fused_update();
+
   torch::optim::AdamW& optimizer_;
+  bool fused_;
   std::vector<torch::Tensor> params_;
   torch::Tensor step_;  // float64 [] on the parameters' device: updates taken, incremented by update()
   torch::Tensor lr_;    // float64 []: the group's learning rate
+  torch::Tensor step32_, lr32_;  // float32 [] copies for the fused kernel
 };
 
 }  // namespace amem::train

@@ -13,8 +13,9 @@
 // loss_on_tensors' device_metrics), and with metrics every N > 1 steps the steps without
 // metrics are recorded and the steps with them run eagerly beside the recording. On a device
 // that cannot record (CPU) every step runs eagerly. Replays read the micro-batches from tensors
-// refilled in place; the gradients stay in the same tensors, zeroed in place at the start of
-// every step.
+// refilled in place. The recorded step starts without gradients, so backward's first one is
+// kept where it was computed, in the graph's pool (no zeroing pass, no accumulation pass), and
+// every replay writes it there again; eager steps zero those same tensors in place.
 //
 // Numerics against the loop's eager step: clipping is LibTorch's clip_grad_norm_ with the
 // coefficient applied on the device (the norm from _foreach_norm, as train.foreach_optimizer);
@@ -49,8 +50,9 @@ class GraphedTrainingStep {
   // `optimizer`: AdamW over the trained tensors (one group; its state is kept and stepped,
   // CapturableAdamW). `max_grad_norm`: clip to it; none: no clipping (the norm is still
   // reported). `bf16_autocast`: each loss under bfloat16 autocast on CUDA, as the loop's.
+  // `fused_adamw`: AdamW's update as at::_fused_adamw_ (train.fused_optimizer, CapturableAdamW).
   GraphedTrainingStep(torch::optim::AdamW& optimizer, std::optional<double> max_grad_norm, bool bf16_autocast,
-                      const torch::Device& device);
+                      bool fused_adamw, const torch::Device& device);
 
   // One optimiser step over `micro_batches` (grad_accum of them, each loss divided by their
   // count before backward). The optimiser's group learning rate applies (set it first).

@@ -35,6 +35,7 @@ struct TrainSettings {
   bool bf16_autocast;     // autocast to bfloat16 on CUDA (no effect on CPU)
   bool foreach_optimizer = false;  // ForeachAdamW + clip_grad_norm_foreach (train/foreach_adamw.h)
   torch::ScalarType optimizer_state_dtype = torch::kFloat32;  // AdamW's moments: kFloat32 or kBFloat16 (make_adamw)
+  bool fused_optimizer = false;  // AdamW's update as at::_fused_adamw_ (train/capturable_adamw.h)
   bool cuda_graph = false;  // record the step as a CUDA graph and replay it (graphed_training_step.h)
   std::vector<KeptBest> keep_best;    // more best models besides best/ (train.keep_best)
   std::optional<std::string> resume;  // a checkpoint folder of an earlier run

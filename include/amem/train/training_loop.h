@@ -51,6 +51,7 @@ class GradientAllReduce;
 namespace amem::train {
 
 class GraphedTrainingStep;  // graphed_training_step.h
+class CapturableAdamW;      // capturable_adamw.h
 
 // How the run is spread over processes; no group: one process, exactly as without a launcher.
 struct DataParallel {
@@ -106,6 +107,7 @@ class TrainingRun {
   DataParallel parallel_;
   std::unique_ptr<distributed::GradientAllReduce> all_reduce_;  // with a process group
   std::unique_ptr<GraphedTrainingStep> graphed_;                 // with train.cuda_graph
+  std::unique_ptr<CapturableAdamW> fused_adamw_;                 // eager steps with train.fused_optimizer
 };
 
 // TrainingRun(task, settings).run(paths), for callers that make the run folder first.

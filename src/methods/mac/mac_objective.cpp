@@ -1,5 +1,7 @@
 #include "amem/methods/mac/mac_objective.h"
 
+#include <ATen/record_function.h>
+
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -13,6 +15,15 @@ namespace {
 
 train::LmBatch first_rows(const train::LmBatch& t, int64_t n) {
   return {t.input_ids.slice(0, 0, n), t.attention_mask.slice(0, 0, n), t.labels.slice(0, 0, n)};
+}
+
+// `part()` inside a profiler scope named `name` (amem.mac.*), so that LibTorch's profiler and
+// bench/kernel_profile.h can say which part of the step the GPU time went to (backward included,
+// through the autograd nodes' sequence numbers). Free when no profiler runs.
+template <typename Part>
+auto in_scope(const char* name, const Part& part) {
+  RECORD_USER_SCOPE(name);
+  return part();
 }
 
 }  // namespace
@@ -65,28 +76,33 @@ MacObjectiveOutput mac_objective(MacNetworksImpl& networks, models::CausalLm& ba
   auto amortize = [&](int64_t begin, int64_t end) {
     return networks.amortizer(batch.documents.ids.slice(0, begin, end), batch.documents.mask.slice(0, begin, end));
   };
-  torch::Tensor bank = amortize(0, lifted);
-  if (lifted < n) {
+  const torch::Tensor bank = in_scope("amem.mac.amortize", [&] {
+    torch::Tensor lifted_bank = amortize(0, lifted);
+    if (lifted == n) return lifted_bank;
     torch::Tensor rest;
     {
       torch::NoGradGuard no_grad;
       rest = amortize(lifted, n);
     }
-    bank = torch::cat({bank, rest}, 0);  // outside the guard, or the lifted entries lose their graph
-  }
+    return torch::cat({lifted_bank, rest}, 0);  // outside the guard, or the lifted entries lose their graph
+  });
   auto& aggregator = *networks.aggregator;
-  const auto queries =
-      aggregator.encode_questions(batch.questions.ids.slice(0, 0, lifted), batch.questions.mask.slice(0, 0, lifted));
-  const auto memory = options.selector ? options.selector->select(queries, bank) : bank.unsqueeze(0);
-  const auto modulation = options.aggregator ? options.aggregator->aggregate(aggregator, queries, memory, std::nullopt)
-                                              : aggregator.attend(queries, memory);
+  const auto queries = in_scope("amem.mac.encode_questions", [&] {
+    return aggregator.encode_questions(batch.questions.ids.slice(0, 0, lifted),
+                                       batch.questions.mask.slice(0, 0, lifted));
+  });
+  const auto modulation = in_scope("amem.mac.aggregate", [&] {
+    const auto memory = options.selector ? options.selector->select(queries, bank) : bank.unsqueeze(0);
+    return options.aggregator ? options.aggregator->aggregate(aggregator, queries, memory, std::nullopt)
+                              : aggregator.attend(queries, memory);
+  });
   const auto base_dtype = base_lm.parameters().front().scalar_type();
-  const auto prefix = networks.to_prefix(modulation, base_dtype);
+  const auto prefix = in_scope("amem.mac.to_prefix", [&] { return networks.to_prefix(modulation, base_dtype); });
   const auto qa = first_rows(batch.qa, lifted);
 
   MacObjectiveOutput out;
   base_lm.train(options.gpt_drop && networks.is_training());
-  const auto with_memory = base_lm_logits(base_lm, qa, &prefix);
+  const auto with_memory = in_scope("amem.mac.qa", [&] { return base_lm_logits(base_lm, qa, &prefix); });
   base_lm.eval();
   // MAC's loss, and the qa_loss metric also when CMT's memory-aware objective takes its place.
   const auto qa_loss = train::lm_loss(with_memory, qa.labels);
@@ -97,6 +113,7 @@ MacObjectiveOutput mac_objective(MacNetworksImpl& networks, models::CausalLm& ba
     {
       // The frozen base LM in eval mode (our choice): the contrast is with its dropout-free answer.
       torch::NoGradGuard no_grad;
+      RECORD_USER_SCOPE("amem.cmt.memory_aware");
       without_memory = base_lm_logits(base_lm, qa, nullptr);
     }
     out.loss = train::lm_loss(cmt::memory_aware_logits(with_memory, without_memory, *options.memory_aware_alpha),
@@ -111,6 +128,7 @@ MacObjectiveOutput mac_objective(MacNetworksImpl& networks, models::CausalLm& ba
   if (!options.with_metrics) return out;
 
   torch::NoGradGuard no_grad;
+  RECORD_USER_SCOPE("amem.mac.metrics");
   const auto texts = first_rows(batch.texts, lifted);
   // Float64 on the device: the gains then subtract exactly as the host would.
   const auto in_double = [](const torch::Tensor& t) { return t.detach().to(torch::kFloat64); };
