@@ -282,15 +282,19 @@ TEST(GraphedTrainingStep, TrainingRefusesWhereItCannotRecordNamingTheKey) {
 // Tiny MAC and CMT training on CUDA with fixed shapes (padded documents, reference question and
 // QA rows): the graphed run records once and logs the eager run's values to float rounding, with
 // metrics every third step (those steps eager beside the recording) and every step (recorded).
+// In float32: the backward of T5's self-attention (SDPA's memory-efficient kernel) adds with
+// atomics, so two runs differ in their last bits, and under bf16 autocast weights a last bit
+// apart can round to different bfloat16 values (~1e-3 in the loss after a step; seen on the
+// H200). bench_mac_train compares the two under autocast (the loss after 7 steps).
 TEST(GraphedTrainingStep, OnCudaMacTrainingLogsWhatEagerTrainingLogs) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "needs CUDA";
   const auto train = [](const std::string& file, const std::string& name, bool cuda_graph, int metrics_every,
-                        bool fused_optimizer = false, bool bf16_autocast = true) {
+                        bool fused_optimizer = false) {
     const auto dir = amem::testing::fresh_dir(name);
     const auto config = amem::testing::tiny_mac_config(
         file,
         {std::string("train.fused_optimizer=") + (fused_optimizer ? "true" : "false"), "model.device=cuda",
-         std::string("train.bf16_autocast=") + (bf16_autocast ? "true" : "false"), "train.steps=6", "train.batch_size=3", "train.log_every=1",
+         "train.bf16_autocast=false", "train.steps=6", "train.batch_size=3", "train.log_every=1",
          "train.save_every=0", "train.eval_every=0", "train.val_documents=1",
          "train.metrics_every=" + std::to_string(metrics_every), "train.max_grad_norm=1.0", "mac.gpt_drop=false",
          "mac.pad_documents_to=48", "mac.train_question_layout=left_pad:32", "mac.qa_layout=reference",
@@ -331,13 +335,10 @@ TEST(GraphedTrainingStep, OnCudaMacTrainingLogsWhatEagerTrainingLogs) {
     for (size_t i = 0; i < graphed.size(); ++i)
       EXPECT_EQ(graphed[i].size(), eager[i].size() + 1) << "step " << i + 1 << ": the same keys and the recordings";
     EXPECT_EQ(graphed.back()["cuda_graph_recordings"].get<double>(), 1.0) << what;
-    // train.fused_optimizer, eager and recorded, against LibTorch's AdamW; in float32, where
-    // its float rounding stays rounding (under bf16 autocast, weights a last bit apart can round
-    // to different bfloat16 values: ~1e-3 in the loss after one step).
+    // train.fused_optimizer, eager and recorded, against LibTorch's AdamW.
     if (amem::train::CapturableAdamW::fused_available() && metrics_every == 1 && file == "mac/tiny_gpt2.yaml") {
-      const auto fp32 = train(file, "mac_fp32", false, metrics_every, false, false);
-      expect_logs(fp32, train(file, "mac_fused_eager", false, metrics_every, true, false), what + ", fused AdamW, eager");
-      expect_logs(fp32, train(file, "mac_fused_graph", true, metrics_every, true, false), what + ", fused AdamW, recorded");
+      expect_logs(eager, train(file, "mac_fused_eager", false, metrics_every, true), what + ", fused AdamW, eager");
+      expect_logs(eager, train(file, "mac_fused_graph", true, metrics_every, true), what + ", fused AdamW, recorded");
     }
   }
 }
