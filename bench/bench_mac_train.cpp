@@ -214,13 +214,10 @@ int run(int argc, char** argv) {
     }
     {
       RECORD_USER_SCOPE("amem.step.adamw");
-      if (fused_adamw) {
-        fused_adamw->prepare();
-        fused_adamw->update();
-        fused_adamw->count_step();
-      } else {
+      if (fused_adamw)
+        fused_adamw->step();
+      else
         optimizer.step();
-      }
     }
     between("clip_and_adamw");
     loss = loss_sum.item<double>() / double(accum * world);

@@ -44,7 +44,8 @@ const char* kHelp =
     "\n"
     "Starts N processes of PROGRAM on this machine, one per GPU, as torchrun does: each gets RANK and\n"
     "LOCAL_RANK (0..N-1), WORLD_SIZE and LOCAL_WORLD_SIZE (N), MASTER_ADDR (127.0.0.1), MASTER_PORT\n"
-    "(--master-port, else $MASTER_PORT, else a free port) and NCCL_NVLS_ENABLE=0. Example:\n"
+    "(--master-port, else $MASTER_PORT, else a free port; one already in use is refused) and\n"
+    "NCCL_NVLS_ENABLE=0. Example:\n"
     "  amem launch --nproc-per-node 2 -- amem train configs/mac/gpt2_xl.yaml model.device=cuda\n"
     "PROGRAM may be any program; amem must run a data-parallel command (eval, train, qa-tune, pretrain).\n"
     "Ctrl-C and SIGTERM are passed on to every rank. If a rank fails the others are stopped and the\n"
@@ -89,6 +90,27 @@ int free_port() {
   }
   close(fd);
   return ntohs(address.sin_port);
+}
+
+// A port that something on 127.0.0.1 already holds (another run's rendezvous) would leave rank
+// 0 unable to serve the rendezvous and every rank waiting out distributed.timeout_s; said at once
+// instead. SO_REUSEADDR as the rendezvous server binds: only a port in use fails, not one whose
+// last connections are closing.
+void check_port_is_free(int port, const std::string& source) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return;  // nothing to probe with: the rendezvous says what goes wrong
+  const int on = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  const bool taken = bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 && errno == EADDRINUSE;
+  close(fd);
+  if (taken)
+    throw ConfigError("amem launch " + source + " " + std::to_string(port) +
+                      ": the port is in use on 127.0.0.1 (another run's rendezvous?); give a free one with "
+                      "--master-port, or leave both --master-port and $MASTER_PORT out for a free port");
 }
 
 std::string describe(int status) {
@@ -201,7 +223,14 @@ int run_launch(const Args& args) {
     for (const auto& c : commands())
       if (command[1] == c.name && !c.data_parallel)
         throw not_data_parallel(c.name, "amem launch would start it " + std::to_string(processes) + " times");
-  if (port.empty()) port = std::getenv("MASTER_PORT") ? std::getenv("MASTER_PORT") : std::to_string(free_port());
+  if (!port.empty()) {
+    check_port_is_free(std::stoi(port), "--master-port");
+  } else if (const char* from_environment = std::getenv("MASTER_PORT")) {
+    port = std::to_string(parse_count("MASTER_PORT", from_environment, 1, 65535));
+    check_port_is_free(std::stoi(port), "MASTER_PORT");
+  } else {
+    port = std::to_string(free_port());
+  }
 
   struct sigaction action {};
   action.sa_handler = forward_signal;
@@ -272,7 +301,7 @@ int run_launch(const Args& args) {
     forward_signal(SIGTERM);
     stop_ranks(std::chrono::steady_clock::now() + std::chrono::seconds(10));
     std::cerr << "amem launch: rank " << rank << " (pid " << pid << ") " << describe(status)
-              << "; stopped the other ranks\n";
+              << (processes > 1 ? "; stopped the other ranks" : "") << "\n";
     print_rank_errors(errors, processes, rank);
     remove_errors();
     // A shell's convention for a process a signal killed (torchrun's summary reports it as -N).

@@ -1,5 +1,6 @@
 #include "amem/train/capturable_adamw.h"
 
+#include <map>
 #include <optional>
 #include <stdexcept>
 
@@ -16,7 +17,6 @@ torch::optim::AdamWOptions& group_options(torch::optim::AdamW& optimizer) {
   return static_cast<torch::optim::AdamWOptions&>(optimizer.param_groups().front().options());
 }
 
-
 }  // namespace
 
 CapturableAdamW::CapturableAdamW(torch::optim::AdamW& optimizer, bool fused) : optimizer_(optimizer), fused_(fused) {
@@ -31,13 +31,13 @@ CapturableAdamW::CapturableAdamW(torch::optim::AdamW& optimizer, bool fused) : o
       if (adamw_state_dtype(optimizer_, p) != p.scalar_type())
         throw std::invalid_argument("CapturableAdamW: fused keeps the moments in the parameters' dtype");
   // Float64, as the host's arithmetic: 1 - 0.999^t in float32 loses five digits to
-  // cancellation (PyTorch's capturable AdamW keeps float32 steps and lives with it).
-  const auto on_device = torch::TensorOptions().dtype(torch::kFloat64).device(params_.front().device());
+  // cancellation (PyTorch's capturable AdamW keeps float32 steps and lives with it). The fused
+  // kernel reads float32 ones (and forms its bias corrections in float64 itself).
+  const auto on_device = torch::TensorOptions()
+                             .dtype(fused ? torch::kFloat32 : torch::kFloat64)
+                             .device(params_.front().device());
   step_ = torch::zeros({}, on_device);
   lr_ = torch::zeros({}, on_device);
-  // The fused kernel reads float32 counts and lr (it forms the bias corrections in float64).
-  step32_ = torch::zeros({}, on_device.dtype(torch::kFloat32));
-  lr32_ = torch::zeros({}, on_device.dtype(torch::kFloat32));
 }
 
 void CapturableAdamW::prepare() {
@@ -54,8 +54,6 @@ void CapturableAdamW::prepare() {
   torch::NoGradGuard no_grad;
   step_.fill_(double(taken.value_or(0)));
   lr_.fill_(group_options(optimizer_).lr());
-  step32_.fill_(double(taken.value_or(0)));
-  lr32_.fill_(group_options(optimizer_).lr());
 }
 
 torch::optim::AdamWParamState& CapturableAdamW::state_of(const torch::Tensor& p) {
@@ -112,6 +110,11 @@ void CapturableAdamW::fused_update() {
 #ifdef AMEM_HAS_FUSED_ADAMW
   const auto& options = group_options(optimizer_);
   const auto [beta1, beta2] = options.betas();
+  // Recording: one device count for all (prepare() checked they agree), advanced in the graph.
+  // Eager: each parameter's own, from its state, as LibTorch's AdamW counts (a parameter that
+  // had no gradient on some step is behind the others).
+  const bool recording = device::CudaGraph::recording();
+  std::map<int64_t, torch::Tensor> counts;  // eager: a count after this update -> its device scalar
   std::vector<torch::Tensor> params, grads, exp_avgs, exp_avg_sqs, steps;
   for (auto& p : params_) {
     if (!p.grad().defined()) continue;
@@ -120,10 +123,16 @@ void CapturableAdamW::fused_update() {
     grads.push_back(p.grad());
     exp_avgs.push_back(state.exp_avg());
     exp_avg_sqs.push_back(state.exp_avg_sq());
-    steps.push_back(step32_);  // every parameter is at the same step (prepare): one count read by all
+    if (recording) {
+      steps.push_back(step_);
+      continue;
+    }
+    auto& count = counts[state.step() + 1];
+    if (!count.defined()) count = torch::full({}, double(state.step() + 1), step_.options());
+    steps.push_back(count);
   }
-  step32_.add_(1);  // the kernel reads the step it takes, as torch.optim's fused path increments first
-  at::_fused_adamw_(params, grads, exp_avgs, exp_avg_sqs, /*max_exp_avg_sqs=*/{}, steps, lr32_, beta1, beta2,
+  if (recording) step_.add_(1);  // the kernel reads the step it takes, as torch.optim's fused path increments first
+  at::_fused_adamw_(params, grads, exp_avgs, exp_avg_sqs, /*max_exp_avg_sqs=*/{}, steps, lr_, beta1, beta2,
                     options.weight_decay(), options.eps(), /*amsgrad=*/false, /*maximize=*/false,
                     /*grad_scale=*/c10::nullopt, /*found_inf=*/c10::nullopt);
 #else
@@ -137,6 +146,18 @@ void CapturableAdamW::count_step() {
     auto& state = static_cast<torch::optim::AdamWParamState&>(*optimizer_.state().at(optimizer_state_key(p)));
     state.step(state.step() + 1);
   }
+}
+
+void CapturableAdamW::step() {
+  if (fused_) {
+    // Each parameter's count comes from its state (fused_update): only the lr is needed.
+    torch::NoGradGuard no_grad;
+    lr_.fill_(group_options(optimizer_).lr());
+  } else {
+    prepare();
+  }
+  update();
+  count_step();
 }
 
 }  // namespace amem::train

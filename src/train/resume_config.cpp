@@ -110,7 +110,8 @@ void check_resume_config(const config::Config& config, const fs::path& folder) {
     message = config.source_of(d.key) + ": " + d.key + ": " + *d.run_value + ", but the checkpoint " +
               folder.string() + " was trained with " + *d.checkpoint_value +
               (d.key == "train.steps" ? " (the learning-rate schedule is computed from the run's total)" : "");
-  if (differences.size() > 1) message += " (and " + std::to_string(differences.size() - 1) + " other keys differ)";
+  if (differences.size() == 2) message += " (and 1 other key differs)";
+  if (differences.size() > 2) message += " (and " + std::to_string(differences.size() - 1) + " other keys differ)";
   std::string free;
   for (const auto& key : resume_free_keys()) free += (free.empty() ? "" : ", ") + key;
   throw ConfigError(message + "; a resumed run must use the checkpoint's config (only " + free + " may differ)");

@@ -61,7 +61,8 @@ void TrainSettings::declare(config::Schema& schema) {
       .field<bool>("fused_optimizer", false,
                    "AdamW as LibTorch's fused kernel (at::_fused_adamw_, torch.optim.AdamW(fused=True)): one pass "
                    "over each parameter and its moments instead of ~10 elementwise kernels; float32 rounding "
-                   "differences; LibTorch >= 2.4, fp32 moments (train/capturable_adamw.h)")
+                   "differences; LibTorch >= 2.4, moments in the parameters' dtype (not "
+                   "train.optimizer_state_dtype=bf16) (train/capturable_adamw.h)")
       .field<bool>("cuda_graph", false,
                    "record the optimiser step (forward, backward, clipping, AdamW) as a CUDA graph once and "
                    "replay it while the batches keep their shapes (a new layout runs eagerly, then records; with "

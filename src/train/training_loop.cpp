@@ -367,13 +367,10 @@ TrainingSummary TrainingRun::run(const TrainingRunPaths& paths) {
       grad_norm = settings.foreach_optimizer ? clip_grad_norm_foreach(parameters_, max_norm)
                                              : torch::nn::utils::clip_grad_norm_(parameters_, max_norm);
       schedule.apply(optimizer, step);
-      if (fused_adamw_) {
-        fused_adamw_->prepare();
-        fused_adamw_->update();
-        fused_adamw_->count_step();
-      } else {
+      if (fused_adamw_)
+        fused_adamw_->step();
+      else
         optimizer.step();
-      }
     }
     ++step;
     progress.advance();

@@ -1,7 +1,9 @@
 // Data-parallel training end to end on the CPU (Gloo), through the built program: two ranks
 // against one process (training and validation), a resume at another world size, a rank killed
 // mid-run, and amem launch itself.
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -290,6 +292,39 @@ TEST(DataParallel, AKilledRankStopsTheOtherWithAnError) {
   EXPECT_NE(log.find("another rank died or did not answer within distributed.timeout_s=60"), std::string::npos) << log;
 }
 
+// A rendezvous port something already listens on is refused before any rank starts, whether it
+// comes from --master-port or $MASTER_PORT (which must be a port number), instead of every rank
+// waiting out distributed.timeout_s.
+TEST(AmemLaunch, ARendezvousPortInUseIsAUsageErrorNamingIt) {
+  const int listener = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(listen(listener, 1), 0);
+  ASSERT_EQ(getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  const std::string port = std::to_string(ntohs(address.sin_port));
+  const std::string advice =
+      ": the port is in use on 127.0.0.1 (another run's rendezvous?); give a free one with --master-port, or leave "
+      "both --master-port and $MASTER_PORT out for a free port";
+  const auto flag = run_amem("launch --nproc-per-node 2 --master-port " + port + " -- sh -c 'echo rank-started'");
+  EXPECT_EQ(flag.exit_code, 2) << flag.output;
+  EXPECT_EQ(amem::testing::error_line(flag), "amem: error: amem launch --master-port " + port + advice);
+  EXPECT_EQ(flag.output.find("rank-started"), std::string::npos) << "no rank started";
+  setenv("MASTER_PORT", port.c_str(), 1);
+  const auto environment = run_amem("launch --nproc-per-node 2 -- sh -c 'echo rank-started'");
+  setenv("MASTER_PORT", "29x", 1);
+  const auto garbled = run_amem("launch --nproc-per-node 2 -- sh -c 'echo rank-started'");
+  unsetenv("MASTER_PORT");
+  close(listener);
+  EXPECT_EQ(environment.exit_code, 2) << environment.output;
+  EXPECT_EQ(amem::testing::error_line(environment), "amem: error: amem launch MASTER_PORT " + port + advice);
+  EXPECT_EQ(garbled.exit_code, 2) << garbled.output;
+  EXPECT_EQ(amem::testing::error_line(garbled), "amem: error: amem launch MASTER_PORT 29x: expected an integer in 1..65535");
+}
+
 TEST(AmemLaunch, SetsTorchrunsVariablesInEveryRank) {
   const auto r = run_amem(
       "launch --nproc-per-node 2 -- sh -c 'echo \"rank $RANK/$WORLD_SIZE local $LOCAL_RANK/$LOCAL_WORLD_SIZE "
@@ -306,6 +341,12 @@ TEST(AmemLaunch, AFailedRankStopsTheOthersAndIsNamed) {
   EXPECT_EQ(r.exit_code, 3) << r.output;
   EXPECT_NE(r.output.find("amem launch: rank 1 (pid "), std::string::npos) << r.output;
   EXPECT_NE(r.output.find(") exited with status 3; stopped the other ranks"), std::string::npos) << r.output;
+  // One rank: there are no others to stop, and the line does not say so.
+  const auto alone = run_amem("launch --nproc-per-node 1 -- sh -c 'exit 3'");
+  EXPECT_EQ(alone.exit_code, 3) << alone.output;
+  EXPECT_NE(alone.output.find("amem launch: rank 0 (pid "), std::string::npos) << alone.output;
+  EXPECT_NE(alone.output.find(") exited with status 3\n"), std::string::npos) << alone.output;
+  EXPECT_EQ(alone.output.find("stopped the other ranks"), std::string::npos) << alone.output;
 }
 
 TEST(AmemLaunch, ARankKilledByASignalIsNamedAndGivesTheShellsStatus) {

@@ -48,17 +48,22 @@ class CapturableAdamW {
 #endif
   }
 
-  // Host side, before each update and outside any recording: reads the step count the state
-  // has reached (the same for every parameter that has state, else amem::Error) and writes the
-  // group's current learning rate (set by LrSchedule::apply) into the device tensor update()
-  // reads.
+  // Host side, before each update of a graph step (GraphedTrainingStep) and outside any
+  // recording: reads the step count the state has reached (the same for every parameter that has
+  // state, else amem::Error: a graph advances one count for all) and writes it and the group's
+  // current learning rate (set by LrSchedule::apply) into the device tensors update() reads.
   void prepare();
   // Device side: one AdamW step of every parameter with a gradient, from the device's step
   // count and learning rate. Issues no host synchronisation, so a graph can record it once every
   // parameter has state (the first update, eager, creates it as AdamW does: zero moments).
+  // Fused and not recording, each parameter's count comes from its own state instead.
   void update();
   // Host side, after each update() ran (eagerly or as a replay): the state's step counts.
   void count_step();
+  // One eager step (train.fused_optimizer outside a graph): the lr, update(), count_step().
+  // Fused, parameters may be at different steps, as in LibTorch's AdamW (one that had no
+  // gradient on some step is behind); otherwise prepare()'s rule holds.
+  void step();
 
  private:
   // p's AdamW state, made (zero moments) at its first update, which must be eager.
@@ -68,9 +73,11 @@ class CapturableAdamW {
   torch::optim::AdamW& optimizer_;
   bool fused_;
   std::vector<torch::Tensor> params_;
-  torch::Tensor step_;  // float64 [] on the parameters' device: updates taken, incremented by update()
-  torch::Tensor lr_;    // float64 []: the group's learning rate
-  torch::Tensor step32_, lr32_;  // float32 [] copies for the fused kernel
+  // [] on the parameters' device, float64 (float32 fused, as the kernel reads them): the updates
+  // taken, set by prepare() and advanced by update() (fused: by a recorded update only), and the
+  // group's learning rate.
+  torch::Tensor step_;
+  torch::Tensor lr_;
 };
 
 }  // namespace amem::train
