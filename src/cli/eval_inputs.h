@@ -18,7 +18,8 @@ namespace amem::cli {
 class EvalInputs {
  public:
   // Reads data.test (as the stream), eval.distractors' file; amem::ConfigError / amem::Error as
-  // the settings and readers throw them.
+  // the settings and readers throw them, and amem::ConfigError for a train.* key given as an
+  // override (an eval trains nothing).
   explicit EvalInputs(const config::Config& config);
   EvalInputs(const EvalInputs&) = delete;  // the distractor pool refers to the stream
   EvalInputs& operator=(const EvalInputs&) = delete;

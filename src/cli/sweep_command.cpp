@@ -55,7 +55,8 @@ void print_help() {
          "A grid file's train: section (config: FILE, overrides: {key: value}, networks: best|last,\n"
          "model_key: mac.networks) makes each cell first `amem train` FILE with the section's and\n"
          "the cell's overrides, then evaluate the trained networks (model_key=RUN/networks); cells\n"
-         "with the same training config share one training.\n"
+         "with the same training config share one training. A cell's train.* keys go to its\n"
+         "training only (an eval reads none; `amem eval` refuses them as overrides).\n"
          "Every config (and its data) is checked before any cell runs. Writes into DIR:\n"
          "  train/ID/RUN/    each training's run folder (with train: only)\n"
          "  runs/CELL/RUN/   each cell's run folder\n"
@@ -153,7 +154,9 @@ int run_sweep(const Args& args) {
       const auto& cell = cells[i];
       CellPlan plan;
       plan.overrides = base.overrides;
-      plan.overrides.insert(plan.overrides.end(), cell.overrides.begin(), cell.overrides.end());
+      // A cell's train.* keys are its training's (plan_training); its eval reads none of them.
+      for (const auto& o : cell.overrides)
+        if (!grid.training || o.rfind("train.", 0) != 0) plan.overrides.push_back(o);
       plan.overrides.push_back("run.output_dir=" + (runs / cell.id).string());
       plan.overrides.push_back("run.name=" + nlohmann::json(cell.label).dump());
       const auto cell_config = config::load_config(config::amem_schema(), base.config, plan.overrides);

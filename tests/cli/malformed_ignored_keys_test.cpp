@@ -100,7 +100,11 @@ TEST(MalformedIgnoredKeys, KeysTheRunWouldIgnoreAreConfigErrors) {
       {"distractor_path_alone", "eval configs/eval/squad_none.yaml eval.distractors.path=data/streamingqa-sample/train.csv",
        {"override 'eval.distractors.path=data/streamingqa-sample/train.csv': eval.distractors.path: set, but "
         "eval.distractors.fractions is null"}},
-      // 6. An undeclared key is unknown, with or without `+`; no `+` hint that would fail too.
+      // 6. train.* given to an eval, which trains nothing (its fine-tuning reads adapt.*).
+      {"train_lr_eval", "eval configs/eval/squad_uniform.yaml train.lr=0.5",
+       {"override 'train.lr=0.5': train.lr: set, but `amem eval` trains nothing and does not read train.*",
+        "adapt.lr"}},
+      // 7. An undeclared key is unknown, with or without `+`; no `+` hint that would fail too.
       {"typo", "eval configs/eval/squad_none.yaml run.sed=3",
        {"override 'run.sed=3': run.sed: unknown key (run has: ", "did you mean run.seed?"}, "write +"},
       {"typo_plus", "eval configs/eval/squad_none.yaml +run.sed=3",

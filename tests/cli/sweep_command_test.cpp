@@ -110,6 +110,10 @@ TEST(SweepCommand, GridMistakesAreOneLineErrorsWithExitTwoBeforeAnyCellRuns) {
   };
   expect_error("--grid eval.batch_size", "sweep: --grid 'eval.batch_size': expected KEY=V1,V2,... (e.g. memory.window=2,4)");
   expect_error("--grid eval.batch_size=1,,2", "sweep: --grid 'eval.batch_size=1,,2': an empty value (write '' for the empty string)");
+  // Without a train: section nothing trains, and the eval reads no train.* key.
+  expect_error("--grid train.steps=1,2", "override 'train.steps=1': train.steps: set, but `amem eval` trains nothing and "
+               "does not read train.* (its fine-tuning adapters read adapt.*: adapt.lr, adapt.steps_per_document, ...); "
+               "remove it");
   expect_error("--grid eval.batch_size=1,1", "sweep: --grid 'eval.batch_size=1,1': the value '1' is given twice");
   expect_error("--grid eval.batch_size=1 --grid eval.batch_size=2",
                "sweep: --grid 'eval.batch_size=2': eval.batch_size is on two axes of the grid");
