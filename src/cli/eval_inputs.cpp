@@ -8,27 +8,21 @@
 
 namespace amem::cli {
 
-namespace {
-
-// `amem eval` trains nothing, so a train.* key given as an override would change nothing (its
-// fine-tuning adapters read adapt.*). Keys a config file sets are left alone: eval configs
-// compose files that training configs share.
-const config::Config& refuse_training_overrides(const config::Config& config) {
+const config::Config& refuse_training_overrides(const config::Config& config, const std::string& command,
+                                                const std::string& what_it_reads) {
   for (const auto& section : config::amem_schema().sections()) {
     if (section.name() != "train") continue;
     for (const auto& field : section.fields())
       if (config.source_of(field.key).rfind("override '", 0) == 0)
-        throw ConfigError(config.source_of(field.key) + ": " + field.key +
-                          ": set, but `amem eval` trains nothing and does not read train.* (its fine-tuning "
-                          "adapters read adapt.*: adapt.lr, adapt.steps_per_document, ...); remove it");
+        throw ConfigError(config.source_of(field.key) + ": " + field.key + ": set, but `amem " + command +
+                          "` trains nothing and does not read train.* (" + what_it_reads + "); remove it");
   }
   return config;
 }
 
-}  // namespace
-
 EvalInputs::EvalInputs(const config::Config& config)
-    : data(data::DataSettings::from(refuse_training_overrides(config))),
+    : data(data::DataSettings::from(refuse_training_overrides(
+          config, "eval", "its fine-tuning adapters read adapt.*: adapt.lr, adapt.steps_per_document, ..."))),
       eval(eval::EvalSettings::from(config)),
       seed(uint64_t(run::RunSettings::from(config).seed)),
       stream(data::make_stream(data::read_qa_dataset(data.test), data.stream)) {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 
 #include "amem/config/config.h"
 #include "amem/data/data_settings.h"
@@ -14,6 +15,13 @@
 #include "amem/eval/stream_protocols.h"
 
 namespace amem::cli {
+
+// `config` itself, after checking that no train.* key was given as an override: `amem
+// <command>` trains nothing, so one would change nothing (`what_it_reads` says what the user may
+// have meant). Keys a config file sets are left alone: eval configs compose files that training
+// configs share. amem::ConfigError naming the override otherwise.
+const config::Config& refuse_training_overrides(const config::Config& config, const std::string& command,
+                                                const std::string& what_it_reads);
 
 class EvalInputs {
  public:

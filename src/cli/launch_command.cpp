@@ -17,6 +17,8 @@
 #include <netinet/in.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -62,14 +64,11 @@ void forward_signal(int signal) {
 }
 
 int parse_count(const std::string& option, const std::string& value, int low, int high) {
-  size_t used = 0;
-  int parsed = 0;
-  try {
-    parsed = std::stoi(value, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != value.size() || value.empty() || parsed < low || parsed > high)
+  // Digits only: std::stoi alone would also take a leading space or sign (" 5", "+5").
+  const bool digits = !value.empty() && value.size() <= 9 &&
+                      std::all_of(value.begin(), value.end(), [](unsigned char c) { return std::isdigit(c); });
+  const int parsed = digits ? std::stoi(value) : 0;
+  if (!digits || parsed < low || parsed > high)
     throw ConfigError("amem launch " + option + " " + value + ": expected an integer in " + std::to_string(low) +
                       ".." + std::to_string(high));
   return parsed;

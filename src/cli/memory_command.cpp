@@ -21,6 +21,7 @@
 #include "amem/run/run_settings.h"
 #include "cli/command_line.h"
 #include "cli/commands.h"
+#include "cli/eval_inputs.h"
 
 namespace amem::cli {
 
@@ -46,6 +47,7 @@ int build(const Args& args) {
   const auto config = config::load_config(config::amem_schema(), arguments->config, arguments->overrides);
   // Every setting, the data and the networks are read before the run folder exists, so a
   // mistake in any of them leaves no folder.
+  refuse_training_overrides(config, "memory build", "it reads data.*, mac.*, model.* and memory.*");
   const auto data = data::DataSettings::from(config);
   const auto memory = memory::MemorySettings::from(config);
   // Saving the bank is what build is for: memory.save: false would be silently ignored here.

@@ -79,6 +79,10 @@ SweepTraining training_of(const YAML::Node& train, const std::string& path) {
     const bool known = std::any_of(schema.sections().begin(), schema.sections().end(),
                                    [&](const auto& s) { return s.name() == section; });
     if (!known) throw ConfigError(where + ".eval_only: '" + section + "' is not a config section (e.g. eval, memory)");
+    // An eval reads no train.* key (amem eval refuses them), so they would reach neither.
+    if (section == "train")
+      throw ConfigError(where + ".eval_only: 'train': a cell's train.* keys are its training's, and an eval reads "
+                        "none, so they would reach neither; leave train out of eval_only");
   }
   if (t.config.empty()) throw ConfigError(where + ": config: missing (the training config each cell trains with)");
   if (!std::filesystem::is_regular_file(t.config))

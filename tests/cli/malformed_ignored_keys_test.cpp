@@ -104,6 +104,8 @@ TEST(MalformedIgnoredKeys, KeysTheRunWouldIgnoreAreConfigErrors) {
       {"train_lr_eval", "eval configs/eval/squad_uniform.yaml train.lr=0.5",
        {"override 'train.lr=0.5': train.lr: set, but `amem eval` trains nothing and does not read train.*",
         "adapt.lr"}},
+      {"train_lr_memory_build", "memory build configs/eval/squad_mac.yaml train.lr=1",
+       {"override 'train.lr=1': train.lr: set, but `amem memory build` trains nothing", "memory.*"}},
       // 7. An undeclared key is unknown, with or without `+`; no `+` hint that would fail too.
       {"typo", "eval configs/eval/squad_none.yaml run.sed=3",
        {"override 'run.sed=3': run.sed: unknown key (run has: ", "did you mean run.seed?"}, "write +"},

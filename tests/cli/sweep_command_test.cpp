@@ -162,6 +162,9 @@ TEST(SweepCommand, GridMistakesAreOneLineErrorsWithExitTwoBeforeAnyCellRuns) {
   amem::testing::write_file(grid, train + "  eval_only: [bogus]\ncells:\n  a: {}\n");
   expect_error("--grid-file " + grid.string(), "sweep: " + grid.string() + ": train.eval_only: 'bogus' is not a config "
                "section (e.g. eval, memory)");
+  amem::testing::write_file(grid, train + "  eval_only: [eval, train]\ncells:\n  a: {train.lr: 0.5}\n");
+  expect_error("--grid-file " + grid.string(), "sweep: " + grid.string() + ": train.eval_only: 'train': a cell's train.* "
+               "keys are its training's, and an eval reads none, so they would reach neither; leave train out of eval_only");
   amem::testing::write_file(grid, train + "cells:\n  a: {}\n");
   expect_error("--grid-file " + grid.string(), "sweep: " + grid.string() + ": train.model_key: mac.networks is read by "
                "eval.adapter: mac only, but cell a evaluates with eval.adapter 'none' (configs/eval/streamingqa_none.yaml)");

@@ -317,12 +317,15 @@ TEST(AmemLaunch, ARendezvousPortInUseIsAUsageErrorNamingIt) {
   const auto environment = run_amem("launch --nproc-per-node 2 -- sh -c 'echo rank-started'");
   setenv("MASTER_PORT", "29x", 1);
   const auto garbled = run_amem("launch --nproc-per-node 2 -- sh -c 'echo rank-started'");
+  setenv("MASTER_PORT", "+5", 1);  // digits only: std::stoi alone would take the sign
+  const auto signed_port = run_amem("launch --nproc-per-node 2 -- sh -c 'echo rank-started'");
   unsetenv("MASTER_PORT");
   close(listener);
   EXPECT_EQ(environment.exit_code, 2) << environment.output;
   EXPECT_EQ(amem::testing::error_line(environment), "amem: error: amem launch MASTER_PORT " + port + advice);
   EXPECT_EQ(garbled.exit_code, 2) << garbled.output;
   EXPECT_EQ(amem::testing::error_line(garbled), "amem: error: amem launch MASTER_PORT 29x: expected an integer in 1..65535");
+  EXPECT_EQ(amem::testing::error_line(signed_port), "amem: error: amem launch MASTER_PORT +5: expected an integer in 1..65535");
 }
 
 TEST(AmemLaunch, SetsTorchrunsVariablesInEveryRank) {
