@@ -193,8 +193,8 @@ inline void profile_step(const std::string& label, const std::function<void()>& 
     return name.rfind("amem.", 0) != 0 && name.find("Activity Buffer") == std::string::npos;
   };
   for (const auto& event : result->events()) {
-    if (event.deviceType() == c10::DeviceType::CUDA && !is_work(event.name())) continue;
     if (event.deviceType() == c10::DeviceType::CUDA) {
+      if (!is_work(event.name())) continue;
       const double seconds = double(event.durationNs()) * 1e-9;
       gpu += seconds;
       by_class[kernel_class(event.name())] += seconds;

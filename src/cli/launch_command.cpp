@@ -186,7 +186,7 @@ void print_rank_errors(const std::filesystem::path& errors, int processes, std::
 
 int run_launch(const Args& args) {
   int processes = 0;
-  std::string port;
+  int port = 0;  // 0: not given
   size_t i = 0;
   for (; i < args.size() && args[i] != "--"; ++i) {
     const std::string& a = args[i];
@@ -202,7 +202,7 @@ int run_launch(const Args& args) {
     if (a == "--nproc-per-node" || a.rfind("--nproc-per-node=", 0) == 0)
       processes = parse_count("--nproc-per-node", value_of("--nproc-per-node"), 1, 1024);
     else if (a == "--master-port" || a.rfind("--master-port=", 0) == 0)
-      port = std::to_string(parse_count("--master-port", value_of("--master-port"), 1, 65535));
+      port = parse_count("--master-port", value_of("--master-port"), 1, 65535);
     else
       throw ConfigError("amem launch: unknown option '" + a + "' (see amem launch --help)");
   }
@@ -222,14 +222,16 @@ int run_launch(const Args& args) {
     for (const auto& c : commands())
       if (command[1] == c.name && !c.data_parallel)
         throw not_data_parallel(c.name, "amem launch would start it " + std::to_string(processes) + " times");
-  if (!port.empty()) {
-    check_port_is_free(std::stoi(port), "--master-port");
-  } else if (const char* from_environment = std::getenv("MASTER_PORT")) {
-    port = std::to_string(parse_count("MASTER_PORT", from_environment, 1, 65535));
-    check_port_is_free(std::stoi(port), "MASTER_PORT");
-  } else {
-    port = std::to_string(free_port());
+  const char* port_source = "--master-port";
+  if (port == 0 && std::getenv("MASTER_PORT")) {
+    port = parse_count("MASTER_PORT", std::getenv("MASTER_PORT"), 1, 65535);
+    port_source = "MASTER_PORT";
   }
+  if (port != 0)
+    check_port_is_free(port, port_source);
+  else
+    port = free_port();
+  const std::string port_text = std::to_string(port);
 
   struct sigaction action {};
   action.sa_handler = forward_signal;
@@ -272,7 +274,7 @@ int run_launch(const Args& args) {
       setenv("WORLD_SIZE", n.c_str(), 1);
       setenv("LOCAL_WORLD_SIZE", n.c_str(), 1);
       setenv("MASTER_ADDR", "127.0.0.1", 1);
-      setenv("MASTER_PORT", port.c_str(), 1);
+      setenv("MASTER_PORT", port_text.c_str(), 1);
       // NVLink multicast needs fabric support the lent GPU machines lack (docs/multi_gpu.md).
       setenv("NCCL_NVLS_ENABLE", "0", 1);
       if (!errors.empty()) setenv(kLaunchErrorsVariable, errors.c_str(), 1);
