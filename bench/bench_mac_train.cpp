@@ -109,6 +109,7 @@ int run(int argc, char** argv) {
   torch::manual_seed(0);
   amem::models::Gpt2LmHeadModel base(amem::bench::gpt2_config(args["--preset"]));
   base.to(device, on_cuda ? torch::kBFloat16 : torch::kFloat32);
+  base.set_vocab_pad_multiple(config.get<int64_t>("model.vocab_pad_multiple"));
   amem::bench::randomise(base);
   for (auto& p : base.parameters()) p.set_requires_grad(false);
   base.eval();

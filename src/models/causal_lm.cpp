@@ -3,10 +3,29 @@
 #include "amem/core/error.h"
 #include "amem/device/cuda_graph.h"
 
+#include <stdexcept>
+#include <string>
+
 namespace amem::models {
 
-torch::Tensor output_logits(const torch::Tensor& logits) {
-  return logits.to(at::promote_types(logits.scalar_type(), torch::kFloat32));
+void CausalLm::set_vocab_pad_multiple(int64_t multiple) {
+  if (multiple < 1) throw std::invalid_argument("vocab_pad_multiple: " + std::to_string(multiple) + ", expected >= 1");
+  vocab_pad_multiple_ = multiple;
+}
+
+torch::Tensor CausalLm::logits_of(const torch::Tensor& hidden, const torch::Tensor& output_weight) const {
+  const int64_t vocab = output_weight.size(0);
+  const int64_t padded = (vocab + vocab_pad_multiple_ - 1) / vocab_pad_multiple_ * vocab_pad_multiple_;
+  auto logits = padded == vocab
+                    ? torch::matmul(hidden, output_weight.t())
+                    // Zero rows below the weight; their columns are sliced off at once. Under
+                    // autocast the pad copies the float32 weight before the bf16 cast (~0.1 ms
+                    // for gpt2-xl), and its backward is the slice of the gradient.
+                    : torch::matmul(hidden, torch::constant_pad_nd(output_weight, {0, 0, 0, padded - vocab}).t())
+                          .narrow(-1, 0, vocab);
+  // Contiguous, as without padding: the float32 copy makes it so, and a float32 GEMM's slice
+  // is copied (callers view the logits' rows).
+  return logits.to(at::promote_types(logits.scalar_type(), torch::kFloat32)).contiguous();
 }
 
 torch::Tensor positions_from_mask(const torch::Tensor& attention_mask) {

@@ -68,9 +68,8 @@ Gpt2BlockImpl::Gpt2BlockImpl(const Gpt2Config& config, size_t index)
       resid_pdrop_(config.resid_pdrop),
       act_(layers::activation_by_name(config.activation_function, "config.json: activation_function")) {
   const int64_t E = config.n_embd, inner = config.n_inner ? config.n_inner : 4 * E;
-  auto norm = torch::nn::LayerNormOptions({E}).eps(config.layer_norm_epsilon);
-  ln_1 = register_module("ln_1", torch::nn::LayerNorm(norm));
-  ln_2 = register_module("ln_2", torch::nn::LayerNorm(norm));
+  ln_1 = register_module("ln_1", layers::LayerNorm(E, config.layer_norm_epsilon));
+  ln_2 = register_module("ln_2", layers::LayerNorm(E, config.layer_norm_epsilon));
   // attn.c_proj and mlp.c_proj share a leaf name, so each lives in its own named dict.
   attn = register_module("attn", torch::nn::ModuleDict());
   mlp = register_module("mlp", torch::nn::ModuleDict());
@@ -109,8 +108,7 @@ Gpt2LmHeadModel::Gpt2LmHeadModel(const Gpt2Config& config) : config_(config) {
     blocks_.push_back(Gpt2Block(config, size_t(i)));
     h->push_back(blocks_.back());
   }
-  ln_f = register_module("ln_f", torch::nn::LayerNorm(
-                                     torch::nn::LayerNormOptions({config.n_embd}).eps(config.layer_norm_epsilon)));
+  ln_f = register_module("ln_f", layers::LayerNorm(config.n_embd, config.layer_norm_epsilon));
 }
 
 torch::Tensor Gpt2LmHeadModel::hidden_states(const torch::Tensor& input_ids,
@@ -128,8 +126,7 @@ torch::Tensor Gpt2LmHeadModel::forward(const torch::Tensor& input_ids,
                                        const torch::Tensor& attention_mask,
                                        const torch::Tensor& position_ids, KvCache* cache) {
   // The output layer is the token embedding, transposed (tied weights).
-  return output_logits(
-      torch::matmul(hidden_states(input_ids, attention_mask, position_ids, cache), wte->weight.t()));
+  return logits_of(hidden_states(input_ids, attention_mask, position_ids, cache), wte->weight);
 }
 
 }  // namespace amem::models

@@ -157,8 +157,7 @@ torch::Tensor LlamaForCausalLm::forward(const torch::Tensor& input_ids,
                                         const torch::Tensor& attention_mask,
                                         const torch::Tensor& position_ids, KvCache* cache) {
   auto h = hidden_states(input_ids, attention_mask, position_ids, cache);
-  auto logits = lm_head ? lm_head(h) : torch::matmul(h, embed_tokens->weight.t());
-  return output_logits(logits);
+  return logits_of(h, lm_head ? lm_head->weight : embed_tokens->weight);
 }
 
 }  // namespace amem::models

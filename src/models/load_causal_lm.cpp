@@ -68,6 +68,7 @@ std::shared_ptr<CausalLm> load_causal_lm(const std::string& dir, const LoadOptio
     unsupported(config, model_type);
   }
   for (auto& p : model->parameters()) p.set_requires_grad(options.trainable);
+  model->set_vocab_pad_multiple(options.vocab_pad_multiple);
   load_weights(*model, checkpoint, weights);
   model->eval();
   return model;

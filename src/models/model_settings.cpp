@@ -22,7 +22,13 @@ void ModelSettings::declare(config::Schema& schema) {
       .field<std::string>("dtype", "fp32", "weight precision")
       .one_of(dtypes())
       .field<std::string>("device", "cpu", "where the model runs")
-      .one_of(devices());
+      .one_of(devices())
+      .field<int64_t>("vocab_pad_multiple", 1,
+                      "pad the output layer's GEMM to a multiple of this many vocabulary rows (zero rows whose "
+                      "logits are dropped at once): 64 lets cuBLAS use its aligned tensor-core kernels for "
+                      "GPT-2's 50,257 ids (~5x faster head on an H200); logits change at GEMM rounding; 1: none")
+      .at_least(1)
+      .at_most(4096);
 }
 
 ModelSettings ModelSettings::from(const config::Config& config) {
@@ -33,6 +39,7 @@ ModelSettings ModelSettings::from(const config::Config& config) {
   s.path = config::existing_path(config, "model.path", config::PathKind::folder, "config.json");
   s.dtype = config.get<std::string>("model.dtype");
   s.device = config.get<std::string>("model.device");
+  s.vocab_pad_multiple = config.get<int64_t>("model.vocab_pad_multiple");
   return s;
 }
 
@@ -44,6 +51,7 @@ LoadOptions ModelSettings::load_options(bool trainable) const {
     o.device = torch::kCUDA;
   }
   o.trainable = trainable;
+  o.vocab_pad_multiple = vocab_pad_multiple;
   return o;
 }
 

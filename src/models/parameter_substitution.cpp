@@ -3,6 +3,7 @@
 #include <set>
 
 #include "amem/core/error.h"
+#include "amem/layers/layer_norm.h"
 #include "amem/layers/rms_norm.h"
 #include "amem/models/gpt2.h"
 
@@ -16,7 +17,7 @@ std::vector<std::pair<std::string, torch::Tensor*>> parameter_members(torch::nn:
   if (auto* linear = dynamic_cast<torch::nn::LinearImpl*>(&m))
     return {{"weight", &linear->weight}, {"bias", &linear->bias}};
   if (auto* embedding = dynamic_cast<torch::nn::EmbeddingImpl*>(&m)) return {{"weight", &embedding->weight}};
-  if (auto* norm = dynamic_cast<torch::nn::LayerNormImpl*>(&m))
+  if (auto* norm = dynamic_cast<layers::LayerNormImpl*>(&m))
     return {{"weight", &norm->weight}, {"bias", &norm->bias}};
   if (auto* conv = dynamic_cast<Gpt2Conv1DImpl*>(&m)) return {{"weight", &conv->weight}, {"bias", &conv->bias}};
   if (auto* rms = dynamic_cast<layers::RMSNormImpl*>(&m)) return {{"weight", &rms->weight}};

@@ -73,9 +73,10 @@ torch::optim::AdamWParamState& CapturableAdamW::state_of(const torch::Tensor& p)
   return static_cast<torch::optim::AdamWParamState&>(*slot);
 }
 
-void CapturableAdamW::update() {
+void CapturableAdamW::update(const torch::Tensor& grad_scale) {
   torch::NoGradGuard no_grad;
-  if (fused_) return fused_update();
+  if (fused_) return fused_update(grad_scale);
+  if (grad_scale.defined()) throw std::logic_error("CapturableAdamW::update: grad_scale needs the fused kernel");
   const auto& options = group_options(optimizer_);
   const auto [beta1, beta2] = options.betas();
   step_.add_(1);
@@ -106,7 +107,7 @@ void CapturableAdamW::update() {
   }
 }
 
-void CapturableAdamW::fused_update() {
+void CapturableAdamW::fused_update(const torch::Tensor& grad_scale) {
 #ifdef AMEM_HAS_FUSED_ADAMW
   const auto& options = group_options(optimizer_);
   const auto [beta1, beta2] = options.betas();
@@ -134,7 +135,8 @@ void CapturableAdamW::fused_update() {
   if (recording) step_.add_(1);  // the kernel reads the step it takes, as torch.optim's fused path increments first
   at::_fused_adamw_(params, grads, exp_avgs, exp_avg_sqs, /*max_exp_avg_sqs=*/{}, steps, lr_, beta1, beta2,
                     options.weight_decay(), options.eps(), /*amsgrad=*/false, /*maximize=*/false,
-                    /*grad_scale=*/c10::nullopt, /*found_inf=*/c10::nullopt);
+                    grad_scale.defined() ? std::optional<torch::Tensor>(grad_scale) : std::nullopt,
+                    /*found_inf=*/std::nullopt);
 #else
   throw std::logic_error("CapturableAdamW: fused without at::_fused_adamw_");
 #endif

@@ -24,16 +24,19 @@ std::vector<int64_t> layout_of(const std::vector<TensorBatch>& micro_batches, bo
   return key;
 }
 
-// The global L2 norm of `grads`, and each scaled by min(1, max_norm / (norm + 1e-6)) as
-// LibTorch's clip_grad_norm_ does, with the coefficient kept on the device.
-torch::Tensor clip_on_device(const std::vector<torch::Tensor>& grads, std::optional<double> max_norm) {
+// Gradient clipping as LibTorch's clip_grad_norm_: the gradients' global L2 norm, and the
+// factor min(1, max_norm / (norm + 1e-6)) they are scaled by (undefined without max_norm), both
+// kept on the device.
+struct Clipping {
+  torch::Tensor norm;
+  torch::Tensor coefficient;
+};
+
+Clipping clipping_of(const std::vector<torch::Tensor>& grads, std::optional<double> max_norm) {
   const auto norms = at::_foreach_norm(grads, 2);
-  const auto total = norms.size() == 1 ? norms[0] : torch::stack(norms).norm(2);
-  if (max_norm) {
-    const auto coefficient = torch::clamp(*max_norm / (total + 1e-6), c10::nullopt, 1.0);
-    for (const auto& g : grads) g.mul_(coefficient);
-  }
-  return total;
+  Clipping clip{norms.size() == 1 ? norms[0] : torch::stack(norms).norm(2), {}};
+  if (max_norm) clip.coefficient = torch::clamp(*max_norm / (clip.norm + 1e-6), c10::nullopt, 1.0);
+  return clip;
 }
 
 }  // namespace
@@ -88,7 +91,17 @@ void GraphedTrainingStep::run_step(const std::vector<std::vector<torch::Tensor>>
   for (const auto& p : params)
     if (p.grad().defined()) grads.push_back(p.grad());
   if (grads.empty()) throw std::logic_error("GraphedTrainingStep: the loss reached no trained tensor");
-  grad_norm_.copy_(clip_on_device(grads, max_grad_norm_));
+  const auto clip = clipping_of(grads, max_grad_norm_);
+  grad_norm_.copy_(clip.norm);
+  if (adamw_.fused()) {
+    // The fused kernel divides each gradient by 1 / coefficient as it reads it and stores the
+    // quotient back: the gradients end clipped as below, one pass over them fewer (~4 ms of a
+    // gpt2-xl MAC step). g / (1 / c) and g * c agree to float32 rounding.
+    adamw_.update(clip.coefficient.defined() ? (1 / clip.coefficient).to(torch::kFloat32) : torch::Tensor());
+    return;
+  }
+  if (clip.coefficient.defined())
+    for (const auto& g : grads) g.mul_(clip.coefficient);
   adamw_.update();
 }
 

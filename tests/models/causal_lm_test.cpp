@@ -127,6 +127,39 @@ TEST(CausalLm, Bfloat16RunsCloseToFloat32) {
   }
 }
 
+// model.vocab_pad_multiple: the output GEMM on zero-padded rows gives the unpadded logits (to
+// GEMM rounding), [B, L, vocab] and contiguous, and the same gradients to every weight
+// (GPT-2's tied embedding, LLaMA's separate lm_head, Qwen2's tied). Below 1 is refused.
+TEST(CausalLm, VocabPaddingKeepsTheLogitsAndGradients) {
+  for (const char* name : kCausalFixtures) {
+    models::LoadOptions options;
+    options.trainable = true;
+    auto plain = models::load_causal_lm(fixture(name), options);
+    options.vocab_pad_multiple = 64;  // 600 and 601 ids -> 640 rows
+    auto padded = models::load_causal_lm(fixture(name), options);
+    EXPECT_EQ(padded->vocab_pad_multiple(), 64);
+    auto g = golden(name);
+    const auto want = plain->forward(g["input_ids"], g["attention_mask"], g["position_ids"], nullptr);
+    const auto got = padded->forward(g["input_ids"], g["attention_mask"], g["position_ids"], nullptr);
+    ASSERT_EQ(got.sizes(), want.sizes()) << name;
+    EXPECT_EQ(got.size(-1), plain->shape().vocab_size) << name;
+    EXPECT_TRUE(got.is_contiguous()) << name;
+    EXPECT_LE((got - want).abs().max().item<double>(), 1e-5) << name;
+    train::lm_loss(want, g["input_ids"]).backward();
+    train::lm_loss(got, g["input_ids"]).backward();
+    const auto plain_params = plain->named_parameters(), padded_params = padded->named_parameters();
+    for (const auto& item : plain_params) {
+      // Relative to the gradient's scale: a 16-thread CPU GEMM blocks the padded width otherwise.
+      const auto& want_grad = item.value().grad();
+      const double scale = want_grad.abs().max().item<double>();
+      EXPECT_LE((want_grad - padded_params[item.key()].grad()).abs().max().item<double>(), 1e-4 * scale)
+          << name << " " << item.key();
+    }
+  }
+  auto model = models::load_causal_lm(fixture("tiny-gpt2"));
+  EXPECT_THROW(model->set_vocab_pad_multiple(0), std::invalid_argument);
+}
+
 TEST(CausalLm, CudaMatchesTransformersInFloat32AndBfloat16) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
   torch::NoGradGuard no_grad;

@@ -44,6 +44,16 @@ double relative_difference(Net& x, Net& y) {
   return worst / scale;
 }
 
+// The same for their gradients.
+double gradient_difference(Net& x, Net& y) {
+  double worst = 0, scale = 0;
+  for (size_t i = 0; i < x.parameters().size(); ++i) {
+    worst = std::max(worst, (x.parameters()[i].grad() - y.parameters()[i].grad()).abs().max().item<double>());
+    scale = std::max(scale, x.parameters()[i].grad().abs().max().item<double>());
+  }
+  return worst / scale;
+}
+
 int64_t step_of(torch::optim::Optimizer& optimizer, const torch::Tensor& p) {
   return static_cast<torch::optim::AdamWParamState&>(*optimizer.state().at(amem::train::optimizer_state_key(p))).step();
 }
@@ -164,6 +174,45 @@ TEST(CapturableAdamW, FusedMatchesLibTorchAdamWToFloatRounding) {
   EXPECT_THROW(amem::train::CapturableAdamW(bf16_moments, /*fused=*/true), std::invalid_argument);
 }
 
+// The fused update's grad_scale (how GraphedTrainingStep clips under train.fused_optimizer):
+// the same steps as LibTorch's AdamW on the gradients divided by it, and the gradients stored
+// divided. The unfused update has no such argument.
+TEST(CapturableAdamW, FusedGradScaleDividesTheGradientsAsItReadsThem) {
+  torch::manual_seed(0);
+  Net reference_net, net, initial;
+  copy_parameters(reference_net, net);
+  torch::optim::AdamW unfused_optimizer(net.parameters(), kOptions);
+  const auto scale = torch::full({}, 4.0, torch::kFloat32);
+  amem::train::CapturableAdamW unfused(unfused_optimizer);
+  for (auto& p : net.parameters()) p.mutable_grad() = torch::ones_like(p);
+  unfused.prepare();
+  EXPECT_THROW(unfused.update(scale), std::logic_error);
+  if (!amem::train::CapturableAdamW::fused_available()) GTEST_SKIP() << "LibTorch " TORCH_VERSION " has no at::_fused_adamw_";
+  const torch::Device device = torch::cuda::is_available() ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
+  reference_net.to(device);
+  net.to(device);
+  copy_parameters(reference_net, initial);
+  torch::optim::AdamW reference(reference_net.parameters(), kOptions);
+  torch::optim::AdamW on_device(net.parameters(), kOptions);
+  amem::train::CapturableAdamW fused(on_device, /*fused=*/true);
+  for (int i = 0; i < 4; ++i) {
+    const auto x = inputs_of(i, 1, 4, device)[0];
+    for (auto* model : {&reference_net, &net}) {
+      model->zero_grad();
+      model->forward(x).pow(2).sum().backward();
+    }
+    for (auto& p : reference_net.parameters()) p.grad().div_(4.0);
+    reference.step();
+    fused.prepare();
+    fused.update(scale.to(device));
+    fused.count_step();
+    EXPECT_LT(gradient_difference(reference_net, net), 1e-6) << "step " << i;
+  }
+  initial.to(device);
+  EXPECT_GT(relative_difference(reference_net, initial), 1e-3);
+  EXPECT_LT(relative_difference(reference_net, net), 1e-6);
+}
+
 TEST(CapturableAdamW, KeepsBf16MomentsInBf16) {
   torch::manual_seed(0);
   Net reference_net, net;
@@ -228,7 +277,8 @@ TEST(GraphedTrainingStep, OnCudaReplaysGiveWhatEagerStepsGive) {
   using Mode = amem::train::GraphedTrainingStep::Mode;
   // Steady shapes, then new shapes: recorded twice. Then layouts that alternate (metrics every
   // other step): the first is recorded on its second step in two and replayed between the
-  // other's eager steps. Then the first run again with train.fused_optimizer's AdamW recorded.
+  // other's eager steps. Then the first run again with train.fused_optimizer's AdamW recorded,
+  // which clips through the kernel's grad_scale.
   std::vector<std::vector<Mode>> expected = {
       {Mode::eager, Mode::recorded, Mode::replayed, Mode::replayed, Mode::eager, Mode::recorded, Mode::replayed},
       {Mode::eager, Mode::eager, Mode::recorded, Mode::eager, Mode::replayed, Mode::eager}};
@@ -253,6 +303,8 @@ TEST(GraphedTrainingStep, OnCudaReplaysGiveWhatEagerStepsGive) {
       EXPECT_EQ(got.mode, expected[run][i]) << "run " << run << ", step " << i;
       EXPECT_NEAR(got.loss_sum, want.loss_sum, 1e-6 * want.loss_sum) << "run " << run << ", step " << i;
       EXPECT_NEAR(got.grad_norm, want.grad_norm, 1e-6 * want.grad_norm) << "run " << run << ", step " << i;
+      // The gradients end clipped either way; fused, the kernel stores them divided by its grad_scale.
+      EXPECT_LT(gradient_difference(eager_net, graphed_net), 1e-5) << "run " << run << ", step " << i;
       ASSERT_EQ(got.metrics.size(), with_metrics ? 2u : 0u);
     }
     EXPECT_EQ(graphed.recordings(), run == 1 ? 1 : 2);

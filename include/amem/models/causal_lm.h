@@ -46,15 +46,32 @@ class CausalLm : public torch::nn::Module {
   // What Hugging Face's *ForCausalLM class puts before these modules' parameter names in its
   // checkpoints ("transformer." for GPT-2; LLaMA's modules already carry "model.").
   virtual std::string checkpoint_prefix() const { return ""; }
+
+  // model.vocab_pad_multiple: the output layer's GEMM runs on its weight padded with zero rows
+  // to a multiple of `multiple` rows, and the padded logits are dropped before anything reads
+  // them, so forward still returns [B, L, vocab_size]. Why: cuBLAS picks its fast tensor-core
+  // kernels only when the logits' row stride is a multiple of 8 elements; GPT-2's 50,257 ids fall
+  // back to an align-1 kernel, ~5x slower on an H200 (6.8 ms per 4,096 tokens of gpt2-xl's
+  // head). Megatron-LM pads its vocabulary for the same reason (make-vocab-size-divisible-by).
+  // The logits change at GEMM rounding (another kernel sums in another order). 1 (the default)
+  // pads nothing. Throws std::invalid_argument below 1.
+  void set_vocab_pad_multiple(int64_t multiple);
+  int64_t vocab_pad_multiple() const { return vocab_pad_multiple_; }
+
+ protected:
+  // The logits a forward returns, [B, L, V], from the final hidden states [B, L, hidden] and the
+  // output layer's weight [V, hidden] (tied or not), padded as set_vocab_pad_multiple says:
+  // float32 for float32, bfloat16 and float16 weights (as HF's loss upcasts them), float64 for
+  // float64 ones (gradient checks).
+  torch::Tensor logits_of(const torch::Tensor& hidden, const torch::Tensor& output_weight) const;
+
+ private:
+  int64_t vocab_pad_multiple_ = 1;
 };
 
 // Hugging Face's positions for a left-padded batch: the number of real tokens before each
 // position (padding gets 1, a harmless value it never uses). mask: [B, L] -> [B, L] int64.
 torch::Tensor positions_from_mask(const torch::Tensor& attention_mask);
-
-// The logits a forward returns: float32 for float32, bfloat16 and float16 weights, float64 for
-// float64 ones.
-torch::Tensor output_logits(const torch::Tensor& logits);
 
 // The mask and positions a forward needs when it is not given them (see CausalLm::forward).
 // A forward spanning more than shape.max_positions (cached + L) is an amem::Error naming the

@@ -12,6 +12,7 @@
 
 #include "amem/io/safetensors.h"
 #include "amem/layers/activation.h"
+#include "amem/layers/layer_norm.h"
 #include "amem/models/causal_lm.h"
 #include "amem/models/hf_config.h"
 
@@ -58,7 +59,7 @@ class Gpt2BlockImpl : public torch::nn::Module {
   int64_t n_head_;
   double attn_pdrop_, resid_pdrop_;
   layers::Activation act_;
-  torch::nn::LayerNorm ln_1{nullptr}, ln_2{nullptr};
+  layers::LayerNorm ln_1{nullptr}, ln_2{nullptr};
   torch::nn::ModuleDict attn{nullptr}, mlp{nullptr};
   Gpt2Conv1D c_attn{nullptr}, attn_proj{nullptr}, c_fc{nullptr}, mlp_proj{nullptr};
 };
@@ -81,7 +82,7 @@ class Gpt2LmHeadModel : public CausalLm {
   CausalLmShape shape_;
   torch::nn::Embedding wte{nullptr}, wpe{nullptr};
   std::vector<Gpt2Block> blocks_;
-  torch::nn::LayerNorm ln_f{nullptr};
+  layers::LayerNorm ln_f{nullptr};
 };
 
 }  // namespace amem::models

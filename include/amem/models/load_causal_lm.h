@@ -15,6 +15,8 @@ struct LoadOptions {
   torch::Device device = torch::kCPU;
   // Base LMs are frozen in every method amem implements; fine-tuning baselines unfreeze.
   bool trainable = false;
+  // model.vocab_pad_multiple (CausalLm::set_vocab_pad_multiple); 1: none.
+  int64_t vocab_pad_multiple = 1;
 };
 
 // Dispatches on config.json's model_type: gpt2, llama, qwen2, mistral. Anything else, a

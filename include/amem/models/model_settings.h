@@ -15,6 +15,9 @@ struct ModelSettings {
   std::string path;    // Hugging Face checkpoint folder (config.json, safetensors, tokenizer)
   std::string dtype;   // fp32 or bf16
   std::string device;  // cpu or cuda
+  // Pad the output layer's GEMM to a multiple of this many vocabulary rows
+  // (CausalLm::set_vocab_pad_multiple); 1: no padding.
+  int64_t vocab_pad_multiple = 1;
 
   // The choices of model.dtype ("fp32", "bf16") and model.device ("cpu", "cuda"): one list each
   // for the schema and for `amem lm`'s --dtype and --device.

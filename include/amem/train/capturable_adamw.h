@@ -57,7 +57,11 @@ class CapturableAdamW {
   // count and learning rate. Issues no host synchronisation, so a graph can record it once every
   // parameter has state (the first update, eager, creates it as AdamW does: zero moments).
   // Fused and not recording, each parameter's count comes from its own state instead.
-  void update();
+  // `grad_scale` (fused only; a [] float32 device tensor, or undefined for none): the kernel
+  // divides each gradient by it as it reads it and stores the quotient back, as
+  // torch.optim.AdamW(fused=True) unscales GradScaler's gradients; GraphedTrainingStep passes
+  // gradient clipping's 1 / coefficient, which saves the separate pass over the gradients.
+  void update(const torch::Tensor& grad_scale = {});
   // Host side, after each update() ran (eagerly or as a replay): the state's step counts.
   void count_step();
   // One eager step (train.fused_optimizer outside a graph): the lr, update(), count_step().
@@ -65,10 +69,13 @@ class CapturableAdamW {
   // gradient on some step is behind); otherwise prepare()'s rule holds.
   void step();
 
+  // Whether updates run at::_fused_adamw_.
+  bool fused() const { return fused_; }
+
  private:
   // p's AdamW state, made (zero moments) at its first update, which must be eager.
   torch::optim::AdamWParamState& state_of(const torch::Tensor& p);
-  void fused_update();
+  void fused_update(const torch::Tensor& grad_scale);
 
   torch::optim::AdamW& optimizer_;
   bool fused_;

@@ -19,7 +19,9 @@
 //
 // Numerics against the loop's eager step: clipping is LibTorch's clip_grad_norm_ with the
 // coefficient applied on the device (the norm from _foreach_norm, as train.foreach_optimizer);
-// AdamW is CapturableAdamW (LibTorch's arithmetic from device scalars). Memory: a recording keeps
+// under train.fused_optimizer the fused kernel applies it as it reads the gradients (its
+// grad_scale), one pass over them fewer, equal to float32 rounding. AdamW is CapturableAdamW
+// (LibTorch's arithmetic from device scalars). Memory: a recording keeps
 // a pool as large as one step's activations, and an eager step after it needs that much again.
 #pragma once
 
