@@ -19,6 +19,8 @@ std::vector<std::pair<std::string, torch::Tensor*>> parameter_members(torch::nn:
   if (auto* embedding = dynamic_cast<torch::nn::EmbeddingImpl*>(&m)) return {{"weight", &embedding->weight}};
   if (auto* norm = dynamic_cast<layers::LayerNormImpl*>(&m))
     return {{"weight", &norm->weight}, {"bias", &norm->bias}};
+  if (auto* norm = dynamic_cast<torch::nn::LayerNormImpl*>(&m))  // MAC's cross-attention blocks
+    return {{"weight", &norm->weight}, {"bias", &norm->bias}};
   if (auto* conv = dynamic_cast<Gpt2Conv1DImpl*>(&m)) return {{"weight", &conv->weight}, {"bias", &conv->bias}};
   if (auto* rms = dynamic_cast<layers::RMSNormImpl*>(&m)) return {{"weight", &rms->weight}};
   return {};

@@ -27,6 +27,7 @@ CausalLmPretraining::CausalLmPretraining(const config::Config& config)
       batch_size_(config.get<int64_t>("train.batch_size")) {
   const torch::Device device = pretraining_device(config);
   model_ = build_causal_lm(config_json_);
+  model_->set_vocab_pad_multiple(config.get<int64_t>("model.vocab_pad_multiple"));
   const int64_t context = model_->shape().max_positions;
   if (settings_.sequence_length > context)
     throw ConfigError(config.source_of("pretrain.sequence_length") + ": pretrain.sequence_length: " +

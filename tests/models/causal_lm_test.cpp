@@ -6,7 +6,10 @@
 
 #include "amem/core/error.h"
 #include "amem/io/safetensors.h"
+#include "amem/config/amem_schema.h"
+#include "amem/config/config.h"
 #include "amem/models/load_causal_lm.h"
+#include "amem/models/model_settings.h"
 #include "amem/train/lm_loss.h"
 #include "support/error_of.h"
 #include "support/temp_dir.h"
@@ -158,6 +161,11 @@ TEST(CausalLm, VocabPaddingKeepsTheLogitsAndGradients) {
   }
   auto model = models::load_causal_lm(fixture("tiny-gpt2"));
   EXPECT_THROW(model->set_vocab_pad_multiple(0), std::invalid_argument);
+  // The key reaches the model through the config's load options.
+  const auto config = config::load_config(config::amem_schema(), std::string(AMEM_SOURCE_DIR) + "/configs/qa_tune/tiny_squad.yaml",
+                                          {"model.path=" + fixture("tiny-gpt2"), "model.vocab_pad_multiple=48"});
+  const auto settings = models::ModelSettings::from(config);
+  EXPECT_EQ(models::load_causal_lm(settings.path, settings.load_options(false))->vocab_pad_multiple(), 48);
 }
 
 TEST(CausalLm, CudaMatchesTransformersInFloat32AndBfloat16) {

@@ -136,41 +136,54 @@ TEST(CapturableAdamW, MatchesLibTorchAdamWToFloatRounding) {
   for (const auto& p : net.parameters()) EXPECT_EQ(step_of(optimizer, p), 6);
 }
 
-// train.fused_optimizer: at::_fused_adamw_ (on CUDA where there is one, else on the CPU) against
-// LibTorch's AdamW, with weight decay, a changing lr and a layer that misses a step (its count
-// stays behind, as LibTorch's does). Builds without the kernel refuse it.
-TEST(CapturableAdamW, FusedMatchesLibTorchAdamWToFloatRounding) {
-  torch::manual_seed(0);
+// Two equal nets on the fused kernel's device (CUDA where there is one, else the CPU), each
+// with LibTorch's AdamW, and a copy of where they start.
+struct FusedPair {
+  FusedPair() {
+    copy_parameters(reference_net, net);
+    reference_net.to(device);
+    net.to(device);
+    copy_parameters(reference_net, initial);
+    initial.to(device);
+  }
+  bool seeded = [] {  // first, so that the nets start from the same draw in every run
+    torch::manual_seed(0);
+    return true;
+  }();
   Net reference_net, net, initial;
-  copy_parameters(reference_net, net);
-  torch::optim::AdamW optimizer(net.parameters(), kOptions);
+  // (AdamW keeps the parameters' tensors, which to(device) moves in place.)
+  torch::Device device = torch::cuda::is_available() ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
+  torch::optim::AdamW reference{reference_net.parameters(), kOptions};
+  torch::optim::AdamW on_device{net.parameters(), kOptions};
+};
+
+// train.fused_optimizer: at::_fused_adamw_ against LibTorch's AdamW, with weight decay, a
+// changing lr and a layer that misses a step (its count stays behind, as LibTorch's does).
+// Builds without the kernel refuse it.
+TEST(CapturableAdamW, FusedMatchesLibTorchAdamWToFloatRounding) {
   if (!amem::train::CapturableAdamW::fused_available()) {
+    Net net;
+    torch::optim::AdamW optimizer(net.parameters(), kOptions);
     EXPECT_THROW(amem::train::CapturableAdamW(optimizer, /*fused=*/true), std::invalid_argument);
     GTEST_SKIP() << "LibTorch " TORCH_VERSION " has no at::_fused_adamw_";
   }
-  const torch::Device device = torch::cuda::is_available() ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
-  reference_net.to(device);
-  net.to(device);
-  copy_parameters(reference_net, initial);
-  torch::optim::AdamW reference(reference_net.parameters(), kOptions);
-  torch::optim::AdamW on_device(net.parameters(), kOptions);
-  amem::train::CapturableAdamW fused(on_device, /*fused=*/true);
+  FusedPair nets;
+  amem::train::CapturableAdamW fused(nets.on_device, /*fused=*/true);
   for (int i = 0; i < 6; ++i) {
     const double lr = 1e-2 * (1 + i % 3);
-    static_cast<torch::optim::AdamWOptions&>(reference.param_groups()[0].options()).lr(lr);
-    static_cast<torch::optim::AdamWOptions&>(on_device.param_groups()[0].options()).lr(lr);
-    step_both(i, reference_net, reference, net, on_device, fused, /*first_layer_idle=*/i == 2);
+    static_cast<torch::optim::AdamWOptions&>(nets.reference.param_groups()[0].options()).lr(lr);
+    static_cast<torch::optim::AdamWOptions&>(nets.on_device.param_groups()[0].options()).lr(lr);
+    step_both(i, nets.reference_net, nets.reference, nets.net, nets.on_device, fused, /*first_layer_idle=*/i == 2);
   }
-  initial.to(device);
-  EXPECT_GT(relative_difference(reference_net, initial), 1e-3);
-  EXPECT_LT(relative_difference(reference_net, net), 1e-6);
+  EXPECT_GT(relative_difference(nets.reference_net, nets.initial), 1e-3);
+  EXPECT_LT(relative_difference(nets.reference_net, nets.net), 1e-6);
   // Each parameter at its own count, as LibTorch's: layer a missed step 3.
-  for (const auto& p : net.a->parameters()) EXPECT_EQ(step_of(on_device, p), 5);
-  for (const auto& p : net.b->parameters()) EXPECT_EQ(step_of(on_device, p), 6);
+  for (const auto& p : nets.net.a->parameters()) EXPECT_EQ(step_of(nets.on_device, p), 5);
+  for (const auto& p : nets.net.b->parameters()) EXPECT_EQ(step_of(nets.on_device, p), 6);
   // The fused kernel keeps the moments in the parameters' dtype.
   amem::train::ForeachAdamWOptions layout;
   layout.state_dtype = torch::kBFloat16;
-  amem::train::ForeachAdamW bf16_moments(net.parameters(), kOptions, layout);
+  amem::train::ForeachAdamW bf16_moments(nets.net.parameters(), kOptions, layout);
   EXPECT_THROW(amem::train::CapturableAdamW(bf16_moments, /*fused=*/true), std::invalid_argument);
 }
 
@@ -178,39 +191,33 @@ TEST(CapturableAdamW, FusedMatchesLibTorchAdamWToFloatRounding) {
 // the same steps as LibTorch's AdamW on the gradients divided by it, and the gradients stored
 // divided. The unfused update has no such argument.
 TEST(CapturableAdamW, FusedGradScaleDividesTheGradientsAsItReadsThem) {
-  torch::manual_seed(0);
-  Net reference_net, net, initial;
-  copy_parameters(reference_net, net);
-  torch::optim::AdamW unfused_optimizer(net.parameters(), kOptions);
-  const auto scale = torch::full({}, 4.0, torch::kFloat32);
-  amem::train::CapturableAdamW unfused(unfused_optimizer);
-  for (auto& p : net.parameters()) p.mutable_grad() = torch::ones_like(p);
-  unfused.prepare();
-  EXPECT_THROW(unfused.update(scale), std::logic_error);
+  {
+    Net net;
+    torch::optim::AdamW optimizer(net.parameters(), kOptions);
+    amem::train::CapturableAdamW unfused(optimizer);
+    for (auto& p : net.parameters()) p.mutable_grad() = torch::ones_like(p);
+    unfused.prepare();
+    EXPECT_THROW(unfused.update(torch::full({}, 4.0)), std::logic_error);
+  }
   if (!amem::train::CapturableAdamW::fused_available()) GTEST_SKIP() << "LibTorch " TORCH_VERSION " has no at::_fused_adamw_";
-  const torch::Device device = torch::cuda::is_available() ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
-  reference_net.to(device);
-  net.to(device);
-  copy_parameters(reference_net, initial);
-  torch::optim::AdamW reference(reference_net.parameters(), kOptions);
-  torch::optim::AdamW on_device(net.parameters(), kOptions);
-  amem::train::CapturableAdamW fused(on_device, /*fused=*/true);
+  FusedPair nets;
+  amem::train::CapturableAdamW fused(nets.on_device, /*fused=*/true);
+  const auto scale = torch::full({}, 4.0, torch::TensorOptions().device(nets.device));
   for (int i = 0; i < 4; ++i) {
-    const auto x = inputs_of(i, 1, 4, device)[0];
-    for (auto* model : {&reference_net, &net}) {
+    const auto x = inputs_of(i, 1, 4, nets.device)[0];
+    for (auto* model : {&nets.reference_net, &nets.net}) {
       model->zero_grad();
       model->forward(x).pow(2).sum().backward();
     }
-    for (auto& p : reference_net.parameters()) p.grad().div_(4.0);
-    reference.step();
+    for (auto& p : nets.reference_net.parameters()) p.grad().div_(4.0);
+    nets.reference.step();
     fused.prepare();
-    fused.update(scale.to(device));
+    fused.update(scale);
     fused.count_step();
-    EXPECT_LT(gradient_difference(reference_net, net), 1e-6) << "step " << i;
+    EXPECT_LT(gradient_difference(nets.reference_net, nets.net), 1e-6) << "step " << i;
   }
-  initial.to(device);
-  EXPECT_GT(relative_difference(reference_net, initial), 1e-3);
-  EXPECT_LT(relative_difference(reference_net, net), 1e-6);
+  EXPECT_GT(relative_difference(nets.reference_net, nets.initial), 1e-3);
+  EXPECT_LT(relative_difference(nets.reference_net, nets.net), 1e-6);
 }
 
 TEST(CapturableAdamW, KeepsBf16MomentsInBf16) {

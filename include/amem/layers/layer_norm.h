@@ -4,8 +4,9 @@
 //
 // Why not torch::nn::LayerNorm: autocast runs layer_norm in float32, so a bf16 model under
 // train.bf16_autocast copies every normalised activation to float32 and back (the next GEMM casts
-// the float32 output to bf16 again): two casts of the hidden states per norm, ~5 ms of a gpt2-xl
-// metric forward pair over 8 x 512 tokens on an H200, besides a norm over twice the bytes. When
+// the float32 output to bf16 again): two casts of the hidden states per norm. In a gpt2-xl MAC
+// step's metric forwards (2 x 8 x 512 tokens, H200) the casts took 9.4 ms and the norms 5.4 ms
+// of GPU time; with this layer, 3.0 and 3.4 ms (the rest of those copies are other casts). When
 // the input and the weights already share a reduced dtype, this norm runs in it, as it would
 // without autocast; LibTorch's kernel accumulates the mean and variance in float32 either way,
 // so the bf16 values the next GEMM reads are the same but for the order of those float32 sums.

@@ -9,7 +9,8 @@
 // exactly what LibTorch's constructors make (same values, same random draws), so models built
 // to be trained from scratch are unchanged.
 //
-// Small parameters (norms, biases of modules built directly) are not covered: they are built
+// Modules that allocate through new_parameter (GPT-2's Conv1D and layers::LayerNorm among them)
+// are covered too. Other small parameters (RMSNorm's weight, torch::nn::LayerNorm's) are built
 // as usual and replaced by the loader (models::load_weights), which costs nothing noticeable.
 #pragma once
 

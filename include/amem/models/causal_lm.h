@@ -51,10 +51,12 @@ class CausalLm : public torch::nn::Module {
   // to a multiple of `multiple` rows, and the padded logits are dropped before anything reads
   // them, so forward still returns [B, L, vocab_size]. Why: cuBLAS picks its fast tensor-core
   // kernels only when the logits' row stride is a multiple of 8 elements; GPT-2's 50,257 ids fall
-  // back to an align-1 kernel, ~5x slower on an H200 (6.8 ms per 4,096 tokens of gpt2-xl's
-  // head). Megatron-LM pads its vocabulary for the same reason (make-vocab-size-divisible-by).
-  // The logits change at GEMM rounding (another kernel sums in another order). 1 (the default)
-  // pads nothing. Throws std::invalid_argument below 1.
+  // back to an align-1 kernel: gpt2-xl's head over 2 x 4,096 tokens took 14.4 ms on an H200,
+  // and 1.7 ms padded to 64. Megatron-LM pads its vocabulary for the same reason
+  // (make-vocab-size-divisible-by). The logits change at GEMM rounding (another kernel sums in
+  // another order). Each forward pads a copy of the weight (one pass over it, ~0.1 ms for
+  // gpt2-xl's on an H200; on a CPU the copy costs more than the GEMM saves: leave 1 there).
+  // 1 (the default) pads nothing. Throws std::invalid_argument below 1.
   void set_vocab_pad_multiple(int64_t multiple);
   int64_t vocab_pad_multiple() const { return vocab_pad_multiple_; }
 

@@ -61,6 +61,7 @@ class CapturableAdamW {
   // divides each gradient by it as it reads it and stores the quotient back, as
   // torch.optim.AdamW(fused=True) unscales GradScaler's gradients; GraphedTrainingStep passes
   // gradient clipping's 1 / coefficient, which saves the separate pass over the gradients.
+  // Unfused, a defined grad_scale is a std::logic_error.
   void update(const torch::Tensor& grad_scale = {});
   // Host side, after each update() ran (eagerly or as a replay): the state's step counts.
   void count_step();
