@@ -4,10 +4,10 @@
 
 #include <filesystem>
 
-#include "amem/core/error.h"
-#include "amem/io/safetensors.h"
 #include "amem/config/amem_schema.h"
 #include "amem/config/config.h"
+#include "amem/core/error.h"
+#include "amem/io/safetensors.h"
 #include "amem/models/load_causal_lm.h"
 #include "amem/models/model_settings.h"
 #include "amem/train/lm_loss.h"

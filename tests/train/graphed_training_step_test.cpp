@@ -34,25 +34,25 @@ using amem::testing::copy_parameters;
 
 const auto kOptions = torch::optim::AdamWOptions(1e-2).betas({0.9, 0.999}).eps(1e-8).weight_decay(0.1);
 
-// The largest difference between the two nets' parameters, relative to the largest value.
-double relative_difference(Net& x, Net& y) {
+// The largest difference between two lists of tensors, relative to the first's largest value.
+double relative_difference(const std::vector<torch::Tensor>& x, const std::vector<torch::Tensor>& y) {
   double worst = 0, scale = 0;
-  for (size_t i = 0; i < x.parameters().size(); ++i) {
-    worst = std::max(worst, (x.parameters()[i] - y.parameters()[i]).abs().max().item<double>());
-    scale = std::max(scale, x.parameters()[i].abs().max().item<double>());
+  for (size_t i = 0; i < x.size(); ++i) {
+    worst = std::max(worst, (x[i] - y[i]).abs().max().item<double>());
+    scale = std::max(scale, x[i].abs().max().item<double>());
   }
   return worst / scale;
 }
 
-// The same for their gradients.
-double gradient_difference(Net& x, Net& y) {
-  double worst = 0, scale = 0;
-  for (size_t i = 0; i < x.parameters().size(); ++i) {
-    worst = std::max(worst, (x.parameters()[i].grad() - y.parameters()[i].grad()).abs().max().item<double>());
-    scale = std::max(scale, x.parameters()[i].grad().abs().max().item<double>());
-  }
-  return worst / scale;
+std::vector<torch::Tensor> gradients_of(Net& net) {
+  std::vector<torch::Tensor> out;
+  for (const auto& p : net.parameters()) out.push_back(p.grad());
+  return out;
 }
+
+// The same between two nets' parameters, and between their gradients.
+double relative_difference(Net& x, Net& y) { return relative_difference(x.parameters(), y.parameters()); }
+double gradient_difference(Net& x, Net& y) { return relative_difference(gradients_of(x), gradients_of(y)); }
 
 int64_t step_of(torch::optim::Optimizer& optimizer, const torch::Tensor& p) {
   return static_cast<torch::optim::AdamWParamState&>(*optimizer.state().at(amem::train::optimizer_state_key(p))).step();
