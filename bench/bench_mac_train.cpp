@@ -29,6 +29,9 @@
 // --cuda-graph 1 (or train.cuda_graph=true) steps as `amem train` with train.cuda_graph: the
 // first step eager, the second recorded, then replays (train/graphed_training_step.h), the
 // metric forwards (--metrics 1) recorded with the rest, as with train.metrics_every=1.
+// Speed options that are config keys, set through --overrides: model.vocab_pad_multiple=64,
+// train.bf16_working_weights=true (bfloat16 copies of the networks' matrix weights, "bf16_working_weights"
+// in the JSON line counts them), mac.fused_rms_norm=true (the T5s' norms as at::rms_norm).
 // The memory options are config keys, set through --overrides: train.optimizer_state_dtype=bf16
 // (AdamW's moments in bfloat16), mac.activation_checkpointing=amortizer_encoder (the amortizer's
 // encoder recomputed in backward), train.foreach_optimizer=true (as --foreach 1); the JSON line
@@ -62,6 +65,7 @@
 #include "amem/distributed/rank_device.h"
 #include "amem/eval/peak_memory.h"
 #include "amem/methods/mac/mac_objective.h"
+#include "amem/train/bf16_working_weights.h"
 #include "amem/train/capturable_adamw.h"
 #include "amem/train/foreach_adamw.h"
 #include "amem/train/graphed_training_step.h"
@@ -126,6 +130,10 @@ int run(int argc, char** argv) {
   std::unique_ptr<amem::train::CapturableAdamW> fused_adamw;  // the eager step's, with --fused 1
   if (fused_optimizer && !(args["--cuda-graph"] != "0" || config.get<bool>("train.cuda_graph")))
     fused_adamw = std::make_unique<amem::train::CapturableAdamW>(optimizer, /*fused=*/true);
+  // train.bf16_working_weights: bfloat16 copies of the weights autocast casts (on CUDA).
+  std::unique_ptr<amem::train::Bf16WorkingWeights> working;
+  if (config.get<bool>("train.bf16_working_weights") && on_cuda)
+    working = std::make_unique<amem::train::Bf16WorkingWeights>(*networks, parameters);
   std::unique_ptr<amem::distributed::GradientAllReduce> all_reduce;
   if (group) all_reduce = std::make_unique<amem::distributed::GradientAllReduce>(parameters, *group, int64_t(25) << 20);
 
@@ -163,11 +171,15 @@ int run(int argc, char** argv) {
     std::fprintf(stderr, "bench_mac_train: --cuda-graph 1 runs one process, without --foreach and activation checkpointing\n");
     return 2;
   }
+  if (working && group) {
+    std::fprintf(stderr, "bench_mac_train: train.bf16_working_weights runs one process\n");
+    return 2;
+  }
   std::unique_ptr<amem::train::GraphedTrainingStep> graphed;
   std::vector<amem::train::TensorBatch> graph_batches;
   if (cuda_graph) {
     graphed = std::make_unique<amem::train::GraphedTrainingStep>(optimizer, 100.0, /*bf16_autocast=*/true,
-                                                                 fused_optimizer, device);
+                                                                 fused_optimizer, device, working.get());
     for (const auto& micro : micro_batches)
       graph_batches.push_back({micro.tensors(options.with_metrics), 0, options.with_metrics});
   }
@@ -190,15 +202,20 @@ int run(int argc, char** argv) {
       optimizer.zero_grad();
     }
     torch::Tensor loss_sum = torch::zeros({1}, torch::TensorOptions().dtype(torch::kDouble).device(device));
+    if (working) working->refresh();
     for (int micro = 0; micro < accum; ++micro) {
       amem::methods::MacObjectiveOutput out;
       {
-        amem::device::Bf16Autocast autocast(true, device);
-        out = amem::methods::mac_objective(*networks, base, micro_batches[size_t(micro)], options);
+        const auto substitution = working ? working->substitute() : nullptr;
+        {
+          amem::device::Bf16Autocast autocast(true, device);
+          out = amem::methods::mac_objective(*networks, base, micro_batches[size_t(micro)], options);
+        }
+        between("objective_forward");
+        if (all_reduce) all_reduce->set_sync(micro == accum - 1);
+        (out.loss / double(accum)).backward();
       }
-      between("objective_forward");
-      if (all_reduce) all_reduce->set_sync(micro == accum - 1);
-      (out.loss / double(accum)).backward();
+      if (working) working->gather_gradients(micro == 0);
       between("backward");
       loss_sum += out.loss.detach().to(torch::kDouble);
     }
@@ -252,12 +269,12 @@ int run(int argc, char** argv) {
   std::printf("{\"world_size\": %d, \"accum\": %d, \"losses\": [%s], ", world, accum, loss_list.c_str());
   std::printf(
       "\"impl\": \"amem\", \"torch\": \"%s\", \"config\": \"%s\", \"overrides\": \"%s\", \"metrics\": %s, \"preset\": \"%s\", "
-      "\"foreach_optimizer\": %s, \"fused_optimizer\": %s, \"cuda_graph\": %s, \"cuda_graph_recordings\": %lld, \"optimizer_state_dtype\": \"%s\", \"activation_checkpointing\": \"%s\", \"memory_aware\": %s, \"auxiliary_terms\": %zu, \"selects_in_training\": %s, \"lift_ratio\": %.3f, "
+      "\"foreach_optimizer\": %s, \"fused_optimizer\": %s, \"bf16_working_weights\": %lld, \"cuda_graph\": %s, \"cuda_graph_recordings\": %lld, \"optimizer_state_dtype\": \"%s\", \"activation_checkpointing\": \"%s\", \"memory_aware\": %s, \"auxiliary_terms\": %zu, \"selects_in_training\": %s, \"lift_ratio\": %.3f, "
       "\"documents\": %lld, \"lifted\": %lld, \"doc_tokens\": %lld, \"loss\": %.6f, \"step_s\": %.4f, \"tokens_per_s\": %.1f, "
       "\"peak_cuda_bytes\": %lld, \"peak_cuda_gib\": %.2f}\n",
       TORCH_VERSION, args["--config"].c_str(), args["--overrides"].c_str(),
       options.with_metrics ? "true" : "false", args["--preset"].c_str(), foreach_optimizer ? "true" : "false",
-      fused_optimizer ? "true" : "false", cuda_graph ? "true" : "false", (long long)(graphed ? graphed->recordings() : 0), bf16_states ? "bf16" : "fp32", settings.checkpoint_amortizer_encoder ? "amortizer_encoder" : "none",
+      fused_optimizer ? "true" : "false", (long long)(working ? working->numel() : 0), cuda_graph ? "true" : "false", (long long)(graphed ? graphed->recordings() : 0), bf16_states ? "bf16" : "fp32", settings.checkpoint_amortizer_encoder ? "amortizer_encoder" : "none",
       cmt.memory_aware_alpha ? "true" : "false", cmt.auxiliary_terms.size(),
       options.selector ? "true" : "false", settings.lift_ratio, (long long)batch,
       (long long)amem::methods::lifted_count(batch, settings.lift_ratio), (long long)doc_tokens, loss, median,

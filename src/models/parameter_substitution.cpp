@@ -5,6 +5,7 @@
 #include "amem/core/error.h"
 #include "amem/layers/layer_norm.h"
 #include "amem/layers/rms_norm.h"
+#include "amem/layers/token_mlp_bank.h"
 #include "amem/models/gpt2.h"
 
 namespace amem::models {
@@ -23,6 +24,11 @@ std::vector<std::pair<std::string, torch::Tensor*>> parameter_members(torch::nn:
     return {{"weight", &norm->weight}, {"bias", &norm->bias}};
   if (auto* conv = dynamic_cast<Gpt2Conv1DImpl*>(&m)) return {{"weight", &conv->weight}, {"bias", &conv->bias}};
   if (auto* rms = dynamic_cast<layers::RMSNormImpl*>(&m)) return {{"weight", &rms->weight}};
+  if (auto* bank = dynamic_cast<layers::TokenMlpBankImpl*>(&m))  // MAC's per-token MLPs
+    return {{"norm_weight", &bank->norm_weight},     {"norm_bias", &bank->norm_bias},
+            {"hidden_weight", &bank->hidden_weight}, {"hidden_bias", &bank->hidden_bias},
+            {"output_weight", &bank->output_weight}, {"output_bias", &bank->output_bias},
+            {"skip_weight", &bank->skip_weight},     {"skip_bias", &bank->skip_bias}};
   return {};
 }
 
@@ -52,7 +58,7 @@ ParameterSubstitution::ParameterSubstitution(torch::nn::Module& module,
   for (const auto& [name, tensor] : replacements)
     if (!found.count(name))
       throw Error("parameter substitution: '" + name +
-                  "' is not a parameter of a Linear, Embedding, LayerNorm, Gpt2Conv1D or RMSNorm module");
+                  "' is not a parameter of a Linear, Embedding, LayerNorm, Gpt2Conv1D, RMSNorm or TokenMlpBank module");
   for (auto& [member, replacement] : plan) {
     originals_.emplace_back(member, *member);
     *member = *replacement;

@@ -42,12 +42,14 @@ Clipping clipping_of(const std::vector<torch::Tensor>& grads, std::optional<doub
 }  // namespace
 
 GraphedTrainingStep::GraphedTrainingStep(torch::optim::AdamW& optimizer, std::optional<double> max_grad_norm,
-                                         bool bf16_autocast, bool fused_adamw, const torch::Device& device)
+                                         bool bf16_autocast, bool fused_adamw, const torch::Device& device,
+                                         Bf16WorkingWeights* working_weights)
     : optimizer_(optimizer),
       adamw_(optimizer, fused_adamw),
       max_grad_norm_(max_grad_norm),
       bf16_autocast_(bf16_autocast),
       device_(device),
+      working_weights_(working_weights),
       graph_(device) {
   const auto options = torch::TensorOptions().device(device);
   loss_sum_ = torch::zeros({}, options.dtype(torch::kFloat64));
@@ -72,15 +74,20 @@ void GraphedTrainingStep::run_step(const std::vector<std::vector<torch::Tensor>>
     }
     loss_sum_.zero_();
   }
+  if (working_weights_) working_weights_->refresh();
   const double count = double(micro_batches.size());
   for (const auto& tensors : micro_batches) {
     StepOutput out;
     {
-      device::Bf16Autocast autocast(bf16_autocast_, device_);
-      out = loss_on(tensors, with_metrics);
+      const auto substitution = working_weights_ ? working_weights_->substitute() : nullptr;
+      {
+        device::Bf16Autocast autocast(bf16_autocast_, device_);
+        out = loss_on(tensors, with_metrics);
+      }
+      // Backward outside the autocast scope, as the loop's.
+      (out.loss / count).backward();
     }
-    // Backward outside the autocast scope, as the loop's.
-    (out.loss / count).backward();
+    if (working_weights_) working_weights_->gather_gradients(&tensors == &micro_batches.front());
     torch::NoGradGuard no_grad;
     loss_sum_.add_(out.loss.detach().to(torch::kFloat64));
     out.loss = torch::Tensor();  // the graph's activations need not outlive it

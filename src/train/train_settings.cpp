@@ -68,6 +68,12 @@ void TrainSettings::declare(config::Schema& schema) {
                    "replay it while the batches keep their shapes (a new layout runs eagerly, then records; with "
                    "train.metrics_every=1 the metric forwards are recorded too, with N > 1 the steps with metrics "
                    "run eagerly); one CUDA process, MAC and CMT; float rounding (train/graphed_training_step.h)")
+      .field<bool>("bf16_working_weights", false,
+                   "keep bfloat16 working copies of the trained weights bf16 autocast casts (Linear, GPT-2 "
+                   "Conv1D, MAC's per-token MLP banks), refreshed from the float32 weights in one batched cast "
+                   "per step, and gather their gradients in one more, instead of autocast's per-tensor casts; "
+                   "the same values as autocast's step; needs train.bf16_autocast on CUDA, one process, MAC "
+                   "or CMT (train/bf16_working_weights.h)")
       .optional<std::string>("resume", "checkpoint folder to continue from (<run>/checkpoint)");
 }
 
@@ -108,6 +114,24 @@ void refuse_fused_optimizer_where_it_cannot_run(const config::Config& config, co
            "them back");
 }
 
+// train.bf16_working_weights where the config alone shows that it cannot apply. The number of
+// processes and the task's module are known only when the run starts (TrainingRun).
+void refuse_working_weights_where_they_cannot_apply(const config::Config& config, const TrainSettings& s) {
+  const auto refuse = [&](const std::string& why) {
+    throw ConfigError(config.source_of("train.bf16_working_weights") + ": train.bf16_working_weights: " + why);
+  };
+  if (!s.bf16_autocast)
+    refuse("replaces the casts of train.bf16_autocast, which is false (a float32 input would meet a bfloat16 "
+           "weight); set train.bf16_autocast=true or this to false");
+  const std::string method = config.is_null("train.method") ? "" : config.get<std::string>("train.method");
+  if (method != "mac")
+    refuse("applies to MAC and CMT training only (train.method: mac), and this config trains " +
+           (method.empty() ? std::string("with no train.method (amem qa-tune, amem pretrain)") : "train.method: " + method) +
+           "; set it to false");
+  const auto device = config.get<std::string>("model.device");
+  if (device != "cuda") refuse("needs CUDA's autocast, and this run trains on " + device + " (set model.device=cuda)");
+}
+
 }  // namespace
 
 TrainSettings TrainSettings::from(const config::Config& config) {
@@ -133,6 +157,8 @@ TrainSettings TrainSettings::from(const config::Config& config) {
       config.get<std::string>("train.optimizer_state_dtype") == "bf16" ? torch::kBFloat16 : torch::kFloat32;
   s.fused_optimizer = config.get<bool>("train.fused_optimizer");
   if (s.fused_optimizer) refuse_fused_optimizer_where_it_cannot_run(config, s);
+  s.bf16_working_weights = config.get<bool>("train.bf16_working_weights");
+  if (s.bf16_working_weights) refuse_working_weights_where_they_cannot_apply(config, s);
   for (const auto& entry : config.get<std::vector<std::string>>("train.keep_best")) {
     const auto colon = entry.rfind(':');
     const std::string metric = colon == std::string::npos ? "" : entry.substr(0, colon);

@@ -22,6 +22,7 @@
 #include "amem/run/progress.h"
 #include "amem/train/finite_step.h"
 #include "amem/train/foreach_adamw.h"
+#include "amem/train/bf16_working_weights.h"
 #include "amem/train/capturable_adamw.h"
 #include "amem/train/graphed_training_step.h"
 #include "amem/train/lr_schedule.h"
@@ -150,13 +151,23 @@ TrainingRun::TrainingRun(TrainingTask& task, const TrainSettings& settings, cons
       torch::optim::AdamWOptions(settings.lr).betas({0.9, 0.999}).eps(1e-8).weight_decay(settings.weight_decay);
   optimizer_ = make_adamw(parameters_, options, settings.foreach_optimizer, settings.optimizer_state_dtype);
   distributed::ProcessGroup* group = parallel.group;
+  if (settings.bf16_working_weights) {
+    // The config's own contradictions were refused by TrainSettings::from; these need the run.
+    const auto refuse = [](const std::string& why) { throw ConfigError("train.bf16_working_weights: " + why); };
+    if (group) refuse("not with data-parallel training yet (the gradient all-reduce hooks the float32 weights); run one process");
+    torch::nn::Module* module = task.trained_module();
+    if (!module) refuse("this method does not name the module its trained tensors belong to (MAC and CMT do)");
+    working_weights_ = std::make_unique<Bf16WorkingWeights>(*module, parameters_);
+    if (working_weights_->size() == 0)
+      refuse("no trained tensor is a float32 Linear, Conv1D or TokenMlpBank weight that bf16 autocast would cast");
+  }
   if (settings.cuda_graph) {
     // The config's own contradictions were refused by TrainSettings::from; these need the run.
     const auto refuse = [](const std::string& why) { throw ConfigError("train.cuda_graph: " + why); };
     if (const auto refusal = task.cuda_graph_refusal()) refuse(*refusal);
     if (group) refuse("not with data-parallel training yet (the gradient all-reduce is not recorded); run one process");
     graphed_ = std::make_unique<GraphedTrainingStep>(*optimizer_, settings.max_grad_norm, settings.bf16_autocast,
-                                                     settings.fused_optimizer, task.device());
+                                                     settings.fused_optimizer, task.device(), working_weights_.get());
     if (!graphed_->can_record())
       refuse("cannot record on " + task.device().str() + " with this build (a CUDA device and a CUDA LibTorch)");
   } else if (settings.fused_optimizer) {
@@ -337,15 +348,21 @@ TrainingSummary TrainingRun::run(const TrainingRunPaths& paths) {
       micro_means = means.means();
     } else {
       optimizer.zero_grad();
+      if (working_weights_) working_weights_->refresh();  // from the weights the last update wrote
       for (int64_t micro = 0; micro < settings.grad_accum; ++micro) {
         StepOutput out;
         {
-          device::Bf16Autocast autocast(settings.bf16_autocast, task.device());
-          out = task.compute_loss();
+          // The bfloat16 copies in place of their weights over forward and backward.
+          const auto substitution = working_weights_ ? working_weights_->substitute() : nullptr;
+          {
+            device::Bf16Autocast autocast(settings.bf16_autocast, task.device());
+            out = task.compute_loss();
+          }
+          // Backward outside the autocast scope, as torch.autocast's documentation asks.
+          if (all_reduce_) all_reduce_->set_sync(micro == settings.grad_accum - 1);
+          (out.loss / double(settings.grad_accum)).backward();
         }
-        // Backward outside the autocast scope, as torch.autocast's documentation asks.
-        if (all_reduce_) all_reduce_->set_sync(micro == settings.grad_accum - 1);
-        (out.loss / double(settings.grad_accum)).backward();
+        if (working_weights_) working_weights_->gather_gradients(micro == 0);
         loss_sum += out.loss.item<double>();
         means.add(out.metrics);
         means.add(metrics_on_host(out.device_metrics));

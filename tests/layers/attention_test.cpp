@@ -57,3 +57,38 @@ TEST(RMSNorm, NormalisesByRootMeanSquare) {
   EXPECT_NEAR(y[0][0].item<float>(), 3.0f / rms, 1e-6);
   EXPECT_NEAR(y[0][1].item<float>(), 2.0f * 4.0f / rms, 1e-6);
 }
+
+// The fused path (at::rms_norm, mac.fused_rms_norm) gives the reference steps' values and
+// gradients to float32 rounding, on CUDA where there is one (its fused kernel) and on the CPU;
+// other dtypes keep the reference steps. A build without at::rms_norm refuses to fuse.
+TEST(RMSNorm, FusedMatchesTheReferenceStepsToFloatRounding) {
+  if (!amem::layers::fused_rms_norm_available()) {
+    amem::layers::RMSNorm norm(4, 1e-6);
+    EXPECT_THROW(amem::layers::set_fused_rms_norm(*norm, true), std::logic_error);
+    GTEST_SKIP() << "this LibTorch has no at::rms_norm";
+  }
+  std::vector<torch::Device> devices = {torch::kCPU};
+  if (torch::cuda::is_available()) devices.emplace_back(torch::kCUDA, 0);
+  for (const auto& device : devices) {
+    torch::manual_seed(0);
+    amem::layers::RMSNorm reference(64, 1e-6), fused(64, 1e-6);
+    reference->weight.data().uniform_(0.5, 1.5);
+    fused->weight.data().copy_(reference->weight.data());
+    reference->to(device);
+    fused->to(device);
+    amem::layers::set_fused_rms_norm(*fused, true);
+    const auto x = (torch::randn({3, 5, 64}) * 3).to(device);
+    const auto xr = x.clone().requires_grad_(true), xf = x.clone().requires_grad_(true);
+    const auto yr = reference(xr), yf = fused(xf);
+    EXPECT_LT((yr - yf).abs().max().item<double>(), 1e-5 * yr.abs().max().item<double>()) << device;
+    const auto g = torch::randn_like(yr);
+    yr.backward(g);
+    yf.backward(g);
+    EXPECT_LT((xr.grad() - xf.grad()).abs().max().item<double>(), 1e-5 * xr.grad().abs().max().item<double>()) << device;
+    const auto wr = reference->weight.grad(), wf = fused->weight.grad();
+    EXPECT_LT((wr - wf).abs().max().item<double>(), 1e-5 * wr.abs().max().item<double>()) << device;
+    // bfloat16 inputs keep the reference steps: the same result to the bit.
+    const auto xb = x.to(torch::kBFloat16);
+    EXPECT_TRUE(torch::equal(reference(xb), fused(xb))) << device;
+  }
+}

@@ -11,9 +11,11 @@
 #include <vector>
 
 #include "amem/config/amem_schema.h"
+#include "amem/layers/rms_norm.h"
 #include "amem/run/metrics_log.h"
 #include "amem/train/train_settings.h"
 #include "amem/train/training_loop.h"
+#include "support/error_of.h"
 #include "support/temp_dir.h"
 #include "support/tiny_mac_config.h"
 #include "support/whole_sample_training.h"
@@ -104,3 +106,25 @@ TEST(MacTraining, ResumingFromACheckpointContinuesTheRunExactly) {
 }
 
 }  // namespace
+
+// mac.fused_rms_norm reaches every RMS norm of both T5 networks (and no other module), or is
+// refused, naming the key, by a build without at::rms_norm.
+TEST(MacTraining, FusedRmsNormKeyReachesEveryT5NormOrIsRefused) {
+  const auto config = amem::testing::tiny_mac_config("mac/tiny_gpt2.yaml", {"mac.fused_rms_norm=true"});
+  if (!amem::layers::fused_rms_norm_available()) {
+    EXPECT_EQ(amem::testing::error_of([&] { MacTrainingTask task(config); }),
+              "override 'mac.fused_rms_norm=true': mac.fused_rms_norm: needs LibTorch 2.4 or newer (at::rms_norm), "
+              "and this build has " TORCH_VERSION "; set it to false");
+    return;
+  }
+  for (const bool fused : {false, true}) {
+    MacTrainingTask task(fused ? config : amem::testing::tiny_mac_config("mac/tiny_gpt2.yaml", {}));
+    int norms = 0;
+    for (const auto& m : task.trained_module()->modules(/*include_self=*/false))
+      if (const auto* norm = dynamic_cast<const amem::layers::RMSNormImpl*>(m.get())) {
+        EXPECT_EQ(norm->fused(), fused);
+        ++norms;
+      }
+    EXPECT_GT(norms, 4);
+  }
+}

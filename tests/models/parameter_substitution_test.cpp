@@ -65,7 +65,7 @@ TEST(ParameterSubstitution, UnknownNamesAndWrongShapesAreErrors) {
               models::ParameterSubstitution s(*model, {{"h.0.attn.nope", torch::zeros({1})}});
             }),
             "parameter substitution: 'h.0.attn.nope' is not a parameter of a Linear, Embedding, LayerNorm, "
-            "Gpt2Conv1D or RMSNorm module");
+            "Gpt2Conv1D, RMSNorm or TokenMlpBank module");
   EXPECT_EQ(amem::testing::error_of([&] {
               models::ParameterSubstitution s(*model, {{"ln_f.weight", torch::zeros({3})}});
             }),

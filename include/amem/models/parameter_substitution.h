@@ -2,11 +2,12 @@
 // "functional" call that meta-learning needs: CaMeLS evaluates the base LM at θ − lr·∇L(θ), a
 // tensor that is a function of the weight model's output, without copying the model.
 //
-// While a ParameterSubstitution lives, each named parameter member (the `weight` / `bias` that
-// Linear, Embedding, LayerNorm, Gpt2Conv1D and RMSNorm read in their forward) points at the
-// replacement tensor; the destructor points it back. The registered parameters themselves
-// (module.parameters(), optimisers, checkpoints) are untouched, so the same forward code serves
-// normal and substituted calls. Not thread-safe: one substitution per model at a time.
+// While a ParameterSubstitution lives, each named parameter member (the tensors that Linear,
+// Embedding, LayerNorm, Gpt2Conv1D, RMSNorm and TokenMlpBank read in their forward) points at
+// the replacement tensor; the destructor points it back. train.bf16_working_weights uses it
+// too, to compute with bfloat16 copies (train/bf16_working_weights.h). The registered
+// parameters themselves (module.parameters(), optimisers, checkpoints) are untouched, so the
+// same forward code serves normal and substituted calls. Not thread-safe: one substitution per model at a time.
 #pragma once
 
 #include <torch/torch.h>

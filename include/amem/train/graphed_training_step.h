@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "amem/device/cuda_graph.h"
+#include "amem/train/bf16_working_weights.h"
 #include "amem/train/capturable_adamw.h"
 #include "amem/train/training_task.h"
 
@@ -53,8 +54,10 @@ class GraphedTrainingStep {
   // CapturableAdamW). `max_grad_norm`: clip to it; none: no clipping (the norm is still
   // reported). `bf16_autocast`: each loss under bfloat16 autocast on CUDA, as the loop's.
   // `fused_adamw`: AdamW's update as at::_fused_adamw_ (train.fused_optimizer, CapturableAdamW).
+  // `working_weights`: the step refreshes, substitutes and gathers them as the loop's eager
+  // step does (train.bf16_working_weights); must outlive this.
   GraphedTrainingStep(torch::optim::AdamW& optimizer, std::optional<double> max_grad_norm, bool bf16_autocast,
-                      bool fused_adamw, const torch::Device& device);
+                      bool fused_adamw, const torch::Device& device, Bf16WorkingWeights* working_weights = nullptr);
 
   // One optimiser step over `micro_batches` (grad_accum of them, each loss divided by their
   // count before backward). The optimiser's group learning rate applies (set it first).
@@ -77,6 +80,7 @@ class GraphedTrainingStep {
   std::optional<double> max_grad_norm_;
   bool bf16_autocast_;
   torch::Device device_;
+  Bf16WorkingWeights* working_weights_;
   device::CudaGraph graph_;
   std::vector<int64_t> recorded_layout_;                    // of the recording
   std::vector<int64_t> last_layout_, layout_before_last_;  // of the previous two steps

@@ -37,6 +37,7 @@ struct TrainSettings {
   torch::ScalarType optimizer_state_dtype = torch::kFloat32;  // AdamW's moments: kFloat32 or kBFloat16 (make_adamw)
   bool fused_optimizer = false;  // AdamW's update as at::_fused_adamw_ (train/capturable_adamw.h)
   bool cuda_graph = false;  // record the step as a CUDA graph and replay it (graphed_training_step.h)
+  bool bf16_working_weights = false;  // bfloat16 copies of the cast weights (train/bf16_working_weights.h)
   std::vector<KeptBest> keep_best;    // more best models besides best/ (train.keep_best)
   std::optional<std::string> resume;  // a checkpoint folder of an earlier run
 

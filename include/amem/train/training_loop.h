@@ -52,6 +52,7 @@ namespace amem::train {
 
 class GraphedTrainingStep;  // graphed_training_step.h
 class CapturableAdamW;      // capturable_adamw.h
+class Bf16WorkingWeights;  // bf16_working_weights.h
 
 // How the run is spread over processes; no group: one process, exactly as without a launcher.
 struct DataParallel {
@@ -86,7 +87,9 @@ class TrainingRun {
   // a damaged checkpoint file (amem::Error naming it), a checkpoint of another world size
   // (amem::ConfigError), ranks that start from different tensors (amem::Error), train.cuda_graph
   // where it cannot record (amem::ConfigError: the task, several processes, a device or build
-  // without CUDA; TrainSettings::from refuses what the config alone shows). `task` must outlive
+  // without CUDA; TrainSettings::from refuses what the config alone shows), and
+  // train.bf16_working_weights where it cannot apply (amem::ConfigError: several processes, a
+  // task without one trained module, no weight to copy). `task` must outlive
   // the run.
   TrainingRun(TrainingTask& task, const TrainSettings& settings, const DataParallel& parallel = {});
   ~TrainingRun();
@@ -108,6 +111,7 @@ class TrainingRun {
   std::unique_ptr<distributed::GradientAllReduce> all_reduce_;  // with a process group
   std::unique_ptr<GraphedTrainingStep> graphed_;                 // with train.cuda_graph
   std::unique_ptr<CapturableAdamW> fused_adamw_;                 // eager steps with train.fused_optimizer
+  std::unique_ptr<Bf16WorkingWeights> working_weights_;          // with train.bf16_working_weights
 };
 
 // TrainingRun(task, settings).run(paths), for callers that make the run folder first.

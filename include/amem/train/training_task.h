@@ -56,6 +56,10 @@ class TrainingTask {
   virtual NamedTensors trainable() = 0;
   // Where the trained tensors live (autocast applies on CUDA).
   virtual torch::Device device() const = 0;
+  // The module whose forward reads the trained tensors, for train.bf16_working_weights
+  // (bf16_working_weights.h), which computes with bfloat16 copies of some of them; nullptr (the
+  // default) when there is no one such module, and the key is refused.
+  virtual torch::nn::Module* trained_module() { return nullptr; }
 
   // The loss of the next micro-batch (drawn by the task, which puts its modules in train mode).
   virtual StepOutput compute_loss() = 0;

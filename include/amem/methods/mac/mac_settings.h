@@ -46,6 +46,7 @@ struct MacSettings {
   // and holds most of the step's activations; its decoder reads the few query vectors and the
   // question encoder short questions, so they are not checkpointed.
   bool checkpoint_amortizer_encoder = false;
+  bool fused_rms_norm = false;  // the T5s' RMS norms as at::rms_norm (layers/rms_norm.h)
   std::vector<int64_t> context_windows;   // hierarchical-aggregation windows validated besides the plain one
   int64_t max_document_tokens;            // T5 document tokens (base-LM sequences: train.max_tokens)
   int64_t max_question_tokens;            // T5 question tokens (aggregation)

@@ -37,6 +37,7 @@ class MacTrainingTask : public train::TrainingTask {
 
   train::NamedTensors trainable() override;
   torch::Device device() const override { return mac_.device(); }
+  torch::nn::Module* trained_module() override { return mac_.networks().get(); }
   // The objective's metrics (its no-grad forwards: qa_loss_base, text_loss, ...) only on every
   // train.metrics_every-th step and the last; the loss is the same either way.
   train::StepOutput compute_loss() override;
