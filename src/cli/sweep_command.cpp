@@ -31,6 +31,7 @@
 #include "amem/core/error_line.h"
 #include "amem/io/atomic_file.h"
 #include "amem/io/utf8_file.h"
+#include "amem/methods/mac/mac_settings.h"
 #include "amem/report/report.h"
 #include "cli/command_line.h"
 #include "cli/commands.h"
@@ -162,6 +163,7 @@ int run_sweep(const Args& args) {
       plan.overrides.push_back("run.name=" + nlohmann::json(cell.label).dump());
       const auto cell_config = config::load_config(config::amem_schema(), base.config, plan.overrides);
       EvalInputs{cell_config};
+      methods::refuse_mac_keys_this_build_lacks(cell_config);
       // The trained networks reach the eval through model_key; MAC's keys reach only its adapter.
       if (grid.training && grid.training->model_key.rfind("mac.", 0) == 0 &&
           cell_config.get<std::string>("eval.adapter") != "mac")

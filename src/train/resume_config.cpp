@@ -54,13 +54,16 @@ const std::vector<std::string>& resume_free_keys() {
   // Where the run is written, how much it prints and logs, how it talks between ranks, the
   // optimiser's implementation (the same arithmetic and saved state, train/foreach_adamw.h,
   // train/capturable_adamw.h and train/graphed_training_step.h), the output layer's GEMM
-  // padding (the same logits to rounding, models/causal_lm.h), and
+  // padding (the same logits to rounding, models/causal_lm.h), the bfloat16 working copies
+  // (autocast's values, train/bf16_working_weights.h), the T5s' fused RMS norm (the same
+  // formula to rounding, layers/rms_norm.h), and
   // the memory bank of `amem eval`, which no training reads: none of them changes what is trained.
   static const std::vector<std::string> keys = {"run.output_dir",          "run.name",
                                                 "run.log_level",           "train.resume",
                                                 "train.metrics_every",     "train.foreach_optimizer",
                                                 "train.cuda_graph",        "train.fused_optimizer",
-                                                "model.vocab_pad_multiple", "distributed.timeout_s",
+                                                "model.vocab_pad_multiple", "train.bf16_working_weights",
+                                                "mac.fused_rms_norm",      "distributed.timeout_s",
                                                 "distributed.bucket_mb",   "memory.*"};
   return keys;
 }

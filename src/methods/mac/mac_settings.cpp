@@ -42,10 +42,11 @@ void MacSettings::declare(config::Schema& schema) {
                           "values and gradients)")
       .one_of({"none", "amortizer_encoder"})
       .field<bool>("fused_rms_norm", false,
-                   "the T5 networks' layer norms (T5LayerNorm, an RMS norm) as LibTorch's at::rms_norm (one fused "
-                   "CUDA kernel forward and one backward, LibTorch >= 2.9) instead of the reference's "
-                   "pow/mean/rsqrt/mul (modeling_t5.py T5LayerNorm); float32 rounding (the mean is summed in "
-                   "another order); needs LibTorch >= 2.4 (layers/rms_norm.h)")
+                   "the T5 networks' layer norms (T5LayerNorm, an RMS norm) as LibTorch's at::rms_norm instead "
+                   "of the reference's pow/mean/rsqrt/mul (modeling_t5.py T5LayerNorm): one fused CUDA kernel "
+                   "forward and one backward where LibTorch has them (2.9 and later), a composite of the same "
+                   "steps from 2.4; refused before 2.4; float32 rounding (the mean is summed in another order) "
+                   "(layers/rms_norm.h)")
       .field<bool>("gpt_drop", true, "run the base LM in train mode for the QA loss (GPT-2 dropout; LLaMA-family checkpoints have none)")
       .field<std::vector<int64_t>>("context_windows", std::vector<int64_t>{16, 32},
                                    "hierarchical-aggregation windows evaluated in validation")
@@ -76,6 +77,13 @@ void MacSettings::declare(config::Schema& schema) {
   config::declare_registered(memory::aggregator_registry(), schema);
 }
 
+void refuse_mac_keys_this_build_lacks(const config::Config& config) {
+  if (config.get<bool>("mac.fused_rms_norm") && !layers::fused_rms_norm_available())
+    throw ConfigError(config.source_of("mac.fused_rms_norm") +
+                      ": mac.fused_rms_norm: needs LibTorch 2.4 or newer (at::rms_norm), and this build has " TORCH_VERSION
+                      "; set it to false");
+}
+
 MacSettings MacSettings::from(const config::Config& config) {
   if (config.is_null("mac.amortizer"))
     throw ConfigError(config.source() + ": mac.amortizer: missing (a T5 checkpoint folder is needed)");
@@ -103,11 +111,8 @@ MacSettings MacSettings::from(const config::Config& config) {
     throw ConfigError(config.source_of("mac.lift_ratio") + ": mac.lift_ratio: " + lift.str() + " of train.batch_size " +
                       std::to_string(batch) + " lifts no document; raise train.batch_size");
   s.checkpoint_amortizer_encoder = config.get<std::string>("mac.activation_checkpointing") == "amortizer_encoder";
+  refuse_mac_keys_this_build_lacks(config);
   s.fused_rms_norm = config.get<bool>("mac.fused_rms_norm");
-  if (s.fused_rms_norm && !layers::fused_rms_norm_available())
-    throw ConfigError(config.source_of("mac.fused_rms_norm") +
-                      ": mac.fused_rms_norm: needs LibTorch 2.4 or newer (at::rms_norm), and this build has " TORCH_VERSION
-                      "; set it to false");
   s.gpt_drop = config.get<bool>("mac.gpt_drop");
   s.context_windows = config.get<std::vector<int64_t>>("mac.context_windows");
   s.max_document_tokens = config.get<int64_t>("mac.max_document_tokens");

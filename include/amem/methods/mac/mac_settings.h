@@ -28,6 +28,10 @@ struct QuestionLayout {
   static QuestionLayout parse(const std::string& text, const std::string& key);
 };
 
+// mac.* keys this build cannot honour (mac.fused_rms_norm without at::rms_norm): amem::ConfigError
+// naming the key. MacSettings::from calls it; `amem sweep` calls it on every cell before any runs.
+void refuse_mac_keys_this_build_lacks(const config::Config& config);
+
 struct MacSettings {
   std::string amortizer;                  // T5 checkpoint folder that reads documents
   std::string question_encoder;           // T5 checkpoint folder that reads questions
