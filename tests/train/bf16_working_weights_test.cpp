@@ -16,11 +16,9 @@
 #include <vector>
 
 #include "amem/methods/mac/mac_training_task.h"
-#include "amem/run/metrics_log.h"
 #include "amem/train/train_settings.h"
-#include "amem/train/training_loop.h"
 #include "support/error_of.h"
-#include "support/same_run.h"
+#include "support/fixed_shape_mac_training.h"
 #include "support/temp_dir.h"
 #include "support/tiny_mac_config.h"
 
@@ -181,25 +179,10 @@ TEST(Bf16WorkingWeights, KeyIsRefusedWhereItCannotApplyNamingIt) {
 TEST(Bf16WorkingWeights, OnCudaMacTrainingLogsWhatAutocastTrainingLogs) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "needs CUDA";
   const auto train = [](const std::string& name, bool working_weights, bool cuda_graph) {
-    const auto dir = amem::testing::fresh_dir(name);
-    const auto config = amem::testing::tiny_mac_config(
-        "mac/tiny_gpt2.yaml",
-        {"model.device=cuda", "train.bf16_autocast=true", "train.steps=4", "train.batch_size=3",
-         "train.log_every=1", "train.save_every=0", "train.eval_every=0", "train.val_documents=1",
-         "train.max_grad_norm=1.0", "mac.gpt_drop=false", "mac.pad_documents_to=48",
-         "mac.train_question_layout=left_pad:32", "mac.qa_layout=reference", "mac.qa_tokens=32",
-         "mac.qa_answer_tokens=8", std::string("train.cuda_graph=") + (cuda_graph ? "true" : "false"),
+    return amem::testing::train_fixed_shape_mac(
+        "mac/tiny_gpt2.yaml", amem::testing::fresh_dir(name),
+        {"train.bf16_autocast=true", "train.steps=4", std::string("train.cuda_graph=") + (cuda_graph ? "true" : "false"),
          std::string("train.bf16_working_weights=") + (working_weights ? "true" : "false")});
-    torch::manual_seed(0);
-    amem::methods::MacTrainingTask task(config);
-    amem::run::MetricsLog metrics((dir / "metrics.jsonl").string());
-    amem::train::run_training(task, amem::train::TrainSettings::from(config), {dir, &metrics, config.to_yaml()});
-    std::vector<nlohmann::json> lines;
-    for (const auto& line : amem::testing::logged_values(dir)) {
-      const auto parsed = nlohmann::json::parse(line);
-      if (parsed.contains("loss")) lines.push_back(parsed);
-    }
-    return lines;
   };
   const auto want = train("autocast", false, false);
   ASSERT_EQ(want.size(), 4u);

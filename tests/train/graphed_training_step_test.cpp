@@ -15,13 +15,12 @@
 #include <vector>
 
 #include "amem/methods/mac/mac_training_task.h"
-#include "amem/run/metrics_log.h"
 #include "amem/train/foreach_adamw.h"
 #include "amem/train/optimizer_state_key.h"
 #include "amem/train/train_settings.h"
 #include "amem/train/training_loop.h"
 #include "support/error_of.h"
-#include "support/same_run.h"
+#include "support/fixed_shape_mac_training.h"
 #include "support/temp_dir.h"
 #include "support/tiny_mac_config.h"
 
@@ -354,25 +353,11 @@ TEST(GraphedTrainingStep, OnCudaMacTrainingLogsWhatEagerTrainingLogs) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "needs CUDA";
   const auto train = [](const std::string& file, const std::string& name, bool cuda_graph, int metrics_every,
                         bool fused_optimizer = false) {
-    const auto dir = amem::testing::fresh_dir(name);
-    const auto config = amem::testing::tiny_mac_config(
-        file,
-        {std::string("train.fused_optimizer=") + (fused_optimizer ? "true" : "false"), "model.device=cuda",
-         "train.bf16_autocast=false", "train.steps=6", "train.batch_size=3", "train.log_every=1",
-         "train.save_every=0", "train.eval_every=0", "train.val_documents=1",
-         "train.metrics_every=" + std::to_string(metrics_every), "train.max_grad_norm=1.0", "mac.gpt_drop=false",
-         "mac.pad_documents_to=48", "mac.train_question_layout=left_pad:32", "mac.qa_layout=reference",
-         "mac.qa_tokens=32", "mac.qa_answer_tokens=8", std::string("train.cuda_graph=") + (cuda_graph ? "true" : "false")});
-    torch::manual_seed(0);
-    amem::methods::MacTrainingTask task(config);
-    amem::run::MetricsLog metrics((dir / "metrics.jsonl").string());
-    amem::train::run_training(task, amem::train::TrainSettings::from(config), {dir, &metrics, config.to_yaml()});
-    std::vector<nlohmann::json> lines;
-    for (const auto& line : amem::testing::logged_values(dir)) {
-      const auto parsed = nlohmann::json::parse(line);
-      if (parsed.contains("loss")) lines.push_back(parsed);
-    }
-    return lines;
+    return amem::testing::train_fixed_shape_mac(
+        file, amem::testing::fresh_dir(name),
+        {std::string("train.fused_optimizer=") + (fused_optimizer ? "true" : "false"), "train.bf16_autocast=false",
+         "train.steps=6", "train.metrics_every=" + std::to_string(metrics_every),
+         std::string("train.cuda_graph=") + (cuda_graph ? "true" : "false")});
   };
   // Every logged value of `got` is `want`'s to float rounding (`got` may log more).
   const auto expect_logs = [](const std::vector<nlohmann::json>& want, const std::vector<nlohmann::json>& got,
