@@ -22,6 +22,7 @@
 #include "amem/distributed/launch_environment.h"
 #include "amem/eval/eval_settings.h"
 #include "amem/eval/online_eval.h"
+#include "amem/methods/mac/mac_settings.h"
 #include "amem/methods/make_adapter.h"
 #include "amem/run/run_dir.h"
 #include "amem/run/run_settings.h"
@@ -76,7 +77,8 @@ int run_eval(const Args& args) {
   if (!arguments) return 0;
   const auto config = config::load_config(config::amem_schema(), arguments->config, arguments->overrides);
   // Every setting, the data and the models are read before the run folder exists, so a
-  // mistake in any of them leaves no folder.
+  // mistake in any of them leaves no folder; what this build lacks, before the data.
+  methods::refuse_mac_keys_this_build_lacks(config);
   const EvalInputs inputs(config);
   const auto& data = inputs.data;
   const auto& eval = inputs.eval;

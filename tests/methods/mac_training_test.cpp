@@ -16,6 +16,7 @@
 #include "amem/train/train_settings.h"
 #include "amem/train/training_loop.h"
 #include "support/error_of.h"
+#include "support/run_amem.h"
 #include "support/temp_dir.h"
 #include "support/tiny_mac_config.h"
 #include "support/whole_sample_training.h"
@@ -115,6 +116,19 @@ TEST(MacTraining, FusedRmsNormKeyReachesEveryT5NormOrIsRefused) {
     EXPECT_EQ(amem::testing::error_of([&] { MacTrainingTask task(config); }),
               "override 'mac.fused_rms_norm=true': mac.fused_rms_norm: needs LibTorch 2.4 or newer (at::rms_norm), "
               "and this build has " TORCH_VERSION "; set it to false");
+    // `amem sweep` refuses it before any cell runs, and `amem eval` before reading data.
+    const auto out = amem::testing::fresh_dir("fused_rms_norm_sweep") / "sweep";
+    const auto sweep = amem::testing::run_amem("sweep configs/eval/streamingqa_none.yaml --out " + out.string() +
+                                               " --grid mac.fused_rms_norm=false,true");
+    EXPECT_EQ(sweep.exit_code, 2) << sweep.output;
+    EXPECT_NE(amem::testing::error_line(sweep).find("mac.fused_rms_norm: needs LibTorch 2.4"), std::string::npos)
+        << sweep.output;
+    EXPECT_FALSE(fs::exists(out / "runs")) << "a cell ran";
+    const auto eval = amem::testing::run_amem("eval configs/eval/streamingqa_none.yaml mac.fused_rms_norm=true "
+                                              "run.output_dir=" + (out.parent_path() / "eval").string());
+    EXPECT_EQ(eval.exit_code, 2) << eval.output;
+    EXPECT_EQ(eval.output.find("[info]"), std::string::npos) << "read data first: " << eval.output;
+    EXPECT_FALSE(fs::exists(out.parent_path() / "eval"));
     return;
   }
   for (const bool fused : {false, true}) {
