@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "amem/device/autocast.h"
+#include "amem/train/bf16_working_weights.h"
 
 namespace amem::train {
 

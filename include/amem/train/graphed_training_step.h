@@ -32,11 +32,12 @@
 #include <vector>
 
 #include "amem/device/cuda_graph.h"
-#include "amem/train/bf16_working_weights.h"
 #include "amem/train/capturable_adamw.h"
 #include "amem/train/training_task.h"
 
 namespace amem::train {
+
+class Bf16WorkingWeights;  // bf16_working_weights.h
 
 class GraphedTrainingStep {
  public:

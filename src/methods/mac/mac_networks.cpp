@@ -10,7 +10,6 @@ MacNetworksImpl::MacNetworksImpl(const MacSettings& s, models::T5ForConditionalG
   const bool masks = s.decoder_masks_padding;
   amortizer = register_module("amortizer", models::AmortizationNetwork(amortizer_t5, tokens, width, masks));
   amortizer->t5->encoder->set_activation_checkpointing(s.checkpoint_amortizer_encoder);
-  layers::set_fused_rms_norm(*amortizer, s.fused_rms_norm);
   aggregator = register_module(
       "aggregator", memory::AggregationNetwork(models::AmortizationNetwork(question_t5, tokens, width, masks),
                                                memory::AggregationOptions{s.num_cross_attention_blocks,
@@ -19,7 +18,8 @@ MacNetworksImpl::MacNetworksImpl(const MacSettings& s, models::T5ForConditionalG
   to_prefix = register_module(
       "to_prefix", memory::ModulationToPrefix(memory::ModulationToPrefixOptions{
                        tokens, width, s.layer_num_virtual_tokens, s.prefix_mlp_hidden, lm}));
-  layers::set_fused_rms_norm(*aggregator, s.fused_rms_norm);
+  // The T5s' norms (the amortizer's and the question encoder's), as mac.fused_rms_norm says.
+  layers::set_fused_rms_norm(*this, s.fused_rms_norm);
 }
 
 }  // namespace amem::methods
